@@ -1,0 +1,120 @@
+//! Typed errors, one enum per area. Every message says where (file, line, field) and what
+//! was expected, so that a user can fix the input without reading the code.
+
+use std::path::PathBuf;
+
+/// Problems with a scenario file or the data files it names.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ScenarioError {
+    /// A file could not be read.
+    #[error("{role} '{}': cannot read the file: {source}", path.display())]
+    Read {
+        /// What the file is for ("scenario file", "trade data", ...).
+        role: String,
+        /// The path as resolved (relative paths are relative to the scenario file).
+        path: PathBuf,
+        /// The underlying I/O error.
+        source: std::io::Error,
+    },
+    /// The TOML did not parse or did not match the expected structure.
+    #[error("{}: {message}", path.display())]
+    Toml {
+        /// The scenario file.
+        path: PathBuf,
+        /// toml's message, which names the line, column and field.
+        message: String,
+    },
+    /// A value in the scenario file is not acceptable.
+    #[error("{}:{line}: field `{field}`: {message}", path.display())]
+    Invalid {
+        /// The scenario file.
+        path: PathBuf,
+        /// 1-based line of the offending value (or of its table).
+        line: usize,
+        /// The field, as written in the file (`policy[2].set_pct`).
+        field: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+    /// A row or column of a CSV data file is not acceptable.
+    #[error("{}:{line}: {}{message}", path.display(), column.as_ref().map(|c| format!("column `{c}`: ")).unwrap_or_default())]
+    Csv {
+        /// The CSV file.
+        path: PathBuf,
+        /// 1-based line in the file.
+        line: u64,
+        /// The column concerned, if one.
+        column: Option<String>,
+        /// What is wrong and what was expected.
+        message: String,
+    },
+}
+
+/// Problems while simulating.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ModelError {
+    /// The SMART formulas left their range for one product and exporter.
+    #[error("product {product}, exporter {exporter}: {source}")]
+    Smart {
+        /// Product code.
+        product: String,
+        /// Exporter name.
+        exporter: String,
+        /// The model's own error.
+        source: crate::model::smart::SmartError,
+    },
+}
+
+/// Problems while writing outputs.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ReportError {
+    /// A file or folder could not be written.
+    #[error("cannot write '{}': {source}", path.display())]
+    Write {
+        /// The path.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+    /// A CSV table could not be written.
+    #[error("cannot write table '{}': {source}", path.display())]
+    Csv {
+        /// The path.
+        path: PathBuf,
+        /// The csv crate's error.
+        source: csv::Error,
+    },
+    /// A chart could not be drawn.
+    #[error("cannot draw chart '{}': {message}", path.display())]
+    Chart {
+        /// The path.
+        path: PathBuf,
+        /// The drawing backend's message.
+        message: String,
+    },
+    /// A number that should be finite was not (a bug guard: nothing non-finite is ever written).
+    #[error("refusing to write a non-finite number in '{}' ({what})", path.display())]
+    NonFinite {
+        /// The file.
+        path: PathBuf,
+        /// Which quantity.
+        what: String,
+    },
+}
+
+/// Any error of the library.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Scenario or data input.
+    #[error(transparent)]
+    Scenario(#[from] ScenarioError),
+    /// Simulation.
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// Output.
+    #[error(transparent)]
+    Report(#[from] ReportError),
+}

@@ -1,0 +1,75 @@
+//! Partial-equilibrium models: pure functions from plain market data to plain outcomes.
+//!
+//! Nothing in here reads files or prints. Every product is an independent market, so
+//! callers may simulate products in parallel.
+
+pub mod smart;
+
+use crate::units::{Rate, Value};
+
+/// Export supply elasticity. WITS-SMART writes 99 for "infinite"; we keep the distinction
+/// explicit so that no formula ever divides by a stand-in number.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SupplyElasticity {
+    /// Perfectly elastic supply: world prices do not move.
+    Infinite,
+    /// Finite, strictly positive elasticity.
+    Finite(f64),
+}
+
+impl SupplyElasticity {
+    /// Values at or above this threshold are treated as infinite (WITS convention).
+    pub const INFINITE_THRESHOLD: f64 = 99.0;
+
+    /// Builds the elasticity from a number, mapping `>= 99` to [`SupplyElasticity::Infinite`].
+    pub fn from_value(value: f64) -> Self {
+        if value >= Self::INFINITE_THRESHOLD || value.is_infinite() {
+            SupplyElasticity::Infinite
+        } else {
+            SupplyElasticity::Finite(value)
+        }
+    }
+
+    /// The value as a number, with `f64::INFINITY` for infinite supply (for tables).
+    pub fn as_f64(self) -> f64 {
+        match self {
+            SupplyElasticity::Infinite => f64::INFINITY,
+            SupplyElasticity::Finite(v) => v,
+        }
+    }
+}
+
+/// The elasticities of one product market, with the signs the formulas use.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Elasticities {
+    /// Import demand elasticity ε, strictly negative (own-price).
+    pub import_demand: f64,
+    /// Armington substitution elasticity σ between exporters, strictly positive.
+    pub substitution: f64,
+    /// Export supply elasticity, common to all exporters of the product (as in SMART).
+    pub export_supply: SupplyElasticity,
+}
+
+/// One exporter's trade in one product market, with its tariff before and after the policy.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct TradeFlow {
+    /// Index of the exporter in the scenario's exporter list.
+    pub exporter: usize,
+    /// Base-period import value at world prices.
+    pub base_value: Value,
+    /// Total ad valorem tariff before the policy.
+    pub tariff_before: Rate,
+    /// Total ad valorem tariff after the policy.
+    pub tariff_after: Rate,
+}
+
+/// One importing market for one product: all exporters' flows and the elasticities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProductMarket {
+    /// Index of the product in the scenario's product list.
+    pub product: usize,
+    /// The flows, one per exporter with trade in this product.
+    pub flows: Vec<TradeFlow>,
+    /// Elasticities of this product.
+    pub elasticities: Elasticities,
+}

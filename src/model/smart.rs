@@ -1,0 +1,365 @@
+//! SMART: the WITS/UNCTAD single-market partial-equilibrium model (Laird & Yeats 1986;
+//! Jammes & Olarreaga 2005).
+//!
+//! One importing market, one product at a time, Armington differentiation across exporters.
+//! Sign conventions (stated once, used everywhere):
+//! - the import demand elasticity ε is negative, σ and the export supply elasticity positive;
+//! - a tariff shock is `τ̂ = (t1 − t0)/(1 + t0)`, negative for a cut;
+//! - trade effects are changes in import value at world prices, positive when imports rise;
+//! - welfare and surplus figures are gains to the importer when positive.
+//!
+//! The formulas are those of `docs/model.md` §1; each is tested against the hand
+//! calculation there.
+
+use super::{ProductMarket, SupplyElasticity, TradeFlow};
+use crate::units::{Change, Rate, Value};
+
+/// How the substitution between exporters is computed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum DiversionMethod {
+    /// Exact CES share reallocation: total imports held fixed, shares move with
+    /// `s1 = s0·π^−σ / Σ s0·π^−σ`. Exact for any mix of tariff changes.
+    #[default]
+    CesShare,
+    /// The classic Baldwin–Murray / Laird–Yeats two-group formula with its ceiling at the
+    /// non-beneficiaries' trade; matches the WITS-SMART description for a single preference.
+    LairdYeats,
+}
+
+/// Options of the SMART model.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct SmartOptions {
+    /// Diversion method.
+    pub diversion: DiversionMethod,
+}
+
+/// What the policy does to one exporter's flow in one product.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct FlowEffect {
+    /// Index of the exporter in the scenario's exporter list.
+    pub exporter: usize,
+    /// Base import value at world prices.
+    pub base_value: Value,
+    /// Tariff before the policy.
+    pub tariff_before: Rate,
+    /// Tariff after the policy.
+    pub tariff_after: Rate,
+    /// Proportional change in the exporter's world (pre-tariff) price; zero with infinite supply.
+    pub world_price_change: Change,
+    /// Trade creation: new imports replacing domestic or other consumption (value).
+    pub trade_creation: Value,
+    /// Trade diversion: imports moved between exporters; sums to zero over a product.
+    pub trade_diversion: Value,
+    /// Price effect: the change in value from the world price change on the new quantity.
+    pub price_effect: Value,
+    /// Creation + diversion + price effect.
+    pub total_effect: Value,
+    /// Import value after the policy, at world prices.
+    pub new_value: Value,
+    /// Tariff revenue on this flow before the policy.
+    pub revenue_before: Value,
+    /// Tariff revenue on this flow after the policy.
+    pub revenue_after: Value,
+    /// Importer's consumer surplus change on this flow (linear demand area, not a WITS output).
+    pub consumer_surplus: Value,
+    /// The WITS-SMART "welfare" triangle on trade creation.
+    pub welfare_triangle: Value,
+    /// True when the linear formula would have taken the flow below zero and it was floored.
+    pub floored: bool,
+}
+
+/// A product market's result.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct ProductOutcome {
+    /// Index of the product in the scenario's product list.
+    pub product: usize,
+    /// One effect per flow of the market, in the market's order.
+    pub flows: Vec<FlowEffect>,
+}
+
+/// Totals of a set of flow effects (a product, an exporter, a whole market).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct EffectTotals {
+    /// Base import value.
+    pub base_value: Value,
+    /// New import value.
+    pub new_value: Value,
+    /// Trade creation.
+    pub trade_creation: Value,
+    /// Trade diversion.
+    pub trade_diversion: Value,
+    /// Price effect.
+    pub price_effect: Value,
+    /// Total effect.
+    pub total_effect: Value,
+    /// Tariff revenue before.
+    pub revenue_before: Value,
+    /// Tariff revenue after.
+    pub revenue_after: Value,
+    /// Consumer surplus change.
+    pub consumer_surplus: Value,
+    /// WITS welfare triangle.
+    pub welfare_triangle: Value,
+    /// Number of flows floored at zero.
+    pub floored_flows: usize,
+}
+
+impl EffectTotals {
+    /// Adds one flow's effect.
+    pub fn add(&mut self, f: &FlowEffect) {
+        self.base_value += f.base_value;
+        self.new_value += f.new_value;
+        self.trade_creation += f.trade_creation;
+        self.trade_diversion += f.trade_diversion;
+        self.price_effect += f.price_effect;
+        self.total_effect += f.total_effect;
+        self.revenue_before += f.revenue_before;
+        self.revenue_after += f.revenue_after;
+        self.consumer_surplus += f.consumer_surplus;
+        self.welfare_triangle += f.welfare_triangle;
+        self.floored_flows += usize::from(f.floored);
+    }
+
+    /// Adds another set of totals.
+    pub fn merge(&mut self, o: &EffectTotals) {
+        self.base_value += o.base_value;
+        self.new_value += o.new_value;
+        self.trade_creation += o.trade_creation;
+        self.trade_diversion += o.trade_diversion;
+        self.price_effect += o.price_effect;
+        self.total_effect += o.total_effect;
+        self.revenue_before += o.revenue_before;
+        self.revenue_after += o.revenue_after;
+        self.consumer_surplus += o.consumer_surplus;
+        self.welfare_triangle += o.welfare_triangle;
+        self.floored_flows += o.floored_flows;
+    }
+
+    /// Change in tariff revenue.
+    pub fn revenue_change(&self) -> Value {
+        self.revenue_after - self.revenue_before
+    }
+
+    /// Importer's net welfare: consumer surplus plus the change in tariff revenue.
+    pub fn net_welfare(&self) -> Value {
+        self.consumer_surplus + self.revenue_change()
+    }
+
+    /// Total effect as a percentage of base value (0 when there was no base trade).
+    pub fn total_effect_pct(&self) -> f64 {
+        if self.base_value > 0.0 {
+            100.0 * self.total_effect / self.base_value
+        } else {
+            0.0
+        }
+    }
+}
+
+impl ProductOutcome {
+    /// Totals over the product's flows.
+    pub fn totals(&self) -> EffectTotals {
+        let mut t = EffectTotals::default();
+        for f in &self.flows {
+            t.add(f);
+        }
+        t
+    }
+}
+
+/// Errors the SMART formulas can meet on legal but extreme inputs.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+pub enum SmartError {
+    /// The linear world-price formula left the range where prices stay positive.
+    #[error(
+        "the world price of exporter #{exporter} would fall by {:.0}% (more than 100%): the linear SMART \
+         supply formula is outside its range for this tariff increase; use a larger export supply elasticity",
+        -100.0 * world_price_change
+    )]
+    PriceOutOfRange {
+        /// Exporter index.
+        exporter: usize,
+        /// The computed proportional world price change.
+        world_price_change: f64,
+    },
+}
+
+/// The SMART model with its options.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SmartModel {
+    /// Options.
+    pub options: SmartOptions,
+}
+
+impl SmartModel {
+    /// Simulates one product market.
+    pub fn simulate(&self, market: &ProductMarket) -> Result<ProductOutcome, SmartError> {
+        let mut flows = Vec::with_capacity(market.flows.len());
+        simulate_into(market, &self.options, &mut flows)?;
+        Ok(ProductOutcome {
+            product: market.product,
+            flows,
+        })
+    }
+}
+
+/// Proportional tariff shock `τ̂ = (t1 − t0)/(1 + t0)`.
+pub fn tariff_shock(t0: Rate, t1: Rate) -> Change {
+    (t1 - t0) / (1.0 + t0)
+}
+
+/// World price change and trade creation of one flow (Laird–Yeats, §1.3).
+///
+/// With infinite supply the price does not move and `TC = ε·M·τ̂`; with finite supply
+/// `p̂* = ετ̂/(e_x − ε)` and `TC = ε·M·τ̂/(1 − ε/e_x)`.
+pub fn creation(flow: &TradeFlow, import_demand: f64, supply: SupplyElasticity) -> (Change, Value) {
+    let shock = tariff_shock(flow.tariff_before, flow.tariff_after);
+    match supply {
+        SupplyElasticity::Infinite => (0.0, import_demand * flow.base_value * shock),
+        SupplyElasticity::Finite(ex) => {
+            let price = import_demand * shock / (ex - import_demand);
+            let tc = import_demand * flow.base_value * shock / (1.0 - import_demand / ex);
+            (price, tc)
+        }
+    }
+}
+
+/// Simulates one product market, appending one [`FlowEffect`] per flow to `out`
+/// (cleared first). Allocation-free when `out` has capacity, for Monte-Carlo loops.
+pub fn simulate_into(
+    market: &ProductMarket,
+    options: &SmartOptions,
+    out: &mut Vec<FlowEffect>,
+) -> Result<(), SmartError> {
+    out.clear();
+    let e = market.elasticities;
+    for flow in &market.flows {
+        let (price, mut tc) = if flow.base_value > 0.0 {
+            creation(flow, e.import_demand, e.export_supply)
+        } else {
+            (0.0, 0.0)
+        };
+        if price <= -1.0 {
+            return Err(SmartError::PriceOutOfRange {
+                exporter: flow.exporter,
+                world_price_change: price,
+            });
+        }
+        let mut floored = false;
+        if flow.base_value + tc < 0.0 {
+            tc = -flow.base_value;
+            floored = true;
+        }
+        out.push(FlowEffect {
+            exporter: flow.exporter,
+            base_value: flow.base_value,
+            tariff_before: flow.tariff_before,
+            tariff_after: flow.tariff_after,
+            world_price_change: price,
+            trade_creation: tc,
+            floored,
+            ..FlowEffect::default()
+        });
+    }
+    match options.diversion {
+        DiversionMethod::CesShare => ces_share_diversion(out, e.substitution),
+        DiversionMethod::LairdYeats => laird_yeats_diversion(out, e.substitution),
+    }
+    for f in out.iter_mut() {
+        finish_flow(f);
+    }
+    Ok(())
+}
+
+/// Domestic-price factor `π = (1+t1)/(1+t0)·(1+p̂*)`.
+fn price_factor(f: &FlowEffect) -> f64 {
+    (1.0 + f.tariff_after) / (1.0 + f.tariff_before) * (1.0 + f.world_price_change)
+}
+
+/// Exact CES reallocation of a fixed total across exporters.
+///
+/// Computed in logarithms relative to the largest weight, so large σ cannot overflow.
+fn ces_share_diversion(flows: &mut [FlowEffect], sigma: f64) {
+    let total: f64 = flows.iter().map(|f| f.base_value).sum();
+    if total <= 0.0 {
+        return;
+    }
+    let log_weight = |f: &FlowEffect| (f.base_value / total).ln() - sigma * price_factor(f).ln();
+    let max = flows
+        .iter()
+        .filter(|f| f.base_value > 0.0)
+        .map(log_weight)
+        .fold(f64::NEG_INFINITY, f64::max);
+    let denom: f64 = flows
+        .iter()
+        .filter(|f| f.base_value > 0.0)
+        .map(|f| (log_weight(f) - max).exp())
+        .sum();
+    for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
+        let new_share = (log_weight(f) - max).exp() / denom;
+        f.trade_diversion = (new_share - f.base_value / total) * total;
+    }
+}
+
+/// Laird–Yeats two-group diversion, generalised to many partners (`docs/model.md` §1.4).
+fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
+    let total: f64 = flows.iter().map(|f| f.base_value).sum();
+    if total <= 0.0 {
+        return;
+    }
+    let mean = flows
+        .iter()
+        .map(|f| f.base_value * price_factor(f))
+        .sum::<f64>()
+        / total;
+    // A tolerance keeps floating-point noise from splitting partners whose prices moved alike.
+    let threshold = mean * (1.0 - 1e-12);
+    let is_beneficiary = |f: &FlowEffect| f.base_value > 0.0 && price_factor(f) < threshold;
+    let (m_n, weighted_n) = flows
+        .iter()
+        .filter(|f| !is_beneficiary(f))
+        .fold((0.0, 0.0), |(m, w), f| {
+            (m + f.base_value, w + f.base_value * price_factor(f))
+        });
+    if m_n <= 0.0 {
+        return;
+    }
+    let pi_n = weighted_n / m_n;
+    let mut gains = 0.0;
+    for f in flows.iter_mut().filter(|f| is_beneficiary(f)) {
+        let rho = price_factor(f) / pi_n - 1.0;
+        let a = -sigma * rho;
+        let m_c = f.base_value;
+        f.trade_diversion = (m_c * m_n / (m_c + m_n)) * a / (1.0 + a * m_c / (m_c + m_n));
+        gains += f.trade_diversion;
+    }
+    // Joint ceiling: beneficiaries cannot take more than the others' existing trade.
+    let scale = if gains > m_n { m_n / gains } else { 1.0 };
+    let losses = gains * scale;
+    for f in flows.iter_mut() {
+        if is_beneficiary(f) {
+            f.trade_diversion *= scale;
+        } else {
+            f.trade_diversion = -losses * f.base_value / m_n;
+        }
+    }
+}
+
+/// Price effect, totals, revenue and surplus of one flow once creation and diversion are known.
+fn finish_flow(f: &mut FlowEffect) {
+    if f.base_value + f.trade_creation + f.trade_diversion < 0.0 {
+        // Only reachable when a large increase meets diversion losses: keep imports at zero.
+        f.trade_diversion = -(f.base_value + f.trade_creation);
+        f.floored = true;
+    }
+    let quantity = f.base_value + f.trade_creation + f.trade_diversion;
+    f.price_effect = f.world_price_change * quantity;
+    f.total_effect = f.trade_creation + f.trade_diversion + f.price_effect;
+    f.new_value = f.base_value + f.total_effect;
+    f.revenue_before = f.tariff_before * f.base_value;
+    f.revenue_after = f.tariff_after * f.new_value;
+    let price_rise =
+        (1.0 + f.tariff_after) * (1.0 + f.world_price_change) - (1.0 + f.tariff_before);
+    f.consumer_surplus = -price_rise * (f.base_value + 0.5 * f.trade_creation);
+    // The triangle carries the sign of the price fall: a gain for a cut, a loss for a rise.
+    f.welfare_triangle = -0.5 * price_rise * f.trade_creation.abs();
+}

@@ -1,0 +1,360 @@
+//! PNG charts drawn with plotters and an embedded font (no system fonts needed).
+//!
+//! One generic bar chart (vertical or horizontal, one or several series) serves every chart
+//! of a run; each chart function only decides what to show. Colours are the Okabe–Ito
+//! colour-blind-safe palette.
+
+use crate::error::ReportError;
+use plotters::prelude::*;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+use std::path::Path;
+use std::sync::OnceLock;
+
+/// Okabe–Ito palette.
+pub mod palette {
+    use plotters::style::RGBColor;
+    /// Blue.
+    pub const BLUE: RGBColor = RGBColor(0, 114, 178);
+    /// Vermillion (highlight).
+    pub const VERMILLION: RGBColor = RGBColor(213, 94, 0);
+    /// Sky blue.
+    pub const SKY: RGBColor = RGBColor(86, 180, 233);
+    /// Bluish green.
+    pub const GREEN: RGBColor = RGBColor(0, 158, 115);
+    /// Orange.
+    pub const ORANGE: RGBColor = RGBColor(230, 159, 0);
+    /// Reddish purple.
+    pub const PURPLE: RGBColor = RGBColor(204, 121, 167);
+    /// Grey.
+    pub const GREY: RGBColor = RGBColor(120, 120, 120);
+}
+
+/// Registers the embedded DejaVu Sans under the family names plotters asks for.
+///
+/// Must run before any chart is drawn: plotters looks fonts up in a process-global table.
+pub fn init_fonts() {
+    static INIT: OnceLock<bool> = OnceLock::new();
+    INIT.get_or_init(|| {
+        let mut ok = true;
+        for family in ["sans-serif", "serif", "monospace"] {
+            ok &=
+                plotters::style::register_font(family, FontStyle::Normal, dejavu::sans::regular())
+                    .is_ok();
+        }
+        ok &= plotters::style::register_font("sans-serif", FontStyle::Bold, dejavu::sans::bold())
+            .is_ok();
+        ok
+    });
+}
+
+/// One series of a bar chart.
+#[derive(Debug, Clone)]
+pub struct BarSeries {
+    /// Legend name (empty for a single unlabelled series).
+    pub name: String,
+    /// One value per category.
+    pub values: Vec<f64>,
+    /// Colour per category (a single series may colour bars individually) or one for all.
+    pub colors: Vec<RGBColor>,
+}
+
+/// A bar chart specification.
+#[derive(Debug, Clone)]
+pub struct BarChart {
+    /// Title at the top.
+    pub title: String,
+    /// Axis title of the value axis, with units.
+    pub value_axis: String,
+    /// Axis title of the category axis.
+    pub category_axis: String,
+    /// Category labels.
+    pub categories: Vec<String>,
+    /// Series (grouped side by side).
+    pub series: Vec<BarSeries>,
+    /// Bars run left to right (categories on the y axis) when true.
+    pub horizontal: bool,
+    /// Source line at the bottom.
+    pub source: String,
+    /// Number of decimals in value labels.
+    pub decimals: usize,
+}
+
+const WIDTH: u32 = 1400;
+const HEIGHT: u32 = 800;
+
+fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
+    ReportError::Chart {
+        path: path.to_path_buf(),
+        message: e.to_string(),
+    }
+}
+
+fn value_range(chart: &BarChart) -> (f64, f64) {
+    let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    for s in &chart.series {
+        for &v in &s.values {
+            if v.is_finite() {
+                lo = lo.min(v);
+                hi = hi.max(v);
+            }
+        }
+    }
+    if hi - lo <= f64::EPSILON {
+        return (-1.0, 1.0);
+    }
+    // Room for value labels, and for the legend when several series share the chart.
+    let pad = if chart.series.len() > 1 { 0.24 } else { 0.14 } * (hi - lo);
+    (
+        if lo < 0.0 { lo - pad } else { 0.0 },
+        if hi > 0.0 { hi + pad } else { 0.0 },
+    )
+}
+
+/// Formats a number with thousands separators and a fixed number of decimals.
+pub fn format_number(v: f64, decimals: usize) -> String {
+    let s = format!("{:.*}", decimals, v.abs());
+    let (int, frac) = s.split_once('.').map_or((s.as_str(), ""), |(a, b)| (a, b));
+    let mut grouped = String::new();
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    let sign = if v < 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        "−"
+    } else {
+        ""
+    };
+    if frac.is_empty() {
+        format!("{sign}{grouped}")
+    } else {
+        format!("{sign}{grouped}.{frac}")
+    }
+}
+
+/// Draws a bar chart to a PNG file.
+pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> {
+    init_fonts();
+    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
+    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (main, footer) = root.split_vertically(HEIGHT - 34);
+    footer
+        .draw(&Text::new(
+            chart.source.clone(),
+            (16, 8),
+            ("sans-serif", 15).into_font().color(&palette::GREY),
+        ))
+        .map_err(|e| err(&e))?;
+
+    let n = chart.categories.len().max(1);
+    let k = chart.series.len().max(1);
+    let (lo, hi) = value_range(chart);
+    let cat_range = -0.5f64..(n as f64 - 0.5);
+    let longest = chart
+        .categories
+        .iter()
+        .map(|c| c.chars().count())
+        .max()
+        .unwrap_or(4);
+    let category_area = if chart.horizontal {
+        (longest as u32 * 9 + 40).clamp(80, 520)
+    } else {
+        64
+    };
+    let mut builder = ChartBuilder::on(&main);
+    builder
+        .caption(chart.title.clone(), ("sans-serif", 30))
+        .margin(18)
+        .margin_right(40);
+    let group_width = 0.8;
+    let bar_width = group_width / k as f64;
+    let bar_span = |i: usize, s: usize| {
+        let start = i as f64 - group_width / 2.0 + s as f64 * bar_width;
+        (start + 0.06 * bar_width, start + 0.94 * bar_width)
+    };
+    let label_style = TextStyle::from(("sans-serif", 16).into_font());
+    let value_style = TextStyle::from(("sans-serif", 15).into_font());
+
+    if chart.horizontal {
+        builder
+            .x_label_area_size(70)
+            .y_label_area_size(category_area);
+        let mut c = builder
+            .build_cartesian_2d(lo..hi, cat_range.clone())
+            .map_err(|e| err(&e))?;
+        c.configure_mesh()
+            .disable_y_mesh()
+            .y_labels(0)
+            .y_label_formatter(&|_| String::new())
+            .x_label_formatter(&|v| format_number(*v, axis_decimals(lo, hi)))
+            .x_desc(chart.value_axis.clone())
+            .axis_desc_style(("sans-serif", 19))
+            .label_style(("sans-serif", 16))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (s_idx, s) in chart.series.iter().enumerate() {
+            let color = s.colors.first().copied().unwrap_or(palette::BLUE);
+            let bars: Vec<Rectangle<(f64, f64)>> = s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let row = (n - 1 - i) as f64;
+                    let (a, b) = bar_span(0, k - 1 - s_idx);
+                    let fill = s
+                        .colors
+                        .get(i)
+                        .copied()
+                        .filter(|_| s.colors.len() == n)
+                        .unwrap_or(color);
+                    Rectangle::new([(0.0, row + a), (v, row + b)], fill.filled())
+                })
+                .collect();
+            let series = c.draw_series(bars).map_err(|e| err(&e))?;
+            if !s.name.is_empty() {
+                series.label(s.name.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled())
+                });
+            }
+            for (i, &v) in s.values.iter().enumerate() {
+                let row = (n - 1 - i) as f64;
+                let (a, b) = bar_span(0, k - 1 - s_idx);
+                let (px, py) = c.backend_coord(&(v, row + (a + b) / 2.0));
+                let (anchor, dx) = if v >= 0.0 {
+                    (HPos::Left, 6)
+                } else {
+                    (HPos::Right, -6)
+                };
+                root.draw(&Text::new(
+                    format_number(v, chart.decimals),
+                    (px + dx, py),
+                    value_style.clone().pos(Pos::new(anchor, VPos::Center)),
+                ))
+                .map_err(|e| err(&e))?;
+            }
+        }
+        for (i, label) in chart.categories.iter().enumerate() {
+            let row = (n - 1 - i) as f64;
+            let (px, py) = c.backend_coord(&(lo, row));
+            root.draw(&Text::new(
+                label.clone(),
+                (px - 10, py),
+                label_style.clone().pos(Pos::new(HPos::Right, VPos::Center)),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        // Zero line.
+        c.draw_series(LineSeries::new(
+            [(0.0, -0.5), (0.0, n as f64 - 0.5)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(|e| err(&e))?;
+        if chart.series.iter().any(|s| !s.name.is_empty()) {
+            c.configure_series_labels()
+                .background_style(WHITE.mix(0.9))
+                .border_style(RGBColor(180, 180, 180))
+                .label_font(("sans-serif", 17))
+                .position(SeriesLabelPosition::LowerRight)
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+        let _ = &chart.category_axis;
+    } else {
+        builder
+            .x_label_area_size(category_area)
+            .y_label_area_size(110);
+        let mut c = builder
+            .build_cartesian_2d(cat_range.clone(), lo..hi)
+            .map_err(|e| err(&e))?;
+        c.configure_mesh()
+            .disable_x_mesh()
+            .x_labels(0)
+            .x_label_formatter(&|_| String::new())
+            .y_label_formatter(&|v| format_number(*v, axis_decimals(lo, hi)))
+            .y_desc(chart.value_axis.clone())
+            .x_desc(chart.category_axis.clone())
+            .axis_desc_style(("sans-serif", 19))
+            .label_style(("sans-serif", 16))
+            .light_line_style(RGBColor(235, 235, 235))
+            .draw()
+            .map_err(|e| err(&e))?;
+        for (s_idx, s) in chart.series.iter().enumerate() {
+            let color = s.colors.first().copied().unwrap_or(palette::BLUE);
+            let bars: Vec<Rectangle<(f64, f64)>> = s
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let (a, b) = bar_span(i, s_idx);
+                    let fill = s
+                        .colors
+                        .get(i)
+                        .copied()
+                        .filter(|_| s.colors.len() == n)
+                        .unwrap_or(color);
+                    Rectangle::new([(a, 0.0), (b, v)], fill.filled())
+                })
+                .collect();
+            let series = c.draw_series(bars).map_err(|e| err(&e))?;
+            if !s.name.is_empty() {
+                series.label(s.name.clone()).legend(move |(x, y)| {
+                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled())
+                });
+            }
+            for (i, &v) in s.values.iter().enumerate() {
+                let (a, b) = bar_span(i, s_idx);
+                let (px, py) = c.backend_coord(&((a + b) / 2.0, v));
+                let (anchor, dy) = if v >= 0.0 {
+                    (VPos::Bottom, -4)
+                } else {
+                    (VPos::Top, 4)
+                };
+                root.draw(&Text::new(
+                    format_number(v, chart.decimals),
+                    (px, py + dy),
+                    value_style.clone().pos(Pos::new(HPos::Center, anchor)),
+                ))
+                .map_err(|e| err(&e))?;
+            }
+        }
+        for (i, label) in chart.categories.iter().enumerate() {
+            let (px, py) = c.backend_coord(&(i as f64, lo));
+            root.draw(&Text::new(
+                label.clone(),
+                (px, py + 10),
+                label_style.clone().pos(Pos::new(HPos::Center, VPos::Top)),
+            ))
+            .map_err(|e| err(&e))?;
+        }
+        c.draw_series(LineSeries::new(
+            [(-0.5, 0.0), (n as f64 - 0.5, 0.0)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(|e| err(&e))?;
+        if chart.series.iter().any(|s| !s.name.is_empty()) {
+            c.configure_series_labels()
+                .background_style(WHITE.mix(0.9))
+                .border_style(RGBColor(180, 180, 180))
+                .label_font(("sans-serif", 17))
+                .position(SeriesLabelPosition::UpperRight)
+                .draw()
+                .map_err(|e| err(&e))?;
+        }
+    }
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
+}
+
+fn axis_decimals(lo: f64, hi: f64) -> usize {
+    let span = hi - lo;
+    if span >= 20.0 {
+        0
+    } else if span >= 2.0 {
+        1
+    } else {
+        2
+    }
+}

@@ -1,0 +1,379 @@
+//! `report.md`: the run written up for a reader, with every assumption and data source.
+
+use super::charts::format_number;
+use super::{Artifact, RunReport};
+use crate::error::ReportError;
+use crate::model::SupplyElasticity;
+use crate::model::smart::DiversionMethod;
+use crate::scenario::{ElasticitySource, ModelChoice};
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// The Markdown report.
+pub struct MarkdownReport;
+
+impl Artifact for MarkdownReport {
+    fn file_name(&self) -> &'static str {
+        "report.md"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        std::fs::write(path, render(run)).map_err(|source| ReportError::Write {
+            path: path.to_path_buf(),
+            source,
+        })
+    }
+}
+
+fn signed(v: f64, decimals: usize) -> String {
+    let s = format_number(v, decimals);
+    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+fn supply_text(s: SupplyElasticity) -> String {
+    match s {
+        SupplyElasticity::Infinite => "infinite".into(),
+        SupplyElasticity::Finite(v) => format!("{v}"),
+    }
+}
+
+/// Renders the report text.
+pub fn render(run: &RunReport<'_>) -> String {
+    let s = run.scenario;
+    let o = run.outcome;
+    let sc = run.scale();
+    let u = &sc.label;
+    let m = |v: f64| signed(sc.apply(v), 1);
+    let plain = |v: f64| format_number(sc.apply(v), 1);
+    let focus = o.focus(s);
+    let t = &o.total;
+    let mut r = String::new();
+    let w = &mut r;
+
+    let _ = writeln!(w, "# {}\n", s.name);
+    let _ = writeln!(
+        w,
+        "Simulated with tariffsim {} on the scenario file `{}`. Importing market: {}; focus exporter: {}; base year {}; values in {} (shown in {}).\n",
+        run.version,
+        s.path.display(),
+        s.importer,
+        s.focus_name(),
+        s.base_year,
+        s.currency_unit,
+        u
+    );
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(w, "> {}\n", s.description.trim().replace('\n', "\n> "));
+    }
+
+    let _ = writeln!(w, "## Headline results\n");
+    let _ = writeln!(
+        w,
+        "- **{}'s exports to {}**: {} {u} ({}%), from {} to {} {u}.",
+        s.focus_name(),
+        s.importer,
+        m(focus.total_effect),
+        signed(focus.total_effect_pct(), 2),
+        plain(focus.base_value),
+        plain(focus.new_value)
+    );
+    let _ = writeln!(
+        w,
+        "  Of this, trade creation {} {u}, trade diversion {} {u}, price effect {} {u}.",
+        m(focus.trade_creation),
+        m(focus.trade_diversion),
+        m(focus.price_effect)
+    );
+    let _ = writeln!(
+        w,
+        "- **{}'s imports of these {} products**: {} {u} ({}%).",
+        s.importer,
+        s.products.len(),
+        m(t.total_effect),
+        signed(t.total_effect_pct(), 2)
+    );
+    let _ = writeln!(
+        w,
+        "- **Tariff revenue**: from {} to {} {u} ({} {u}).",
+        plain(t.revenue_before),
+        plain(t.revenue_after),
+        m(t.revenue_change())
+    );
+    let _ = writeln!(
+        w,
+        "- **{}'s welfare**: consumer surplus {} {u}, tariff revenue {} {u}, net {} {u} (WITS welfare triangle {} {u}).\n",
+        s.importer,
+        m(t.consumer_surplus),
+        m(t.revenue_change()),
+        m(t.net_welfare()),
+        m(t.welfare_triangle)
+    );
+    if t.floored_flows > 0 {
+        let _ = writeln!(
+            w,
+            "Note: in {} flows the linear formulas projected negative imports; they were floored at zero.\n",
+            t.floored_flows
+        );
+    }
+
+    let _ = writeln!(w, "## Charts\n");
+    for (file, caption) in [
+        ("change_by_exporter.png", "Change in imports by exporter"),
+        (
+            "focus_products.png",
+            "Creation and diversion by product, focus exporter",
+        ),
+        ("market_shares.png", "Market shares before and after"),
+        ("welfare.png", "Importer welfare decomposition"),
+    ] {
+        let _ = writeln!(w, "![{caption}]({file})\n");
+    }
+
+    let _ = writeln!(w, "## Results by exporter\n");
+    let _ = writeln!(
+        w,
+        "| Exporter | Before ({u}) | After ({u}) | Change ({u}) | Change (%) | Creation | Diversion | Price effect | Tariff before (%) | Tariff after (%) |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+    for (g, name) in s.report_groups.iter().enumerate() {
+        let x = &o.by_group[g];
+        let avg = |rev: f64, val: f64| if val > 0.0 { 100.0 * rev / val } else { 0.0 };
+        let _ = writeln!(
+            w,
+            "| {}{name}{} | {} | {} | {} | {} | {} | {} | {} | {:.2} | {:.2} |",
+            if g == s.report_group_of[s.focus] {
+                "**"
+            } else {
+                ""
+            },
+            if g == s.report_group_of[s.focus] {
+                "**"
+            } else {
+                ""
+            },
+            plain(x.base_value),
+            plain(x.new_value),
+            m(x.total_effect),
+            signed(x.total_effect_pct(), 2),
+            m(x.trade_creation),
+            m(x.trade_diversion),
+            m(x.price_effect),
+            avg(x.revenue_before, x.base_value),
+            avg(x.revenue_after, x.new_value)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nTariffs are trade-weighted averages of the total rate (applied + additional), weighted by base trade (before) and new trade (after).\n"
+    );
+
+    let _ = writeln!(w, "## {}'s largest changes by product\n", s.focus_name());
+    let mut order: Vec<usize> = (0..s.products.len())
+        .filter(|&i| o.focus_by_product[i].base_value > 0.0)
+        .collect();
+    order.sort_by(|&a, &b| {
+        o.focus_by_product[b]
+            .total_effect
+            .abs()
+            .total_cmp(&o.focus_by_product[a].total_effect.abs())
+    });
+    let _ = writeln!(
+        w,
+        "| Product | Before ({u}) | Change ({u}) | Change (%) | Creation | Diversion | Price effect |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+    for &i in order.iter().take(s.top_products) {
+        let x = &o.focus_by_product[i];
+        let _ = writeln!(
+            w,
+            "| {} | {} | {} | {} | {} | {} | {} |",
+            s.products[i].label(),
+            plain(x.base_value),
+            m(x.total_effect),
+            signed(x.total_effect_pct(), 2),
+            m(x.trade_creation),
+            m(x.trade_diversion),
+            m(x.price_effect)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`.\n"
+    );
+
+    let _ = writeln!(w, "## Tariffs\n");
+    let _ = writeln!(
+        w,
+        "Each flow's tariff is its applied base rate from the data plus the additional duties of the rules below.\n"
+    );
+    let _ = writeln!(
+        w,
+        "Before the policy (`[[before]]`, both states start here):\n"
+    );
+    if s.provenance.before_rules.is_empty() {
+        let _ = writeln!(w, "- no rules: the applied rates alone");
+    }
+    for d in &s.provenance.before_rules {
+        let _ = writeln!(w, "- {d}");
+    }
+    let _ = writeln!(w, "\nThe policy (`[[policy]]`):\n");
+    if s.provenance.policy_rules.is_empty() {
+        let _ = writeln!(w, "- no rules");
+    }
+    for d in &s.provenance.policy_rules {
+        let _ = writeln!(w, "- {d}");
+    }
+    if s.provenance.explicit_cells > 0 {
+        let _ = writeln!(
+            w,
+            "- {} product × exporter rates set explicitly from the policy-rates file (these override the rules)",
+            s.provenance.explicit_cells
+        );
+    }
+    let _ = writeln!(w);
+
+    let _ = writeln!(w, "## Model and assumptions\n");
+    let ModelChoice::Smart(opts) = s.model;
+    let _ = writeln!(
+        w,
+        "- Model: SMART (WITS/UNCTAD single-market partial equilibrium; Laird & Yeats 1986), one market per product, products independent. Comparative static: the results are the long-run effect of the change, not a path over time."
+    );
+    let _ = writeln!(
+        w,
+        "- Trade diversion: {}.",
+        match opts.diversion {
+            DiversionMethod::CesShare =>
+                "exact CES share reallocation (total imports of a product held fixed while shares move with relative prices)",
+            DiversionMethod::LairdYeats =>
+                "Laird–Yeats two-group formula, with its ceiling at the non-beneficiaries' trade",
+        }
+    );
+    let _ = writeln!(
+        w,
+        "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 − t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
+        s.importer
+    );
+    let _ = writeln!(
+        w,
+        "- Consumer surplus is the linear-demand area −Δp·(M + ½·creation); net welfare = consumer surplus + change in tariff revenue. The WITS \"welfare\" triangle is shown for comparison."
+    );
+    let d = s.default_elasticities;
+    let _ = writeln!(
+        w,
+        "- Default elasticities: import demand {}, substitution {}, export supply {}.",
+        d.import_demand,
+        d.substitution,
+        supply_text(d.export_supply)
+    );
+    for note in &s.provenance.elasticity_notes {
+        let _ = writeln!(w, "- {note}");
+    }
+    let (mut we, mut ws, mut wt, mut finite) = (0.0, 0.0, 0.0, 0usize);
+    for (i, mkt) in s.markets.iter().enumerate() {
+        let v: f64 = mkt.flows.iter().map(|f| f.base_value).sum();
+        we += v * mkt.elasticities.import_demand;
+        ws += v * mkt.elasticities.substitution;
+        wt += v;
+        if matches!(mkt.elasticities.export_supply, SupplyElasticity::Finite(_)) {
+            finite += 1;
+        }
+        let _ = i;
+    }
+    if wt > 0.0 {
+        let _ = writeln!(
+            w,
+            "- Trade-weighted mean elasticities used: import demand {:.3}, substitution {:.3}; {} of {} products have finite export supply.",
+            we / wt,
+            ws / wt,
+            finite,
+            s.markets.len()
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\n| Product | Elasticities from | Import demand | Substitution | Export supply |"
+    );
+    let _ = writeln!(w, "|---|---|---:|---:|---:|");
+    for &i in order.iter().take(s.top_products) {
+        let e = s.markets[i].elasticities;
+        let from = match &s.elasticity_sources[i] {
+            ElasticitySource::File(p) => format!("file, prefix {p}"),
+            ElasticitySource::Default => "scenario default".into(),
+        };
+        let _ = writeln!(
+            w,
+            "| {} | {from} | {} | {} | {} |",
+            s.products[i].label(),
+            e.import_demand,
+            e.substitution,
+            supply_text(e.export_supply)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
+    );
+
+    let _ = writeln!(w, "## Data sources\n");
+    for f in &s.provenance.files {
+        let _ = writeln!(w, "- **{}**: `{}` ({} rows).", f.role, f.written, f.rows);
+        if !f.status_shares.is_empty() {
+            let parts: Vec<String> = f
+                .status_shares
+                .iter()
+                .map(|(k, v)| format!("{k} {:.1}%", 100.0 * v))
+                .collect();
+            let basis = if f.role == "trade data" {
+                "of trade value"
+            } else {
+                "of rows"
+            };
+            let _ = writeln!(w, "  Status ({basis}): {}.", parts.join(", "));
+        }
+        let estimates: Vec<&String> = f
+            .status_shares
+            .keys()
+            .filter(|k| {
+                let k = k.to_ascii_uppercase();
+                k.contains("ESTIMATE")
+                    || k.contains("ASSUMPTION")
+                    || k.contains("PARTIAL")
+                    || k.contains("MODELLED")
+            })
+            .collect();
+        if !estimates.is_empty() {
+            let _ = writeln!(
+                w,
+                "  *Includes estimates:* rows marked {} are not official figures; see the file's source column.",
+                estimates
+                    .iter()
+                    .map(|s| s.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        for src in f.sources.iter().take(6) {
+            let _ = writeln!(w, "  - Source: {src}");
+        }
+        if f.sources.len() > 6 {
+            let _ = writeln!(
+                w,
+                "  - … and {} more distinct source notes in the file.",
+                f.sources.len() - 6
+            );
+        }
+    }
+    let _ = writeln!(w);
+
+    let _ = writeln!(w, "## Reproduce\n");
+    let _ = writeln!(w, "```\n{}\n```\n", run.command);
+    let _ = writeln!(
+        w,
+        "tariffsim {}. The computation is deterministic: the same scenario and data give the same numbers.",
+        run.version
+    );
+    r
+}

@@ -1,0 +1,171 @@
+//! Outputs of a run: CSV tables, PNG charts, a Markdown report and a terminal summary.
+//!
+//! Each output file is one [`Artifact`] (hyperfine's exporter pattern). [`write_outputs`]
+//! writes them all into a temporary folder next to the destination and renames it into
+//! place only when every file succeeded, so a folder of results is whole or absent.
+
+pub mod charts;
+pub mod figures;
+pub mod markdown;
+pub mod tables;
+pub mod terminal;
+
+use crate::analysis::Outcome;
+use crate::error::ReportError;
+use crate::scenario::Scenario;
+use std::path::{Path, PathBuf};
+
+/// Everything an output needs to know about a run.
+pub struct RunReport<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Its outcome.
+    pub outcome: &'a Outcome,
+    /// The command line that produced it, for the report.
+    pub command: String,
+    /// Program version.
+    pub version: &'static str,
+}
+
+impl RunReport<'_> {
+    /// How values are shown in charts and text: US dollars become US$ million.
+    pub fn scale(&self) -> ValueScale {
+        ValueScale::for_unit(&self.scenario.currency_unit)
+    }
+
+    /// One-line source note for charts.
+    pub fn source_line(&self) -> String {
+        let model = match self.scenario.model {
+            crate::scenario::ModelChoice::Smart(o) => format!(
+                "SMART, {} diversion",
+                match o.diversion {
+                    crate::model::smart::DiversionMethod::CesShare => "CES-share",
+                    crate::model::smart::DiversionMethod::LairdYeats => "Laird–Yeats",
+                }
+            ),
+        };
+        let data = self
+            .scenario
+            .provenance
+            .files
+            .first()
+            .map(|f| {
+                f.written
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or(&f.written)
+                    .to_string()
+            })
+            .unwrap_or_default();
+        format!(
+            "Source: tariffsim {} simulation ({model}), scenario \"{}\"; base data {} ({}).",
+            self.version, self.scenario.name, self.scenario.base_year, data
+        )
+    }
+}
+
+/// A divisor and label for showing values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ValueScale {
+    /// Values are divided by this.
+    pub divisor: f64,
+    /// Unit label after scaling ("US$ million").
+    pub label: String,
+}
+
+impl ValueScale {
+    /// US dollars are shown in millions; any other unit as it is.
+    pub fn for_unit(unit: &str) -> Self {
+        if unit.eq_ignore_ascii_case("usd") || unit == "US$" {
+            ValueScale {
+                divisor: 1e6,
+                label: "US$ million".into(),
+            }
+        } else {
+            ValueScale {
+                divisor: 1.0,
+                label: unit.to_string(),
+            }
+        }
+    }
+
+    /// Scales a value.
+    pub fn apply(&self, v: f64) -> f64 {
+        v / self.divisor
+    }
+}
+
+/// One output file of a run.
+pub trait Artifact {
+    /// File name inside the output folder.
+    fn file_name(&self) -> &'static str;
+    /// Writes the file to `path`.
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError>;
+}
+
+/// The artifacts of a single run, in writing order (the report last: it embeds the rest).
+pub fn run_artifacts() -> Vec<Box<dyn Artifact + Sync>> {
+    vec![
+        Box::new(tables::FlowsTable),
+        Box::new(tables::ByExporterTable),
+        Box::new(tables::ByProductTable),
+        Box::new(tables::SummaryTable),
+        Box::new(figures::ChangeByExporterChart),
+        Box::new(figures::FocusProductsChart),
+        Box::new(figures::MarketSharesChart),
+        Box::new(figures::WelfareChart),
+        Box::new(markdown::MarkdownReport),
+    ]
+}
+
+/// Writes all artifacts to `out_dir`, atomically: into a temporary sibling folder first,
+/// then renamed into place (replacing an earlier run's folder).
+pub fn write_outputs(
+    run: &RunReport<'_>,
+    artifacts: &[Box<dyn Artifact + Sync>],
+    out_dir: &Path,
+) -> Result<(), ReportError> {
+    let write_err = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| ReportError::Write { path, source }
+    };
+    let parent = match out_dir.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    std::fs::create_dir_all(&parent).map_err(write_err(&parent))?;
+    let name = out_dir
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "output".into());
+    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
+    if tmp.exists() {
+        std::fs::remove_dir_all(&tmp).map_err(write_err(&tmp))?;
+    }
+    std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
+    let result = artifacts
+        .iter()
+        .try_for_each(|a| a.write(run, &tmp.join(a.file_name())));
+    if let Err(e) = result {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(e);
+    }
+    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
+    if out_dir.exists() {
+        std::fs::rename(out_dir, &old).map_err(write_err(out_dir))?;
+    }
+    if let Err(source) = std::fs::rename(&tmp, out_dir) {
+        if old.exists() {
+            let _ = std::fs::rename(&old, out_dir);
+        }
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(ReportError::Write {
+            path: out_dir.to_path_buf(),
+            source,
+        });
+    }
+    if old.exists() {
+        let _ = std::fs::remove_dir_all(&old);
+    }
+    Ok(())
+}

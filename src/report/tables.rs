@@ -1,0 +1,291 @@
+//! CSV tables of a run. Every number is checked finite before it is written.
+
+use super::{Artifact, RunReport};
+use crate::error::ReportError;
+use crate::model::smart::EffectTotals;
+use crate::units::rate_to_pct;
+use std::path::Path;
+
+/// A CSV table written cell by cell, refusing non-finite numbers.
+struct Table {
+    path: std::path::PathBuf,
+    writer: csv::Writer<std::fs::File>,
+}
+
+impl Table {
+    fn create(path: &Path, header: &[&str]) -> Result<Self, ReportError> {
+        let mut writer = csv::Writer::from_path(path).map_err(|source| ReportError::Csv {
+            path: path.to_path_buf(),
+            source,
+        })?;
+        writer
+            .write_record(header)
+            .map_err(|source| ReportError::Csv {
+                path: path.to_path_buf(),
+                source,
+            })?;
+        Ok(Table {
+            path: path.to_path_buf(),
+            writer,
+        })
+    }
+
+    fn row(&mut self, text: &[&str], numbers: &[(&str, f64)]) -> Result<(), ReportError> {
+        let mut record: Vec<String> = text.iter().map(|s| s.to_string()).collect();
+        for (what, v) in numbers {
+            if !v.is_finite() {
+                return Err(ReportError::NonFinite {
+                    path: self.path.clone(),
+                    what: what.to_string(),
+                });
+            }
+            record.push(format_cell(*v));
+        }
+        self.writer
+            .write_record(&record)
+            .map_err(|source| ReportError::Csv {
+                path: self.path.clone(),
+                source,
+            })
+    }
+
+    fn finish(mut self) -> Result<(), ReportError> {
+        self.writer.flush().map_err(|source| ReportError::Write {
+            path: self.path.clone(),
+            source,
+        })
+    }
+}
+
+/// Numbers are written with enough digits to reproduce the computation (1e-9 relative).
+fn format_cell(v: f64) -> String {
+    let r = (v * 1e9).round() / 1e9;
+    if r == 0.0 { "0".into() } else { format!("{r}") }
+}
+
+/// `flows.csv`: one row per product × exporter.
+pub struct FlowsTable;
+/// `by_exporter.csv`: totals per exporter.
+pub struct ByExporterTable;
+/// `by_product.csv`: totals per product.
+pub struct ByProductTable;
+/// `summary.csv`: the importer's and focus exporter's headline totals.
+pub struct SummaryTable;
+
+impl Artifact for FlowsTable {
+    fn file_name(&self) -> &'static str {
+        "flows.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let s = run.scenario;
+        let mut t = Table::create(
+            path,
+            &[
+                "product",
+                "description",
+                "exporter",
+                "base_value",
+                "tariff_applied_pct",
+                "tariff_before_pct",
+                "tariff_after_pct",
+                "world_price_change_pct",
+                "trade_creation",
+                "trade_diversion",
+                "price_effect",
+                "total_effect",
+                "new_value",
+                "revenue_before",
+                "revenue_after",
+                "consumer_surplus",
+                "welfare_triangle",
+            ],
+        )?;
+        let mut cell = 0;
+        for p in &run.outcome.products {
+            let product = &s.products[p.product];
+            for f in &p.flows {
+                t.row(
+                    &[
+                        &product.code,
+                        &product.description,
+                        &s.exporters[f.exporter],
+                    ],
+                    &[
+                        ("base_value", f.base_value),
+                        ("tariff_applied_pct", rate_to_pct(s.schedule.applied[cell])),
+                        ("tariff_before_pct", rate_to_pct(f.tariff_before)),
+                        ("tariff_after_pct", rate_to_pct(f.tariff_after)),
+                        ("world_price_change_pct", rate_to_pct(f.world_price_change)),
+                        ("trade_creation", f.trade_creation),
+                        ("trade_diversion", f.trade_diversion),
+                        ("price_effect", f.price_effect),
+                        ("total_effect", f.total_effect),
+                        ("new_value", f.new_value),
+                        ("revenue_before", f.revenue_before),
+                        ("revenue_after", f.revenue_after),
+                        ("consumer_surplus", f.consumer_surplus),
+                        ("welfare_triangle", f.welfare_triangle),
+                    ],
+                )?;
+                cell += 1;
+            }
+        }
+        t.finish()
+    }
+}
+
+const TOTAL_COLUMNS: [&str; 11] = [
+    "base_value",
+    "new_value",
+    "total_effect",
+    "change_pct",
+    "trade_creation",
+    "trade_diversion",
+    "price_effect",
+    "revenue_before",
+    "revenue_after",
+    "consumer_surplus",
+    "welfare_triangle",
+];
+
+fn total_numbers(t: &EffectTotals) -> [(&'static str, f64); 11] {
+    [
+        ("base_value", t.base_value),
+        ("new_value", t.new_value),
+        ("total_effect", t.total_effect),
+        ("change_pct", t.total_effect_pct()),
+        ("trade_creation", t.trade_creation),
+        ("trade_diversion", t.trade_diversion),
+        ("price_effect", t.price_effect),
+        ("revenue_before", t.revenue_before),
+        ("revenue_after", t.revenue_after),
+        ("consumer_surplus", t.consumer_surplus),
+        ("welfare_triangle", t.welfare_triangle),
+    ]
+}
+
+impl Artifact for ByExporterTable {
+    fn file_name(&self) -> &'static str {
+        "by_exporter.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let s = run.scenario;
+        let mut header = vec!["exporter", "report_group"];
+        header.extend(TOTAL_COLUMNS);
+        let mut t = Table::create(path, &header)?;
+        for (e, totals) in run.outcome.by_exporter.iter().enumerate() {
+            let group = &s.report_groups[s.report_group_of[e]];
+            t.row(&[&s.exporters[e], group], &total_numbers(totals))?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for ByProductTable {
+    fn file_name(&self) -> &'static str {
+        "by_product.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let s = run.scenario;
+        let mut header = vec!["product", "description"];
+        header.extend(TOTAL_COLUMNS);
+        header.extend([
+            "net_welfare",
+            "focus_base_value",
+            "focus_total_effect",
+            "focus_trade_creation",
+            "focus_trade_diversion",
+            "focus_price_effect",
+        ]);
+        let mut t = Table::create(path, &header)?;
+        for (i, totals) in run.outcome.by_product.iter().enumerate() {
+            let focus = &run.outcome.focus_by_product[i];
+            let mut numbers = total_numbers(totals).to_vec();
+            numbers.extend([
+                ("net_welfare", totals.net_welfare()),
+                ("focus_base_value", focus.base_value),
+                ("focus_total_effect", focus.total_effect),
+                ("focus_trade_creation", focus.trade_creation),
+                ("focus_trade_diversion", focus.trade_diversion),
+                ("focus_price_effect", focus.price_effect),
+            ]);
+            t.row(&[&s.products[i].code, &s.products[i].description], &numbers)?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for SummaryTable {
+    fn file_name(&self) -> &'static str {
+        "summary.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let s = run.scenario;
+        let unit = s.currency_unit.as_str();
+        let mut t = Table::create(path, &["quantity", "unit", "value"])?;
+        let total = &run.outcome.total;
+        let focus = run.outcome.focus(s);
+        let focus_name = s.focus_name();
+        let rows: Vec<(String, &str, f64)> = vec![
+            ("imports_before".into(), unit, total.base_value),
+            ("imports_after".into(), unit, total.new_value),
+            ("imports_change".into(), unit, total.total_effect),
+            (
+                "imports_change_pct".into(),
+                "percent",
+                total.total_effect_pct(),
+            ),
+            ("trade_creation".into(), unit, total.trade_creation),
+            ("price_effect".into(), unit, total.price_effect),
+            ("tariff_revenue_before".into(), unit, total.revenue_before),
+            ("tariff_revenue_after".into(), unit, total.revenue_after),
+            ("tariff_revenue_change".into(), unit, total.revenue_change()),
+            (
+                "consumer_surplus_change".into(),
+                unit,
+                total.consumer_surplus,
+            ),
+            ("welfare_triangle_wits".into(), unit, total.welfare_triangle),
+            ("net_welfare_change".into(), unit, total.net_welfare()),
+            (
+                format!("focus_exports_before ({focus_name})"),
+                unit,
+                focus.base_value,
+            ),
+            (
+                format!("focus_exports_after ({focus_name})"),
+                unit,
+                focus.new_value,
+            ),
+            (
+                format!("focus_exports_change ({focus_name})"),
+                unit,
+                focus.total_effect,
+            ),
+            (
+                format!("focus_exports_change_pct ({focus_name})"),
+                "percent",
+                focus.total_effect_pct(),
+            ),
+            (
+                format!("focus_trade_creation ({focus_name})"),
+                unit,
+                focus.trade_creation,
+            ),
+            (
+                format!("focus_trade_diversion ({focus_name})"),
+                unit,
+                focus.trade_diversion,
+            ),
+            (
+                "flows_floored_at_zero".into(),
+                "count",
+                total.floored_flows as f64,
+            ),
+        ];
+        for (q, u, v) in rows {
+            t.row(&[&q, u], &[(q.as_str(), v)])?;
+        }
+        t.finish()
+    }
+}

@@ -1,0 +1,156 @@
+//! The scenario file as written (raw stage): serde types that mirror the TOML one to one.
+//!
+//! Nothing here is validated beyond types; [`super::load`] turns it into a
+//! [`super::Scenario`]. Fields the user writes by hand keep their span so that semantic
+//! errors can point at the right line. Unknown keys are rejected (typos must not be
+//! silently ignored).
+
+use serde::Deserialize;
+use std::collections::BTreeMap;
+use toml::Spanned;
+
+/// The whole file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioFile {
+    /// `[scenario]`: what is simulated.
+    pub scenario: Spanned<ScenarioSection>,
+    /// `[data]`: where the data files are.
+    pub data: Spanned<DataSection>,
+    /// `[elasticities]`: defaults for products the elasticity file does not cover.
+    pub elasticities: Spanned<ElasticitySection>,
+    /// `[model]`: which model and its options.
+    #[serde(default)]
+    pub model: Option<Spanned<ModelSection>>,
+    /// `[groups]`: named lists of exporters usable in rules.
+    #[serde(default)]
+    pub groups: BTreeMap<String, Spanned<Vec<String>>>,
+    /// `[[before]]`: additional duties in force before the policy (both states start here).
+    #[serde(default)]
+    pub before: Vec<Spanned<RuleSection>>,
+    /// `[[policy]]`: the changes the policy makes.
+    #[serde(default)]
+    pub policy: Vec<Spanned<RuleSection>>,
+    /// `[report]`: presentation choices.
+    #[serde(default)]
+    pub report: Option<Spanned<ReportSection>>,
+}
+
+/// `[scenario]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ScenarioSection {
+    /// Short title.
+    pub name: String,
+    /// Longer text; should state the sources.
+    #[serde(default)]
+    pub description: String,
+    /// Importing market (e.g. "United States").
+    pub importer: String,
+    /// Exporter the headline numbers are about (must be in the trade data).
+    pub focus_exporter: Spanned<String>,
+    /// Year of the base trade data.
+    pub base_year: Spanned<i64>,
+    /// Unit of the trade values (e.g. "USD"). Values are used as given.
+    pub currency_unit: String,
+}
+
+/// `[data]`: paths are relative to the scenario file.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DataSection {
+    /// Trade CSV: `product, exporter, value` (+ optional `description, status, source`).
+    pub trade: Spanned<String>,
+    /// Applied (base) tariffs CSV: `product, exporter, rate_pct`. Without it the base is 0.
+    #[serde(default)]
+    pub applied_tariffs: Option<Spanned<String>>,
+    /// Elasticities CSV: `hs_prefix, import_demand, substitution, export_supply`.
+    #[serde(default)]
+    pub elasticities: Option<Spanned<String>>,
+    /// Explicit before/after rates CSV: `product, exporter, before_pct, after_pct`.
+    #[serde(default)]
+    pub policy_rates: Option<Spanned<String>>,
+}
+
+/// An export supply elasticity as written: a number or the word "infinite".
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum SupplyValue {
+    /// A number; 99 or more means infinite.
+    Number(f64),
+    /// "infinite" (or "inf").
+    Word(String),
+}
+
+/// `[elasticities]`: the defaults.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ElasticitySection {
+    /// Import demand elasticity; either sign accepted, used as negative.
+    pub import_demand: Spanned<f64>,
+    /// Substitution elasticity, positive.
+    pub substitution: Spanned<f64>,
+    /// Export supply elasticity, positive, or "infinite".
+    pub export_supply: Spanned<SupplyValue>,
+}
+
+/// `[model]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelSection {
+    /// "smart" (the default).
+    #[serde(default)]
+    pub kind: Option<Spanned<String>>,
+    /// "ces_share" (default) or "laird_yeats".
+    #[serde(default)]
+    pub diversion: Option<Spanned<String>>,
+}
+
+/// `[report]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportSection {
+    /// Exporters shown separately; the rest are summed as "Rest of world".
+    #[serde(default)]
+    pub exporters: Option<Spanned<Vec<String>>>,
+    /// How many products the product charts and tables show (default 12).
+    #[serde(default)]
+    pub top_products: Option<Spanned<i64>>,
+}
+
+/// One tariff rule, in `[[before]]` or `[[policy]]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RuleSection {
+    /// One exporter.
+    #[serde(default)]
+    pub exporter: Option<Spanned<String>>,
+    /// Several exporters.
+    #[serde(default)]
+    pub exporters: Option<Spanned<Vec<String>>>,
+    /// A group from `[groups]`, or "all".
+    #[serde(default)]
+    pub group: Option<Spanned<String>>,
+    /// Exact product codes; all products when neither this nor `hs_prefixes` is given.
+    #[serde(default)]
+    pub hs_codes: Option<Spanned<Vec<String>>>,
+    /// Product code prefixes (e.g. "61" for a whole chapter).
+    #[serde(default)]
+    pub hs_prefixes: Option<Spanned<Vec<String>>>,
+    /// Set the rate to this many percent.
+    #[serde(default)]
+    pub set_pct: Option<Spanned<f64>>,
+    /// Change the rate by this many percentage points (negative for a cut).
+    #[serde(default)]
+    pub change_pts: Option<Spanned<f64>>,
+    /// Cut the rate by this percentage of itself (50 halves it).
+    #[serde(default)]
+    pub cut_by_pct: Option<Spanned<f64>>,
+    /// "additional" (default): the rule acts on the additional duty on top of the applied
+    /// rate; "total": it acts on the total rate.
+    #[serde(default)]
+    pub layer: Option<Spanned<String>>,
+    /// Free text shown in the report (e.g. the legal basis).
+    #[serde(default)]
+    pub note: Option<String>,
+}

@@ -1,0 +1,1149 @@
+//! Scenarios: the TOML file and its CSV data, read and validated into plain model input.
+//!
+//! Two stages, as in ripgrep's argument handling: [`file`] holds the raw serde types that
+//! mirror the file; [`load`] checks every value and builds a [`Scenario`] whose markets the
+//! models can take as they are. After loading, nothing downstream needs the file again.
+
+pub mod data;
+pub mod file;
+pub mod policy;
+
+use crate::error::ScenarioError;
+use crate::model::smart::{DiversionMethod, SmartOptions};
+use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
+use crate::units::{Rate, pct_to_rate};
+use data::{CsvTable, check_percent_column, register_cell};
+use file::{RuleSection, ScenarioFile, SupplyValue};
+use policy::{CellKey, Layer, RuleAction, TariffRule, TariffSchedule};
+use std::collections::{BTreeMap, HashMap};
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+use toml::Spanned;
+
+/// Name under which exporters not shown separately are summed in tables and charts.
+pub const REST_OF_WORLD: &str = "Rest of world";
+
+/// A product of the scenario (an HS code, usually).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Product {
+    /// Code as written in the data (leading zeros kept).
+    pub code: String,
+    /// Description from the data, possibly empty.
+    pub description: String,
+}
+
+impl Product {
+    /// "6302 Bed linen" or just the code.
+    pub fn label(&self) -> String {
+        if self.description.is_empty() {
+            self.code.clone()
+        } else {
+            format!("{} {}", self.code, self.description)
+        }
+    }
+}
+
+/// The model a scenario asks for.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum ModelChoice {
+    /// SMART, one importing market.
+    Smart(SmartOptions),
+}
+
+/// Where the elasticity of a product came from.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ElasticitySource {
+    /// The elasticity file's row with this prefix.
+    File(String),
+    /// The scenario's defaults.
+    Default,
+}
+
+/// A data file the scenario used, for the report's provenance section.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DataFile {
+    /// What it is for.
+    pub role: String,
+    /// Path as written in the scenario.
+    pub written: String,
+    /// Path as resolved.
+    pub path: PathBuf,
+    /// Number of data rows.
+    pub rows: usize,
+    /// Distinct `source` values, in order of first appearance.
+    pub sources: Vec<String>,
+    /// Share of trade value (trade file) or of rows (others) per `status` value.
+    pub status_shares: BTreeMap<String, f64>,
+}
+
+/// Facts about the scenario that the report states so that a reader can judge the inputs.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Provenance {
+    /// Data files read.
+    pub files: Vec<DataFile>,
+    /// Human-readable notes on elasticities (signs used, defaults).
+    pub elasticity_notes: Vec<String>,
+    /// Descriptions of the `[[before]]` rules.
+    pub before_rules: Vec<String>,
+    /// Descriptions of the `[[policy]]` rules.
+    pub policy_rules: Vec<String>,
+    /// Number of cells set by the explicit policy-rates file.
+    pub explicit_cells: usize,
+}
+
+/// A validated scenario, ready to simulate.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    /// The scenario file.
+    pub path: PathBuf,
+    /// Title.
+    pub name: String,
+    /// Description (sources).
+    pub description: String,
+    /// Importing market.
+    pub importer: String,
+    /// Year of the base data.
+    pub base_year: i64,
+    /// Unit of trade values.
+    pub currency_unit: String,
+    /// Index of the focus exporter.
+    pub focus: usize,
+    /// Exporter names, in order of first appearance in the trade data.
+    pub exporters: Vec<String>,
+    /// Products, in order of first appearance in the trade data.
+    pub products: Vec<Product>,
+    /// One market per product (same order as `products`).
+    pub markets: Vec<ProductMarket>,
+    /// Elasticity source per product.
+    pub elasticity_sources: Vec<ElasticitySource>,
+    /// The elasticity defaults.
+    pub default_elasticities: Elasticities,
+    /// The model and its options.
+    pub model: ModelChoice,
+    /// Tariff rates per cell (cells in market order, flattened).
+    pub schedule: TariffSchedule,
+    /// Exporter → reporting group index (into `report_groups`).
+    pub report_group_of: Vec<usize>,
+    /// Names of the reporting groups (exporters shown separately, then Rest of world if used).
+    pub report_groups: Vec<String>,
+    /// Number of products shown in product charts and tables.
+    pub top_products: usize,
+    /// Inputs and their status.
+    pub provenance: Provenance,
+}
+
+impl Scenario {
+    /// The focus exporter's name.
+    pub fn focus_name(&self) -> &str {
+        &self.exporters[self.focus]
+    }
+
+    /// The file stem, used as the default output folder name.
+    pub fn stem(&self) -> String {
+        self.path
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_else(|| "scenario".into())
+    }
+
+    /// Total base trade over all markets.
+    pub fn total_trade(&self) -> f64 {
+        self.markets
+            .iter()
+            .flat_map(|m| &m.flows)
+            .map(|f| f.base_value)
+            .sum()
+    }
+}
+
+/// Loads and validates a scenario file and its data.
+pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
+        role: "scenario file".into(),
+        path: path.to_path_buf(),
+        source,
+    })?;
+    let raw: ScenarioFile = toml::from_str(&text).map_err(|e| ScenarioError::Toml {
+        path: path.to_path_buf(),
+        message: e.to_string().trim_end().to_string(),
+    })?;
+    Loader {
+        path,
+        text: &text,
+        dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+    }
+    .build(raw)
+}
+
+struct Loader<'a> {
+    path: &'a Path,
+    text: &'a str,
+    dir: PathBuf,
+}
+
+/// The trade data as read: products, exporters and one cell per row.
+struct TradeData {
+    products: Vec<Product>,
+    exporters: Vec<String>,
+    cells: Vec<CellKey>,
+    values: Vec<f64>,
+    cell_index: HashMap<(usize, usize), usize>,
+}
+
+impl Loader<'_> {
+    fn line_of(&self, span: Range<usize>) -> usize {
+        self.text[..span.start.min(self.text.len())]
+            .bytes()
+            .filter(|&b| b == b'\n')
+            .count()
+            + 1
+    }
+
+    fn err(&self, span: Range<usize>, field: &str, message: String) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.to_path_buf(),
+            line: self.line_of(span),
+            field: field.to_string(),
+            message,
+        }
+    }
+
+    fn resolve(&self, written: &Spanned<String>, field: &str) -> Result<PathBuf, ScenarioError> {
+        let p = self.dir.join(written.get_ref());
+        if !p.is_file() {
+            return Err(self.err(
+                written.span(),
+                field,
+                format!(
+                    "data file '{}' not found (resolved to '{}'; paths are relative to the scenario file)",
+                    written.get_ref(),
+                    p.display()
+                ),
+            ));
+        }
+        Ok(p)
+    }
+
+    fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let sc = raw.scenario.into_inner();
+        let data = raw.data.into_inner();
+        let mut provenance = Provenance::default();
+
+        let trade_path = self.resolve(&data.trade, "data.trade")?;
+        let trade_table = CsvTable::read(&trade_path, "trade data")?;
+        let trade = read_trade(&trade_table)?;
+        provenance.files.push(describe_file(
+            &trade_table,
+            "trade data",
+            data.trade.get_ref(),
+            Some(&trade.values),
+        ));
+
+        let focus = trade
+            .exporters
+            .iter()
+            .position(|e| e == sc.focus_exporter.get_ref())
+            .ok_or_else(|| {
+                self.err(
+                    sc.focus_exporter.span(),
+                    "scenario.focus_exporter",
+                    format!(
+                        "exporter '{}' is not in the trade data; exporters found: {}",
+                        sc.focus_exporter.get_ref(),
+                        trade.exporters.join(", ")
+                    ),
+                )
+            })?;
+        let base_year = *sc.base_year.get_ref();
+        if !(1900..=2100).contains(&base_year) {
+            return Err(self.err(
+                sc.base_year.span(),
+                "scenario.base_year",
+                format!("expected a year such as 2024, found {base_year}"),
+            ));
+        }
+
+        // Applied (base) rates.
+        let mut applied = vec![0.0; trade.cells.len()];
+        if let Some(written) = &data.applied_tariffs {
+            let p = self.resolve(written, "data.applied_tariffs")?;
+            let table = CsvTable::read(&p, "applied tariffs")?;
+            read_applied(&table, &trade, &mut applied)?;
+            provenance.files.push(describe_file(
+                &table,
+                "applied tariffs",
+                written.get_ref(),
+                None,
+            ));
+        }
+
+        // Elasticities.
+        let defaults = self.default_elasticities(&raw.elasticities, &mut provenance)?;
+        let mut prefix_rows: Vec<(String, Elasticities)> = Vec::new();
+        if let Some(written) = &data.elasticities {
+            let p = self.resolve(written, "data.elasticities")?;
+            let table = CsvTable::read(&p, "elasticities")?;
+            prefix_rows = read_elasticities(&table, &defaults, &mut provenance)?;
+            provenance.files.push(describe_file(
+                &table,
+                "elasticities",
+                written.get_ref(),
+                None,
+            ));
+        }
+        let mut elasticity_sources = Vec::with_capacity(trade.products.len());
+        let mut product_elasticities = Vec::with_capacity(trade.products.len());
+        for product in &trade.products {
+            let best = prefix_rows
+                .iter()
+                .filter(|(prefix, _)| product.code.starts_with(prefix.as_str()))
+                .max_by_key(|(prefix, _)| prefix.len());
+            match best {
+                Some((prefix, e)) => {
+                    elasticity_sources.push(ElasticitySource::File(prefix.clone()));
+                    product_elasticities.push(*e);
+                }
+                None => {
+                    elasticity_sources.push(ElasticitySource::Default);
+                    product_elasticities.push(defaults);
+                }
+            }
+        }
+        let n_default = elasticity_sources
+            .iter()
+            .filter(|s| **s == ElasticitySource::Default)
+            .count();
+        provenance.elasticity_notes.push(format!(
+            "{} of {} products take their elasticities from the elasticity file, {} from the scenario defaults.",
+            trade.products.len() - n_default,
+            trade.products.len(),
+            n_default
+        ));
+
+        // Model.
+        let model = self.model_choice(raw.model.as_ref())?;
+
+        // Rules.
+        let groups = self.groups(&raw.groups, &trade.exporters)?;
+        let before_rules = self.rules(&raw.before, "before", &groups, &trade)?;
+        let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade)?;
+        provenance.before_rules = before_rules.iter().map(|r| r.description.clone()).collect();
+        provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
+        let mut additional = vec![0.0; trade.cells.len()];
+        policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
+            .map_err(|e| self.negative_rate(e, "before", &trade))?;
+        let mut before: Vec<Rate> = applied
+            .iter()
+            .zip(&additional)
+            .map(|(a, b)| a + b)
+            .collect();
+        policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
+            .map_err(|e| self.negative_rate(e, "policy", &trade))?;
+        let mut after: Vec<Rate> = applied
+            .iter()
+            .zip(&additional)
+            .map(|(a, b)| a + b)
+            .collect();
+        if let Some(written) = &data.policy_rates {
+            let p = self.resolve(written, "data.policy_rates")?;
+            let table = CsvTable::read(&p, "policy rates")?;
+            provenance.explicit_cells = read_policy_rates(&table, &trade, &mut before, &mut after)?;
+            provenance.files.push(describe_file(
+                &table,
+                "policy rates",
+                written.get_ref(),
+                None,
+            ));
+        }
+
+        // Markets, one per product.
+        let mut markets: Vec<ProductMarket> = trade
+            .products
+            .iter()
+            .enumerate()
+            .map(|(i, _)| ProductMarket {
+                product: i,
+                flows: Vec::new(),
+                elasticities: product_elasticities[i],
+            })
+            .collect();
+        let mut flat_order = Vec::with_capacity(trade.cells.len());
+        for (i, cell) in trade.cells.iter().enumerate() {
+            markets[cell.product].flows.push(TradeFlow {
+                exporter: cell.exporter,
+                base_value: trade.values[i],
+                tariff_before: before[i],
+                tariff_after: after[i],
+            });
+            flat_order.push(i);
+        }
+        // Keep the schedule in market order so that flows and rates line up when flattened.
+        let mut order: Vec<usize> = (0..trade.cells.len()).collect();
+        order.sort_by_key(|&i| trade.cells[i].product);
+        let schedule = TariffSchedule {
+            applied: order.iter().map(|&i| applied[i]).collect(),
+            before: order.iter().map(|&i| before[i]).collect(),
+            after: order.iter().map(|&i| after[i]).collect(),
+        };
+
+        let (report_group_of, report_groups, top_products) =
+            self.report_choices(raw.report.as_ref(), &trade, focus)?;
+
+        Ok(Scenario {
+            path: self.path.to_path_buf(),
+            name: sc.name,
+            description: sc.description,
+            importer: sc.importer,
+            base_year,
+            currency_unit: sc.currency_unit,
+            focus,
+            exporters: trade.exporters,
+            products: trade.products,
+            markets,
+            elasticity_sources,
+            default_elasticities: defaults,
+            model,
+            schedule,
+            report_group_of,
+            report_groups,
+            top_products,
+            provenance,
+        })
+    }
+
+    fn negative_rate(
+        &self,
+        e: policy::NegativeRate,
+        table: &str,
+        trade: &TradeData,
+    ) -> ScenarioError {
+        ScenarioError::Invalid {
+            path: self.path.to_path_buf(),
+            line: e.line,
+            field: format!("{table} rule"),
+            message: format!(
+                "this rule makes the tariff on product {} from {} negative ({:.2}%); tariffs must be zero or more",
+                trade.products[e.cell.product].code,
+                trade.exporters[e.cell.exporter],
+                e.rate * 100.0
+            ),
+        }
+    }
+
+    fn default_elasticities(
+        &self,
+        section: &Spanned<file::ElasticitySection>,
+        provenance: &mut Provenance,
+    ) -> Result<Elasticities, ScenarioError> {
+        let s = section.get_ref();
+        let eps = *s.import_demand.get_ref();
+        if eps == 0.0 || !eps.is_finite() {
+            return Err(self.err(
+                s.import_demand.span(),
+                "elasticities.import_demand",
+                format!("must be a non-zero number such as -1.5 (either sign is read as negative), found {eps}"),
+            ));
+        }
+        provenance.elasticity_notes.push(format!(
+            "Default import demand elasticity written as {eps}, used as {} (ε < 0 in every formula).",
+            -eps.abs()
+        ));
+        let sigma = *s.substitution.get_ref();
+        if !(sigma > 0.0 && sigma.is_finite()) {
+            return Err(self.err(
+                s.substitution.span(),
+                "elasticities.substitution",
+                format!("must be a positive number such as 1.5, found {sigma}"),
+            ));
+        }
+        let supply = self.supply(&s.export_supply, "elasticities.export_supply")?;
+        Ok(Elasticities {
+            import_demand: -eps.abs(),
+            substitution: sigma,
+            export_supply: supply,
+        })
+    }
+
+    fn supply(
+        &self,
+        v: &Spanned<SupplyValue>,
+        field: &str,
+    ) -> Result<SupplyElasticity, ScenarioError> {
+        match v.get_ref() {
+            SupplyValue::Number(x) if *x > 0.0 && !x.is_nan() => Ok(SupplyElasticity::from_value(*x)),
+            SupplyValue::Word(w) if matches!(w.to_ascii_lowercase().as_str(), "infinite" | "inf") => {
+                Ok(SupplyElasticity::Infinite)
+            }
+            other => Err(self.err(
+                v.span(),
+                field,
+                format!(
+                    "must be a positive number (99 or more means infinite) or \"infinite\", found {}",
+                    match other {
+                        SupplyValue::Number(x) => x.to_string(),
+                        SupplyValue::Word(w) => format!("\"{w}\""),
+                    }
+                ),
+            )),
+        }
+    }
+
+    fn model_choice(
+        &self,
+        section: Option<&Spanned<file::ModelSection>>,
+    ) -> Result<ModelChoice, ScenarioError> {
+        let Some(section) = section else {
+            return Ok(ModelChoice::Smart(SmartOptions::default()));
+        };
+        let m = section.get_ref();
+        if let Some(kind) = &m.kind
+            && kind.get_ref() != "smart"
+        {
+            return Err(self.err(
+                kind.span(),
+                "model.kind",
+                format!("unknown model \"{}\"; expected \"smart\"", kind.get_ref()),
+            ));
+        }
+        let diversion = match &m.diversion {
+            None => DiversionMethod::CesShare,
+            Some(d) => {
+                match d.get_ref().as_str() {
+                    "ces_share" => DiversionMethod::CesShare,
+                    "laird_yeats" => DiversionMethod::LairdYeats,
+                    other => {
+                        return Err(self.err(
+                        d.span(),
+                        "model.diversion",
+                        format!("unknown method \"{other}\"; expected \"ces_share\" or \"laird_yeats\""),
+                    ));
+                    }
+                }
+            }
+        };
+        Ok(ModelChoice::Smart(SmartOptions { diversion }))
+    }
+
+    fn groups(
+        &self,
+        raw: &BTreeMap<String, Spanned<Vec<String>>>,
+        exporters: &[String],
+    ) -> Result<HashMap<String, Vec<usize>>, ScenarioError> {
+        let mut groups = HashMap::new();
+        groups.insert("all".to_string(), (0..exporters.len()).collect());
+        for (name, members) in raw {
+            if name == "all" {
+                return Err(self.err(
+                    members.span(),
+                    "groups.all",
+                    "\"all\" is built in (every exporter) and cannot be redefined".into(),
+                ));
+            }
+            let idx = self.exporter_indices(
+                members.get_ref(),
+                members.span(),
+                &format!("groups.{name}"),
+                exporters,
+            )?;
+            groups.insert(name.clone(), idx);
+        }
+        Ok(groups)
+    }
+
+    fn exporter_indices(
+        &self,
+        names: &[String],
+        span: Range<usize>,
+        field: &str,
+        exporters: &[String],
+    ) -> Result<Vec<usize>, ScenarioError> {
+        names
+            .iter()
+            .map(|n| {
+                exporters.iter().position(|e| e == n).ok_or_else(|| {
+                    self.err(
+                        span.clone(),
+                        field,
+                        format!(
+                            "exporter '{n}' is not in the trade data; exporters found: {}",
+                            exporters.join(", ")
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
+    fn rules(
+        &self,
+        raw: &[Spanned<RuleSection>],
+        table: &str,
+        groups: &HashMap<String, Vec<usize>>,
+        trade: &TradeData,
+    ) -> Result<Vec<TariffRule>, ScenarioError> {
+        raw.iter()
+            .enumerate()
+            .map(|(i, r)| self.rule(r, &format!("{table}[{}]", i + 1), groups, trade))
+            .collect()
+    }
+
+    fn rule(
+        &self,
+        spanned: &Spanned<RuleSection>,
+        name: &str,
+        groups: &HashMap<String, Vec<usize>>,
+        trade: &TradeData,
+    ) -> Result<TariffRule, ScenarioError> {
+        let r = spanned.get_ref();
+        let span = spanned.span();
+        let line = self.line_of(span.clone());
+        let field = |f: &str| format!("{name}.{f}");
+
+        // Who.
+        let targets = [
+            r.exporter.is_some(),
+            r.exporters.is_some(),
+            r.group.is_some(),
+        ];
+        if targets.iter().filter(|t| **t).count() != 1 {
+            return Err(self.err(
+                span,
+                name,
+                "give exactly one of `exporter`, `exporters` or `group` (\"all\" for every exporter)".into(),
+            ));
+        }
+        let (exporters, who) = if let Some(e) = &r.exporter {
+            let idx = self.exporter_indices(
+                std::slice::from_ref(e.get_ref()),
+                e.span(),
+                &field("exporter"),
+                &trade.exporters,
+            )?;
+            (idx, e.get_ref().clone())
+        } else if let Some(list) = &r.exporters {
+            if list.get_ref().is_empty() {
+                return Err(self.err(list.span(), &field("exporters"), "the list is empty".into()));
+            }
+            let idx = self.exporter_indices(
+                list.get_ref(),
+                list.span(),
+                &field("exporters"),
+                &trade.exporters,
+            )?;
+            (idx, list.get_ref().join(", "))
+        } else {
+            let g = r.group.as_ref().expect("checked above");
+            let idx = groups.get(g.get_ref()).cloned().ok_or_else(|| {
+                let mut known: Vec<&String> = groups.keys().collect();
+                known.sort();
+                self.err(
+                    g.span(),
+                    &field("group"),
+                    format!(
+                        "unknown group '{}'; define it under [groups] (known: {})",
+                        g.get_ref(),
+                        known
+                            .iter()
+                            .map(|s| s.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                )
+            })?;
+            (idx, format!("group {}", g.get_ref()))
+        };
+
+        // Which products.
+        let mut products: Option<Vec<usize>> = None;
+        let mut what = "all products".to_string();
+        if let Some(codes) = &r.hs_codes {
+            let mut idx = Vec::new();
+            for c in codes.get_ref() {
+                let i = trade.products.iter().position(|p| &p.code == c).ok_or_else(|| {
+                    self.err(
+                        codes.span(),
+                        &field("hs_codes"),
+                        format!("product '{c}' is not in the trade data (codes are matched exactly; use hs_prefixes for a chapter)"),
+                    )
+                })?;
+                idx.push(i);
+            }
+            what = format!("products {}", codes.get_ref().join(", "));
+            products = Some(idx);
+        }
+        if let Some(prefixes) = &r.hs_prefixes {
+            let mut idx = products.take().unwrap_or_default();
+            for p in prefixes.get_ref() {
+                let before = idx.len();
+                idx.extend(
+                    trade
+                        .products
+                        .iter()
+                        .enumerate()
+                        .filter(|(_, prod)| prod.code.starts_with(p.as_str()))
+                        .map(|(i, _)| i),
+                );
+                if idx.len() == before {
+                    return Err(self.err(
+                        prefixes.span(),
+                        &field("hs_prefixes"),
+                        format!("no product in the trade data starts with '{p}'"),
+                    ));
+                }
+            }
+            idx.sort_unstable();
+            idx.dedup();
+            what = if r.hs_codes.is_some() {
+                format!(
+                    "{what} and products starting {}",
+                    prefixes.get_ref().join(", ")
+                )
+            } else {
+                format!("products starting {}", prefixes.get_ref().join(", "))
+            };
+            products = Some(idx);
+        }
+
+        // What.
+        let actions = [
+            r.set_pct.is_some(),
+            r.change_pts.is_some(),
+            r.cut_by_pct.is_some(),
+        ];
+        if actions.iter().filter(|a| **a).count() != 1 {
+            return Err(self.err(
+                span,
+                name,
+                "give exactly one of `set_pct`, `change_pts` or `cut_by_pct`".into(),
+            ));
+        }
+        let looks_like_fraction = |v: f64| v != 0.0 && v.abs() < 1.0;
+        let (action, how) = if let Some(v) = &r.set_pct {
+            let x = *v.get_ref();
+            if !(0.0..=1000.0).contains(&x) {
+                return Err(self.err(
+                    v.span(),
+                    &field("set_pct"),
+                    format!("expected a rate in percent between 0 and 1000, found {x}"),
+                ));
+            }
+            if looks_like_fraction(x) {
+                return Err(self.err(
+                    v.span(),
+                    &field("set_pct"),
+                    format!(
+                        "{x} looks like a fraction; this field is in percent, so write {} for {}%",
+                        x * 100.0,
+                        x * 100.0
+                    ),
+                ));
+            }
+            (RuleAction::Set(pct_to_rate(x)), format!("set to {x}%"))
+        } else if let Some(v) = &r.change_pts {
+            let x = *v.get_ref();
+            if !(-1000.0..=1000.0).contains(&x) {
+                return Err(self.err(
+                    v.span(),
+                    &field("change_pts"),
+                    format!("expected percentage points between -1000 and 1000, found {x}"),
+                ));
+            }
+            if looks_like_fraction(x) {
+                return Err(self.err(v.span(), &field("change_pts"), format!("{x} looks like a fraction; this field is in percentage points, so write {} for {} points", x * 100.0, x * 100.0)));
+            }
+            (
+                RuleAction::Change(pct_to_rate(x)),
+                format!("changed by {x:+} points"),
+            )
+        } else {
+            let v = r.cut_by_pct.as_ref().expect("checked above");
+            let x = *v.get_ref();
+            if !(0.0..=100.0).contains(&x) {
+                return Err(self.err(
+                    v.span(),
+                    &field("cut_by_pct"),
+                    format!(
+                        "expected a percentage between 0 and 100 (100 removes the duty), found {x}"
+                    ),
+                ));
+            }
+            if looks_like_fraction(x) {
+                return Err(self.err(v.span(), &field("cut_by_pct"), format!("{x} looks like a fraction; this field is in percent, so write {} to cut by {}%", x * 100.0, x * 100.0)));
+            }
+            (RuleAction::CutBy(x / 100.0), format!("cut by {x}%"))
+        };
+        let layer = match r.layer.as_ref().map(|l| l.get_ref().as_str()) {
+            None | Some("additional") => Layer::Additional,
+            Some("total") => Layer::Total,
+            Some(other) => {
+                return Err(self.err(
+                    r.layer.as_ref().expect("some").span(),
+                    &field("layer"),
+                    format!("unknown layer \"{other}\"; expected \"additional\" or \"total\""),
+                ));
+            }
+        };
+        let layer_text = match layer {
+            Layer::Additional => "additional duty",
+            Layer::Total => "total tariff",
+        };
+        let mut description = format!("line {line}: {who}, {what}: {layer_text} {how}");
+        if let Some(note) = &r.note {
+            description.push_str(&format!(" ({note})"));
+        }
+        Ok(TariffRule {
+            exporters,
+            products,
+            action,
+            layer,
+            line,
+            description,
+        })
+    }
+
+    fn report_choices(
+        &self,
+        section: Option<&Spanned<file::ReportSection>>,
+        trade: &TradeData,
+        focus: usize,
+    ) -> Result<(Vec<usize>, Vec<String>, usize), ScenarioError> {
+        let mut top = 12;
+        let mut shown: Vec<usize> = Vec::new();
+        let mut explicit = false;
+        if let Some(s) = section.map(|s| s.get_ref()) {
+            if let Some(t) = &s.top_products {
+                let v = *t.get_ref();
+                if !(1..=100).contains(&v) {
+                    return Err(self.err(
+                        t.span(),
+                        "report.top_products",
+                        format!("expected a whole number from 1 to 100, found {v}"),
+                    ));
+                }
+                top = v as usize;
+            }
+            if let Some(list) = &s.exporters {
+                shown = self.exporter_indices(
+                    list.get_ref(),
+                    list.span(),
+                    "report.exporters",
+                    &trade.exporters,
+                )?;
+                explicit = true;
+            }
+        }
+        if !explicit {
+            // Default: up to ten largest exporters by base trade, the focus always included.
+            let mut totals = vec![0.0; trade.exporters.len()];
+            for (cell, v) in trade.cells.iter().zip(&trade.values) {
+                totals[cell.exporter] += v;
+            }
+            let mut order: Vec<usize> = (0..trade.exporters.len())
+                .filter(|&e| trade.exporters[e] != REST_OF_WORLD)
+                .collect();
+            order.sort_by(|a, b| totals[*b].total_cmp(&totals[*a]));
+            shown = order.into_iter().take(10).collect();
+        }
+        if !shown.contains(&focus) {
+            shown.insert(0, focus);
+        }
+        shown.retain(|&e| trade.exporters[e] != REST_OF_WORLD);
+        let mut names: Vec<String> = shown.iter().map(|&e| trade.exporters[e].clone()).collect();
+        let rest = names.len();
+        let mut group_of = vec![rest; trade.exporters.len()];
+        for (g, &e) in shown.iter().enumerate() {
+            group_of[e] = g;
+        }
+        if group_of.contains(&rest) {
+            names.push(REST_OF_WORLD.to_string());
+        }
+        Ok((group_of, names, top))
+    }
+}
+
+fn read_trade(table: &CsvTable) -> Result<TradeData, ScenarioError> {
+    let c_product = table.require("product")?;
+    let c_exporter = table.require("exporter")?;
+    let c_value = table.require("value")?;
+    let c_description = table.column("description");
+    if table.is_empty() {
+        return Err(table.error(1, None, "the trade data has no rows".into()));
+    }
+    let mut data = TradeData {
+        products: Vec::new(),
+        exporters: Vec::new(),
+        cells: Vec::new(),
+        values: Vec::new(),
+        cell_index: HashMap::new(),
+    };
+    let mut product_index: HashMap<String, usize> = HashMap::new();
+    let mut exporter_index: HashMap<String, usize> = HashMap::new();
+    let mut seen = HashMap::new();
+    for row in table.rows() {
+        let product = row.required_text(c_product)?;
+        let exporter = row.required_text(c_exporter)?;
+        let value = row.non_negative(c_value)?;
+        register_cell(&mut seen, table, row.line, product, exporter)?;
+        let p = *product_index.entry(product.to_string()).or_insert_with(|| {
+            data.products.push(Product {
+                code: product.to_string(),
+                description: String::new(),
+            });
+            data.products.len() - 1
+        });
+        if let Some(c) = c_description {
+            let d = row.text(c);
+            if !d.is_empty() && data.products[p].description.is_empty() {
+                data.products[p].description = d.to_string();
+            }
+        }
+        let e = *exporter_index
+            .entry(exporter.to_string())
+            .or_insert_with(|| {
+                data.exporters.push(exporter.to_string());
+                data.exporters.len() - 1
+            });
+        data.cell_index.insert((p, e), data.cells.len());
+        data.cells.push(CellKey {
+            product: p,
+            exporter: e,
+        });
+        data.values.push(value);
+    }
+    Ok(data)
+}
+
+fn lookup_cell(
+    table: &CsvTable,
+    row: &data::CsvRow<'_>,
+    trade: &TradeData,
+    c_product: usize,
+    c_exporter: usize,
+) -> Result<Option<usize>, ScenarioError> {
+    let product = row.required_text(c_product)?;
+    let exporter = row.required_text(c_exporter)?;
+    let _ = table;
+    let p = trade.products.iter().position(|x| x.code == product);
+    let e = trade.exporters.iter().position(|x| x == exporter);
+    Ok(match (p, e) {
+        (Some(p), Some(e)) => trade.cell_index.get(&(p, e)).copied(),
+        _ => None,
+    })
+}
+
+fn read_applied(
+    table: &CsvTable,
+    trade: &TradeData,
+    applied: &mut [Rate],
+) -> Result<(), ScenarioError> {
+    let c_product = table.require("product")?;
+    let c_exporter = table.require("exporter")?;
+    let c_rate = table.require("rate_pct")?;
+    let mut seen = HashMap::new();
+    let mut found = vec![false; trade.cells.len()];
+    let mut rates = Vec::with_capacity(table.len());
+    for row in table.rows() {
+        let rate = row.non_negative(c_rate)?;
+        if rate > 1000.0 {
+            return Err(row.error(
+                c_rate,
+                format!("{rate}% is not a plausible tariff (expected percent, 0 to 1000)"),
+            ));
+        }
+        register_cell(
+            &mut seen,
+            table,
+            row.line,
+            row.text(c_product),
+            row.text(c_exporter),
+        )?;
+        rates.push(rate);
+        if let Some(i) = lookup_cell(table, &row, trade, c_product, c_exporter)? {
+            applied[i] = pct_to_rate(rate);
+            found[i] = true;
+        }
+    }
+    check_percent_column(table, c_rate, &rates)?;
+    if let Some(i) = found.iter().position(|f| !f) {
+        let cell = trade.cells[i];
+        return Err(table.error(
+            1,
+            Some(c_rate),
+            format!(
+                "no applied rate for product {} from {} (every trade row needs one; add a row with rate_pct 0 if the trade is duty-free)",
+                trade.products[cell.product].code, trade.exporters[cell.exporter]
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Reads prefix rows; an empty cell takes the scenario's default for that parameter.
+fn read_elasticities(
+    table: &CsvTable,
+    defaults: &Elasticities,
+    provenance: &mut Provenance,
+) -> Result<Vec<(String, Elasticities)>, ScenarioError> {
+    let c_prefix = table.require("hs_prefix")?;
+    let c_demand = table.require("import_demand")?;
+    let c_sub = table.require("substitution")?;
+    let c_supply = table.require("export_supply")?;
+    let mut out: Vec<(String, Elasticities)> = Vec::new();
+    let mut lines: HashMap<String, u64> = HashMap::new();
+    let (mut positive, mut negative, mut empty) = (0, 0, 0);
+    for row in table.rows() {
+        let cells_empty = [c_demand, c_sub, c_supply].map(|c| row.text(c).is_empty());
+        empty += cells_empty.iter().filter(|e| **e).count();
+        let prefix = row.required_text(c_prefix)?.to_string();
+        if let Some(first) = lines.insert(prefix.clone(), row.line) {
+            return Err(row.error(
+                c_prefix,
+                format!("duplicate prefix '{prefix}' (first on line {first})"),
+            ));
+        }
+        let eps = if cells_empty[0] {
+            defaults.import_demand
+        } else {
+            row.number(c_demand)?
+        };
+        if eps == 0.0 {
+            return Err(row.error(
+                c_demand,
+                "must be non-zero (either sign is read as negative)".into(),
+            ));
+        }
+        if !cells_empty[0] {
+            if eps > 0.0 {
+                positive += 1;
+            } else {
+                negative += 1;
+            }
+        }
+        let sigma = if cells_empty[1] {
+            defaults.substitution
+        } else {
+            row.number(c_sub)?
+        };
+        if sigma <= 0.0 {
+            return Err(row.error(c_sub, format!("must be positive, found {sigma}")));
+        }
+        let supply_text = row.text(c_supply);
+        let supply = if cells_empty[2] {
+            defaults.export_supply
+        } else if matches!(
+            supply_text.to_ascii_lowercase().as_str(),
+            "inf" | "infinite"
+        ) {
+            SupplyElasticity::Infinite
+        } else {
+            let v = row.number(c_supply)?;
+            if v <= 0.0 {
+                return Err(row.error(
+                    c_supply,
+                    format!("must be positive (99 or more means infinite), found {v}"),
+                ));
+            }
+            SupplyElasticity::from_value(v)
+        };
+        out.push((
+            prefix,
+            Elasticities {
+                import_demand: -eps.abs(),
+                substitution: sigma,
+                export_supply: supply,
+            },
+        ));
+    }
+    provenance.elasticity_notes.push(format!(
+        "Elasticity file: {negative} import demand values written negative and {positive} written positive; all used as negative. {empty} empty cells took the scenario default."
+    ));
+    Ok(out)
+}
+
+fn read_policy_rates(
+    table: &CsvTable,
+    trade: &TradeData,
+    before: &mut [Rate],
+    after: &mut [Rate],
+) -> Result<usize, ScenarioError> {
+    let c_product = table.require("product")?;
+    let c_exporter = table.require("exporter")?;
+    let c_before = table.require("before_pct")?;
+    let c_after = table.require("after_pct")?;
+    let mut seen = HashMap::new();
+    let mut all = Vec::new();
+    let mut n = 0;
+    for row in table.rows() {
+        let b = row.non_negative(c_before)?;
+        let a = row.non_negative(c_after)?;
+        for (v, c) in [(b, c_before), (a, c_after)] {
+            if v > 1000.0 {
+                return Err(row.error(
+                    c,
+                    format!("{v}% is not a plausible tariff (expected percent, 0 to 1000)"),
+                ));
+            }
+        }
+        register_cell(
+            &mut seen,
+            table,
+            row.line,
+            row.text(c_product),
+            row.text(c_exporter),
+        )?;
+        let Some(i) = lookup_cell(table, &row, trade, c_product, c_exporter)? else {
+            return Err(table.error(
+                row.line,
+                None,
+                format!(
+                    "product {} from {} is not in the trade data",
+                    row.text(c_product),
+                    row.text(c_exporter)
+                ),
+            ));
+        };
+        before[i] = pct_to_rate(b);
+        after[i] = pct_to_rate(a);
+        all.push(b);
+        all.push(a);
+        n += 1;
+    }
+    check_percent_column(table, c_after, &all)?;
+    Ok(n)
+}
+
+fn describe_file(table: &CsvTable, role: &str, written: &str, weights: Option<&[f64]>) -> DataFile {
+    let c_source = table.column("source");
+    let c_status = table.column("status");
+    let mut sources: Vec<String> = Vec::new();
+    let mut shares: BTreeMap<String, f64> = BTreeMap::new();
+    let mut total = 0.0;
+    for (i, row) in table.rows().enumerate() {
+        if let Some(c) = c_source {
+            let s = row.text(c);
+            if !s.is_empty() && !sources.iter().any(|x| x == s) {
+                sources.push(s.to_string());
+            }
+        }
+        let w = weights.map_or(1.0, |w| w[i]);
+        total += w;
+        let status = c_status
+            .map(|c| row.text(c))
+            .filter(|s| !s.is_empty())
+            .unwrap_or("not stated");
+        *shares.entry(status.to_string()).or_default() += w;
+    }
+    if total > 0.0 {
+        for v in shares.values_mut() {
+            *v /= total;
+        }
+    }
+    DataFile {
+        role: role.to_string(),
+        written: written.to_string(),
+        path: table.path().to_path_buf(),
+        rows: table.len(),
+        sources,
+        status_shares: shares,
+    }
+}
