@@ -363,3 +363,334 @@ fn finish_flow(f: &mut FlowEffect) {
     // The triangle carries the sign of the price fall: a gain for a cut, a loss for a rise.
     f.welfare_triangle = -0.5 * price_rise * f.trade_creation.abs();
 }
+
+#[cfg(test)]
+mod tests {
+    //! Known answers from `docs/model.md` §3 (hand-computed) and the model's invariants.
+    use super::*;
+    use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
+    use approx::assert_abs_diff_eq;
+
+    const TOL: f64 = 1e-6; // the hand calculation is printed to 6 decimals
+
+    fn market(values: &[f64], before: &[f64], after: &[f64], e: Elasticities) -> ProductMarket {
+        ProductMarket {
+            product: 0,
+            flows: values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| TradeFlow {
+                    exporter: i,
+                    base_value: v,
+                    tariff_before: before[i],
+                    tariff_after: after[i],
+                })
+                .collect(),
+            elasticities: e,
+        }
+    }
+
+    fn elasticities(eps: f64, sigma: f64, supply: SupplyElasticity) -> Elasticities {
+        Elasticities {
+            import_demand: eps,
+            substitution: sigma,
+            export_supply: supply,
+        }
+    }
+
+    /// §3.2: the US cuts its 15% tariff on Pakistan (100) to 0; China (300) and Viet Nam (100) keep 15%.
+    fn worked_example(supply: SupplyElasticity) -> ProductMarket {
+        market(
+            &[100.0, 300.0, 100.0],
+            &[0.15, 0.15, 0.15],
+            &[0.0, 0.15, 0.15],
+            elasticities(-1.5, 1.5, supply),
+        )
+    }
+
+    fn run(m: &ProductMarket, diversion: DiversionMethod) -> ProductOutcome {
+        SmartModel {
+            options: SmartOptions { diversion },
+        }
+        .simulate(m)
+        .expect("in range")
+    }
+
+    #[test]
+    fn hand_example_infinite_supply_laird_yeats() {
+        let o = run(
+            &worked_example(SupplyElasticity::Infinite),
+            DiversionMethod::LairdYeats,
+        );
+        let [pak, chn, vnm] = [o.flows[0], o.flows[1], o.flows[2]];
+        // Closed forms, to 1e-9.
+        let shock = -0.15 / 1.15;
+        assert_abs_diff_eq!(pak.trade_creation, -1.5 * 100.0 * shock, epsilon = 1e-9);
+        let a = 1.5 * 0.15 / 1.15;
+        let td = (100.0 * 400.0 / 500.0) * a / (1.0 + a * 100.0 / 500.0);
+        assert_abs_diff_eq!(pak.trade_diversion, td, epsilon = 1e-9);
+        assert_abs_diff_eq!(chn.trade_diversion, -td * 0.75, epsilon = 1e-9);
+        assert_abs_diff_eq!(vnm.trade_diversion, -td * 0.25, epsilon = 1e-9);
+        // The printed hand calculation.
+        assert_abs_diff_eq!(pak.trade_creation, 19.565217, epsilon = TOL);
+        assert_abs_diff_eq!(pak.trade_diversion, 15.062762, epsilon = TOL);
+        assert_abs_diff_eq!(chn.trade_diversion, -11.297071, epsilon = TOL);
+        assert_abs_diff_eq!(vnm.trade_diversion, -3.765690, epsilon = TOL);
+        assert_abs_diff_eq!(pak.total_effect, 34.627979, epsilon = TOL);
+        assert_abs_diff_eq!(pak.new_value, 134.627979, epsilon = TOL);
+        assert_eq!(chn.trade_creation, 0.0);
+        let t = o.totals();
+        assert_abs_diff_eq!(t.new_value, 519.565217, epsilon = TOL);
+        assert_abs_diff_eq!(t.revenue_before, 75.0, epsilon = 1e-9);
+        assert_abs_diff_eq!(t.revenue_after, 57.740586, epsilon = TOL);
+        assert_abs_diff_eq!(t.revenue_change(), -17.259414, epsilon = TOL);
+        assert_abs_diff_eq!(t.welfare_triangle, 1.467391, epsilon = TOL);
+        assert_abs_diff_eq!(t.consumer_surplus, 16.467391, epsilon = TOL);
+        assert_abs_diff_eq!(t.net_welfare(), -0.792023, epsilon = TOL);
+        assert_eq!(t.price_effect, 0.0);
+    }
+
+    #[test]
+    fn hand_example_finite_supply_laird_yeats() {
+        let o = run(
+            &worked_example(SupplyElasticity::Finite(5.0)),
+            DiversionMethod::LairdYeats,
+        );
+        let [pak, chn, vnm] = [o.flows[0], o.flows[1], o.flows[2]];
+        let shock = -0.15 / 1.15;
+        // Closed forms: p̂* = ετ̂/(e_x − ε), TC = ε M τ̂ / (1 − ε/e_x), to 1e-9.
+        assert_abs_diff_eq!(pak.world_price_change, -1.5 * shock / 6.5, epsilon = 1e-9);
+        assert_abs_diff_eq!(
+            pak.trade_creation,
+            -1.5 * 100.0 * shock / 1.3,
+            epsilon = 1e-9
+        );
+        assert_abs_diff_eq!(pak.world_price_change, 0.030100, epsilon = TOL);
+        assert_abs_diff_eq!(pak.trade_creation, 15.050167, epsilon = TOL);
+        assert_abs_diff_eq!(pak.trade_diversion, 12.131809, epsilon = TOL);
+        assert_abs_diff_eq!(pak.price_effect, 3.828220, epsilon = TOL);
+        assert_abs_diff_eq!(pak.total_effect, 31.010196, epsilon = TOL);
+        assert_abs_diff_eq!(chn.trade_diversion, -9.098856, epsilon = TOL);
+        assert_abs_diff_eq!(vnm.trade_diversion, -3.032952, epsilon = TOL);
+        let t = o.totals();
+        assert_abs_diff_eq!(t.revenue_change(), -16.819771, epsilon = TOL);
+        assert_abs_diff_eq!(t.welfare_triangle, 0.902255, epsilon = TOL);
+        assert_abs_diff_eq!(t.net_welfare(), -3.927550, epsilon = TOL);
+    }
+
+    #[test]
+    fn hand_example_ces_share() {
+        let o = run(
+            &worked_example(SupplyElasticity::Infinite),
+            DiversionMethod::CesShare,
+        );
+        // Closed form: s1 = s0 π^−σ / Σ s0 π^−σ with π_PAK = 1/1.15, total 500 held fixed.
+        let w = 0.2 * (1.0f64 / 1.15).powf(-1.5);
+        let td_pak = (w / (w + 0.8) - 0.2) * 500.0;
+        assert_abs_diff_eq!(o.flows[0].trade_diversion, td_pak, epsilon = 1e-9);
+        assert_abs_diff_eq!(o.flows[0].trade_diversion, 17.827404, epsilon = TOL);
+        assert_abs_diff_eq!(o.flows[1].trade_diversion, -13.370553, epsilon = TOL);
+        assert_abs_diff_eq!(o.flows[2].trade_diversion, -4.456851, epsilon = TOL);
+        assert_abs_diff_eq!(o.flows[0].trade_creation, 19.565217, epsilon = TOL);
+    }
+
+    fn all_methods() -> [DiversionMethod; 2] {
+        [DiversionMethod::CesShare, DiversionMethod::LairdYeats]
+    }
+
+    fn random_markets() -> Vec<ProductMarket> {
+        // A fixed pseudo-random set: varied sizes, tariffs up and down, both supply kinds.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        (0..200)
+            .map(|i| {
+                let n = 2 + (next() * 6.0) as usize;
+                let values: Vec<f64> = (0..n)
+                    .map(|_| if next() < 0.1 { 0.0 } else { 1000.0 * next() })
+                    .collect();
+                let before: Vec<f64> = (0..n).map(|_| 0.4 * next()).collect();
+                let after: Vec<f64> = before
+                    .iter()
+                    .map(|&t| {
+                        if next() < 0.5 {
+                            (t - 0.3 * next()).max(0.0)
+                        } else {
+                            t + 0.3 * next()
+                        }
+                    })
+                    .collect();
+                let supply = if i % 2 == 0 {
+                    SupplyElasticity::Infinite
+                } else {
+                    SupplyElasticity::Finite(0.5 + 10.0 * next())
+                };
+                market(
+                    &values,
+                    &before,
+                    &after,
+                    elasticities(-0.2 - 3.0 * next(), 0.2 + 8.0 * next(), supply),
+                )
+            })
+            .collect()
+    }
+
+    #[test]
+    fn no_tariff_change_gives_zero_effects() {
+        for method in all_methods() {
+            for mut m in random_markets() {
+                for f in &mut m.flows {
+                    f.tariff_after = f.tariff_before;
+                }
+                let o = run(&m, method);
+                for f in &o.flows {
+                    assert_eq!(f.trade_creation, 0.0);
+                    assert_abs_diff_eq!(
+                        f.trade_diversion,
+                        0.0,
+                        epsilon = 1e-9 * (1.0 + f.base_value)
+                    );
+                    assert_eq!(f.price_effect, 0.0);
+                    assert_abs_diff_eq!(
+                        f.new_value,
+                        f.base_value,
+                        epsilon = 1e-9 * (1.0 + f.base_value)
+                    );
+                    assert_abs_diff_eq!(f.consumer_surplus, 0.0, epsilon = 1e-12);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn diversion_sums_to_zero_and_never_exceeds_base_trade() {
+        for method in all_methods() {
+            let mut checked = 0;
+            for m in random_markets() {
+                let o = run(&m, method);
+                // Flooring a flow at zero (extreme increases) is the one documented exception.
+                if o.flows.iter().any(|f| f.floored) {
+                    continue;
+                }
+                checked += 1;
+                let total: f64 = m.flows.iter().map(|f| f.base_value).sum();
+                let sum: f64 = o.flows.iter().map(|f| f.trade_diversion).sum();
+                assert_abs_diff_eq!(sum, 0.0, epsilon = 1e-9 * (1.0 + total));
+                for f in &o.flows {
+                    assert!(
+                        f.trade_diversion >= -f.base_value - 1e-9,
+                        "{method:?}: {f:?}"
+                    );
+                    assert!(f.new_value >= 0.0);
+                    assert!(f.new_value.is_finite() && f.consumer_surplus.is_finite());
+                }
+            }
+            assert!(
+                checked >= 150,
+                "{method:?}: only {checked} markets without flooring"
+            );
+        }
+    }
+
+    #[test]
+    fn a_cut_raises_the_beneficiary_and_lowers_the_others() {
+        for method in all_methods() {
+            for supply in [SupplyElasticity::Infinite, SupplyElasticity::Finite(2.0)] {
+                let o = run(&worked_example(supply), method);
+                assert!(o.flows[0].total_effect > 0.0);
+                assert!(o.flows[1].total_effect < 0.0 && o.flows[2].total_effect < 0.0);
+            }
+        }
+    }
+
+    #[test]
+    fn a_higher_tariff_never_raises_the_hit_exporter() {
+        for method in all_methods() {
+            for m in random_markets() {
+                let mut m = m;
+                for f in &mut m.flows {
+                    f.tariff_after = f.tariff_before;
+                }
+                m.flows[0].tariff_after = m.flows[0].tariff_before + 0.2;
+                let o = run(&m, method);
+                assert!(
+                    o.flows[0].total_effect <= 1e-9,
+                    "{method:?}: {:?}",
+                    o.flows[0]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn doubling_import_demand_elasticity_doubles_creation_with_infinite_supply() {
+        let m = worked_example(SupplyElasticity::Infinite);
+        let mut m2 = m.clone();
+        m2.elasticities.import_demand *= 2.0;
+        let (a, b) = (
+            run(&m, DiversionMethod::CesShare),
+            run(&m2, DiversionMethod::CesShare),
+        );
+        for (x, y) in a.flows.iter().zip(&b.flows) {
+            assert_abs_diff_eq!(y.trade_creation, 2.0 * x.trade_creation, epsilon = 1e-9);
+        }
+    }
+
+    #[test]
+    fn diversion_ceiling_at_the_others_trade() {
+        let mut m = worked_example(SupplyElasticity::Infinite);
+        m.elasticities.substitution = 1e6;
+        let o = run(&m, DiversionMethod::LairdYeats);
+        assert!(o.flows[0].trade_diversion <= 400.0 + 1e-9);
+        // TD = 400 − 400/(1 + a/5) with a = σ·0.1304: within 0.02 of the ceiling at σ = 1e6.
+        assert_abs_diff_eq!(o.flows[0].trade_diversion, 400.0, epsilon = 0.02);
+        let o = run(&m, DiversionMethod::CesShare);
+        assert!(o.flows[0].trade_diversion <= 400.0 + 1e-9);
+        assert!(o.flows.iter().all(|f| f.new_value.is_finite()));
+    }
+
+    #[test]
+    fn zero_trade_gets_zero_effects() {
+        let m = market(
+            &[0.0, 0.0],
+            &[0.1, 0.1],
+            &[0.0, 0.1],
+            elasticities(-1.0, 2.0, SupplyElasticity::Infinite),
+        );
+        let o = run(&m, DiversionMethod::CesShare);
+        assert!(
+            o.flows
+                .iter()
+                .all(|f| f.total_effect == 0.0 && f.new_value == 0.0)
+        );
+    }
+
+    #[test]
+    fn large_increase_is_floored_not_negative() {
+        let m = market(
+            &[100.0, 100.0],
+            &[0.0, 0.0],
+            &[5.0, 0.0],
+            elasticities(-3.0, 5.0, SupplyElasticity::Infinite),
+        );
+        let o = run(&m, DiversionMethod::CesShare);
+        assert_eq!(o.flows[0].new_value, 0.0);
+        assert!(o.flows[0].floored);
+    }
+
+    #[test]
+    fn price_out_of_range_is_an_error_not_nan() {
+        let m = market(
+            &[100.0, 100.0],
+            &[0.0, 0.0],
+            &[10.0, 0.0],
+            elasticities(-5.0, 5.0, SupplyElasticity::Finite(0.01)),
+        );
+        let e = SmartModel::default().simulate(&m).unwrap_err();
+        assert!(matches!(e, SmartError::PriceOutOfRange { exporter: 0, .. }));
+    }
+}
