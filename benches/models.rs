@@ -54,7 +54,12 @@ fn smart_product(bencher: divan::Bencher, n: usize) {
     };
     let mut out = Vec::with_capacity(n);
     bencher.bench_local(|| {
-        tariffsim::model::smart::simulate_into(divan::black_box(&market), &options, &mut out)
-            .expect("in range");
+        tariffsim::model::smart::simulate_into(
+            divan::black_box(&market.flows),
+            &market.elasticities,
+            &options,
+            &mut out,
+        )
+        .expect("in range");
     });
 }

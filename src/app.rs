@@ -1,11 +1,13 @@
-//! The commands, wired from the library's stages. Printing happens here and in `main` only.
+//! The commands, wired from the library's stages. Printing and progress bars live here and
+//! in `main` only.
 
-use crate::analysis;
-use crate::cli::{Cli, Command, RunArgs};
+use crate::analysis::{self, Outcome, compare, monte_carlo, projection, sensitivity, sweep};
+use crate::cli::{Cli, Command, RunArgs, SweepArgs, stem};
 use crate::error::Error;
-use crate::report::{self, RunReport};
-use crate::scenario;
-use std::path::Path;
+use crate::report::{self, Layers, RunReport};
+use crate::scenario::{self, Scenario};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::path::{Path, PathBuf};
 
 /// Runs a parsed command line. `command_line` is recorded in reports.
 pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
@@ -14,7 +16,45 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             scenario,
             out,
             quiet,
-        } => run_scenario(&RunArgs::new(scenario, out, quiet, command_line)),
+            draws,
+            seed,
+        } => {
+            let mut args = RunArgs::new(scenario, out, quiet, command_line);
+            args.draws = draws;
+            args.seed = seed;
+            run_scenario(&args)
+        }
+        Command::Sweep {
+            scenario,
+            exporter,
+            from,
+            to,
+            step,
+            draws,
+            seed,
+            out,
+            quiet,
+        } => {
+            let label = exporter
+                .clone()
+                .unwrap_or_else(|| "sweep".into())
+                .to_lowercase()
+                .replace(' ', "-");
+            let out = out.unwrap_or_else(|| {
+                PathBuf::from("output").join(format!("{}-sweep-{label}", stem(&scenario)))
+            });
+            let mut args = RunArgs::new(scenario, Some(out), quiet, command_line);
+            args.draws = draws;
+            args.seed = seed;
+            args.sweep = Some(SweepArgs {
+                exporter,
+                from,
+                to,
+                step,
+            });
+            run_scenario(&args)
+        }
+        Command::Compare { scenarios, out } => compare_scenarios(&scenarios, out, &command_line),
         Command::Validate { scenario } => {
             println!("{}", validate(&scenario)?);
             Ok(())
@@ -22,24 +62,178 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
     }
 }
 
-/// `tariffsim run`: load, simulate, write every output, print the summary.
+/// Applies command-line overrides (draws, seed, sweep) to a loaded scenario.
+pub fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Error> {
+    if let Some(draws) = args.draws {
+        match (&mut s.uncertainty, draws) {
+            (_, 0) => s.uncertainty = None,
+            (Some(u), n) => u.draws = n.min(scenario::layers::MAX_DRAWS),
+            (None, _) => {
+                return Err(Error::Argument(format!(
+                    "--draws needs an [uncertainty] table in {} saying which elasticities are uncertain and how (see docs/scenario-format.md)",
+                    args.scenario.display()
+                )));
+            }
+        }
+    }
+    if let (Some(seed), Some(u)) = (args.seed, &mut s.uncertainty) {
+        u.seed = seed;
+    }
+    if let Some(req) = &args.sweep {
+        let base = s.sweep;
+        let exporter = match &req.exporter {
+            Some(q) => s.find_exporter(q).ok_or_else(|| {
+                Error::Argument(format!(
+                    "--exporter '{q}' is not in the trade data; exporters: {}",
+                    s.exporters.join(", ")
+                ))
+            })?,
+            None => base.map(|b| b.exporter).ok_or_else(|| {
+                Error::Argument("give --exporter (or a [sweep] table in the scenario)".into())
+            })?,
+        };
+        let pick = |v: Option<f64>, b: Option<f64>, flag: &str| {
+            v.or(b).ok_or_else(|| {
+                Error::Argument(format!(
+                    "give --{flag} (or a [sweep] table in the scenario)"
+                ))
+            })
+        };
+        let from = pick(req.from, base.map(|b| b.from_pct), "from")?;
+        let to = pick(req.to, base.map(|b| b.to_pct), "to")?;
+        let step = pick(req.step, base.map(|b| b.step_pct), "step")?;
+        let spec =
+            scenario::layers::sweep_spec(exporter, from, to, step).map_err(|(field, msg)| {
+                let flag = field.trim_end_matches("_pct");
+                Error::Argument(format!("--{flag}: {msg}"))
+            })?;
+        s.sweep = Some(spec);
+    }
+    Ok(())
+}
+
+fn progress(visible: bool, len: u64, what: &str) -> ProgressBar {
+    if !visible || len == 0 {
+        return ProgressBar::hidden();
+    }
+    // Draws to stderr only when it is a terminal, so logs and pipes stay clean.
+    let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
+    if let Ok(style) =
+        ProgressStyle::with_template(&format!("{{bar:40}} {{pos}}/{{len}} {what} ({{eta}})"))
+    {
+        bar.set_style(style);
+    }
+    bar
+}
+
+/// Runs every analysis layer the scenario enables.
+pub fn compute_layers(
+    s: &Scenario,
+    outcome: &Outcome,
+    show_progress: bool,
+) -> Result<Layers, Error> {
+    let mut layers = Layers::default();
+    if let Some(spec) = &s.uncertainty {
+        let bar = progress(show_progress, spec.draws as u64, "Monte-Carlo draws");
+        layers.uncertainty = Some(monte_carlo::run(s, spec, outcome, &|| bar.inc(1))?);
+        bar.finish_and_clear();
+    }
+    if let Some(spec) = &s.sensitivity {
+        layers.sensitivity = Some(sensitivity::run(s, spec)?);
+    }
+    if let Some(spec) = &s.projection {
+        let n = s.uncertainty.map_or(0, |u| u.draws as u64);
+        let bar = progress(show_progress, n, "projection paths");
+        layers.projection = Some(projection::run(s, spec, s.uncertainty.as_ref(), &|| {
+            bar.inc(1)
+        })?);
+        bar.finish_and_clear();
+    }
+    if let Some(spec) = &s.sweep {
+        let per_rate = 1 + s.uncertainty.map_or(0, |u| u.draws as u64);
+        let bar = progress(
+            show_progress,
+            spec.rates().len() as u64 * per_rate,
+            "sweep runs",
+        );
+        layers.sweep = Some(sweep::run(s, spec, s.uncertainty.as_ref(), &|| bar.inc(1))?);
+        bar.finish_and_clear();
+    }
+    Ok(layers)
+}
+
+/// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
-    let scenario = scenario::load(&args.scenario)?;
+    let mut scenario = scenario::load(&args.scenario)?;
+    apply_overrides(&mut scenario, args)?;
     let outcome = analysis::simulate(&scenario)?;
+    let layers = compute_layers(&scenario, &outcome, args.print_summary)?;
     let run = RunReport {
         scenario: &scenario,
         outcome: &outcome,
         command: args.command_line.clone(),
         version: crate::VERSION,
+        layers,
     };
-    report::write_outputs(&run, &report::run_artifacts(), &args.out)?;
+    let artifacts = report::run_artifacts(&run.layers);
+    report::write_outputs(&run, &artifacts, &args.out)?;
     if args.print_summary {
         print!("{}", report::terminal::summary(&run));
         println!(
-            "  Wrote {}/ (report.md, 4 charts, 4 tables)",
-            args.out.display()
+            "  Wrote {}/ ({} files; start with report.md)",
+            args.out.display(),
+            artifacts.len()
         );
     }
+    Ok(())
+}
+
+/// `tariffsim compare`: runs each scenario (no layers) and writes the comparison.
+pub fn compare_scenarios(
+    paths: &[PathBuf],
+    out: Option<PathBuf>,
+    command_line: &str,
+) -> Result<(), Error> {
+    let mut loaded = Vec::with_capacity(paths.len());
+    for p in paths {
+        let s = scenario::load(p)?;
+        let o = analysis::simulate(&s)?;
+        loaded.push((s, o));
+    }
+    let pairs: Vec<(&Scenario, &Outcome)> = loaded.iter().map(|(s, o)| (s, o)).collect();
+    let rows = compare::compare(&pairs);
+    let units: Vec<&str> = rows.iter().map(|r| r.currency_unit.as_str()).collect();
+    if units.windows(2).any(|w| w[0] != w[1]) {
+        return Err(Error::Argument(format!(
+            "the scenarios use different currency units ({}); compare scenarios with the same unit",
+            units.join(", ")
+        )));
+    }
+    let out = out.unwrap_or_else(|| {
+        let stems: Vec<String> = paths.iter().map(|p| stem(p)).collect();
+        let mut name = format!("compare-{}", stems.join("-"));
+        if name.len() > 120 {
+            name = format!("compare-{}-scenarios", stems.len());
+        }
+        PathBuf::from("output").join(name)
+    });
+    report::comparison::write_comparison(&rows, &out, command_line, crate::VERSION)?;
+    let scale = report::ValueScale::for_unit(units.first().copied().unwrap_or("USD"));
+    for r in &rows {
+        let change = r.headlines[0].1;
+        println!(
+            "  {:<28}{} {:>10} {} ({:+.2}%)",
+            r.stem,
+            r.focus,
+            report::charts::format_number(scale.apply(change), 1),
+            scale.label,
+            r.headlines[1].1
+        );
+    }
+    println!(
+        "  Wrote {}/ (report.md, comparison.csv, 2 charts)",
+        out.display()
+    );
     Ok(())
 }
 
@@ -97,6 +291,26 @@ pub fn validate(path: &Path) -> Result<String, Error> {
     ));
     for note in &s.provenance.elasticity_notes {
         lines.push(format!("  elasticities    {note}"));
+    }
+    let layers: Vec<String> = [
+        s.uncertainty
+            .map(|u| format!("uncertainty ({} draws, seed {})", u.draws, u.seed)),
+        s.sensitivity.map(|_| "sensitivity".to_string()),
+        s.projection
+            .as_ref()
+            .map(|p| format!("projection {}–{}", p.start_year, p.end_year)),
+        s.sweep.map(|w| {
+            format!(
+                "sweep of {} {}–{}%",
+                s.exporters[w.exporter], w.from_pct, w.to_pct
+            )
+        }),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if !layers.is_empty() {
+        lines.push(format!("  analyses        {}", layers.join(", ")));
     }
     Ok(lines.join("\n"))
 }

@@ -13,7 +13,9 @@ use std::path::PathBuf;
     after_help = "Examples:\n  \
         tariffsim run scenarios/us-pakistan-2025-deal.toml\n  \
         tariffsim run scenarios/us-2026-section-301.toml --out results/s301\n  \
-        tariffsim validate scenarios/us-reciprocal-2025.toml\n\n\
+        tariffsim validate scenarios/us-reciprocal-2025.toml\n  \
+        tariffsim sweep scenarios/us-pakistan-2025-deal.toml --exporter PAK --from 0 --to 50 --step 1\n  \
+        tariffsim compare scenarios/us-pakistan-2025-deal.toml scenarios/us-2026-section-301.toml\n\n\
         The scenario format is documented in docs/scenario-format.md."
 )]
 pub struct Cli {
@@ -37,9 +39,62 @@ pub enum Command {
         /// Output folder (default: output/<scenario file stem>).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Do not print the summary.
+        /// Do not print the summary or show progress.
         #[arg(long, short)]
         quiet: bool,
+        /// Monte-Carlo draws (overrides [uncertainty] draws; 0 turns uncertainty off).
+        #[arg(long, value_name = "N")]
+        draws: Option<usize>,
+        /// Random seed of the Monte-Carlo draws (overrides [uncertainty] seed).
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+    },
+    /// Run a scenario while sweeping one exporter's additional tariff over a range.
+    #[command(
+        after_help = "Writes output/<stem>-sweep-<exporter>/ with the run's outputs plus sweep.csv and sweep.png.\n\
+        The exporter may be written as in the data (Pakistan) or as an ISO code (PAK).\n\
+        Arguments override the scenario's [sweep] table; --draws adds a 5–95% band."
+    )]
+    Sweep {
+        /// The scenario file (TOML).
+        scenario: PathBuf,
+        /// Exporter whose additional tariff is swept.
+        #[arg(long)]
+        exporter: Option<String>,
+        /// First additional tariff, percent.
+        #[arg(long, value_name = "PCT")]
+        from: Option<f64>,
+        /// Last additional tariff, percent.
+        #[arg(long, value_name = "PCT")]
+        to: Option<f64>,
+        /// Step, percentage points.
+        #[arg(long, value_name = "PTS")]
+        step: Option<f64>,
+        /// Monte-Carlo draws per rate for an uncertainty band (needs [uncertainty]).
+        #[arg(long, value_name = "N")]
+        draws: Option<usize>,
+        /// Random seed.
+        #[arg(long, value_name = "S")]
+        seed: Option<u64>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Do not print the summary or show progress.
+        #[arg(long, short)]
+        quiet: bool,
+    },
+    /// Run several scenarios and compare their headline results side by side.
+    #[command(
+        after_help = "Writes output/compare-<stems>/: comparison.csv, compare_focus.png,\n\
+        compare_exporters.png and report.md."
+    )]
+    Compare {
+        /// Two or more scenario files.
+        #[arg(num_args = 2.., required = true)]
+        scenarios: Vec<PathBuf>,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Check a scenario and its data without running it; print what was found.
     Validate {
@@ -48,33 +103,56 @@ pub enum Command {
     },
 }
 
-/// Validated arguments of `run`.
+/// A sweep requested on the command line (each part overrides the scenario's `[sweep]`).
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct SweepArgs {
+    /// Exporter name or ISO code.
+    pub exporter: Option<String>,
+    /// First rate, percent.
+    pub from: Option<f64>,
+    /// Last rate, percent.
+    pub to: Option<f64>,
+    /// Step, points.
+    pub step: Option<f64>,
+}
+
+/// Validated arguments of `run` and `sweep`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunArgs {
     /// Scenario file.
     pub scenario: PathBuf,
     /// Output folder, resolved.
     pub out: PathBuf,
-    /// Print the summary.
+    /// Print the summary and show progress.
     pub print_summary: bool,
+    /// Monte-Carlo draws override.
+    pub draws: Option<usize>,
+    /// Seed override.
+    pub seed: Option<u64>,
+    /// Sweep request (`tariffsim sweep`).
+    pub sweep: Option<SweepArgs>,
     /// The command line as typed, for the report.
     pub command_line: String,
+}
+
+/// The file stem of a scenario path.
+pub fn stem(path: &std::path::Path) -> String {
+    path.file_stem()
+        .map(|s| s.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "scenario".into())
 }
 
 impl RunArgs {
     /// Resolves defaults: the output folder is `output/<stem>` when not given.
     pub fn new(scenario: PathBuf, out: Option<PathBuf>, quiet: bool, command_line: String) -> Self {
-        let out = out.unwrap_or_else(|| {
-            let stem = scenario
-                .file_stem()
-                .map(|s| s.to_string_lossy().into_owned())
-                .unwrap_or_else(|| "scenario".into());
-            PathBuf::from("output").join(stem)
-        });
+        let out = out.unwrap_or_else(|| PathBuf::from("output").join(stem(&scenario)));
         RunArgs {
             scenario,
             out,
             print_summary: !quiet,
+            draws: None,
+            seed: None,
+            sweep: None,
             command_line,
         }
     }

@@ -117,4 +117,7 @@ pub enum Error {
     /// Output.
     #[error(transparent)]
     Report(#[from] ReportError),
+    /// A command-line argument that does not fit the scenario.
+    #[error("{0}")]
+    Argument(String),
 }

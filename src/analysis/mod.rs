@@ -1,15 +1,28 @@
-//! Analysis: runs the model over every product of a scenario and aggregates the results
-//! the way a report reads them (by exporter, by product, for the whole market).
+//! Analysis: runs the model over every product of a scenario and aggregates the results the
+//! way a report reads them (by exporter, by product, for the whole market).
+//!
+//! The layers on top of a single run (Monte-Carlo, sensitivity, sweep, projection,
+//! comparison) all call [`simulate_variant`], which is the single run with the elasticities
+//! or the after-policy tariffs changed. No model code is repeated.
+
+pub mod compare;
+pub mod monte_carlo;
+pub mod projection;
+pub mod sensitivity;
+pub mod sweep;
 
 use crate::error::ModelError;
-use crate::model::smart::{EffectTotals, ProductOutcome, SmartModel};
+use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome, SmartError, simulate_into};
+use crate::model::{Elasticities, SupplyElasticity, TradeFlow};
 use crate::scenario::{ModelChoice, Scenario};
+use crate::units::Rate;
 use rayon::prelude::*;
 
 /// The result of one scenario run.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// Per product, the model's flow effects (same order as the scenario's markets).
+    /// Per product, the model's flow effects (same order as the scenario's markets). Empty
+    /// for variant runs that only need totals.
     pub products: Vec<ProductOutcome>,
     /// Totals per exporter (indexed like `Scenario::exporters`).
     pub by_exporter: Vec<EffectTotals>,
@@ -24,68 +37,148 @@ pub struct Outcome {
 }
 
 impl Outcome {
+    /// An outcome with every total at zero, sized for the scenario.
+    pub fn empty(scenario: &Scenario) -> Self {
+        Outcome {
+            products: Vec::new(),
+            by_exporter: vec![EffectTotals::default(); scenario.exporters.len()],
+            by_group: vec![EffectTotals::default(); scenario.report_groups.len()],
+            by_product: vec![EffectTotals::default(); scenario.products.len()],
+            focus_by_product: vec![EffectTotals::default(); scenario.products.len()],
+            total: EffectTotals::default(),
+        }
+    }
+
+    /// Adds one product's flow effects to the totals.
+    pub fn add_product(&mut self, scenario: &Scenario, product: usize, flows: &[FlowEffect]) {
+        for f in flows {
+            self.by_exporter[f.exporter].add(f);
+            self.by_group[scenario.report_group_of[f.exporter]].add(f);
+            self.by_product[product].add(f);
+            self.total.add(f);
+            if f.exporter == scenario.focus {
+                self.focus_by_product[product].add(f);
+            }
+        }
+    }
+
     /// The focus exporter's totals.
     pub fn focus<'a>(&'a self, scenario: &Scenario) -> &'a EffectTotals {
         &self.by_exporter[scenario.focus]
     }
 }
 
-/// Simulates every product market of the scenario (in parallel) and aggregates.
-pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
-    let products = match scenario.model {
-        ModelChoice::Smart(options) => {
-            let model = SmartModel { options };
-            scenario
-                .markets
-                .par_iter()
-                .map(|m| {
-                    model.simulate(m).map_err(|source| {
-                        let exporter = match &source {
-                            crate::model::smart::SmartError::PriceOutOfRange {
-                                exporter, ..
-                            } => scenario.exporters[*exporter].clone(),
-                        };
-                        ModelError::Smart {
-                            product: scenario.products[m.product].code.clone(),
-                            exporter,
-                            source,
-                        }
-                    })
-                })
-                .collect::<Result<Vec<_>, _>>()?
-        }
-    };
-    Ok(aggregate(scenario, products))
+/// How a variant run changes one elasticity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Adjust {
+    /// Multiply each product's value by this factor (signs are kept).
+    Scale(f64),
+    /// Use this magnitude for every product (`f64::INFINITY` for infinite supply).
+    Set(f64),
 }
 
-/// Sums flow effects by exporter, reporting group and product.
-pub fn aggregate(scenario: &Scenario, products: Vec<ProductOutcome>) -> Outcome {
-    let mut by_exporter = vec![EffectTotals::default(); scenario.exporters.len()];
-    let mut by_group = vec![EffectTotals::default(); scenario.report_groups.len()];
-    let mut by_product = Vec::with_capacity(products.len());
-    let mut focus_by_product = Vec::with_capacity(products.len());
-    let mut total = EffectTotals::default();
+/// Changes to the elasticities of every product; `None` keeps the scenario's value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ElasticityChange {
+    /// Import demand elasticity.
+    pub import_demand: Option<Adjust>,
+    /// Substitution elasticity.
+    pub substitution: Option<Adjust>,
+    /// Export supply elasticity. Scaling leaves infinite supply infinite.
+    pub export_supply: Option<Adjust>,
+}
+
+impl ElasticityChange {
+    /// Applies the change to one product's elasticities.
+    pub fn apply(&self, e: &Elasticities) -> Elasticities {
+        let mut out = *e;
+        match self.import_demand {
+            Some(Adjust::Scale(f)) => out.import_demand *= f,
+            Some(Adjust::Set(v)) => out.import_demand = -v.abs(),
+            None => {}
+        }
+        match self.substitution {
+            Some(Adjust::Scale(f)) => out.substitution *= f,
+            Some(Adjust::Set(v)) => out.substitution = v,
+            None => {}
+        }
+        out.export_supply = match (self.export_supply, e.export_supply) {
+            (Some(Adjust::Scale(f)), SupplyElasticity::Finite(v)) => {
+                SupplyElasticity::from_value(v * f)
+            }
+            (Some(Adjust::Set(v)), _) => SupplyElasticity::from_value(v),
+            (_, current) => current,
+        };
+        out
+    }
+}
+
+/// A single run with changed inputs.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Variant<'a> {
+    /// Elasticity changes.
+    pub elasticities: Option<ElasticityChange>,
+    /// After-policy total tariffs per flow, in market order (as `Scenario::schedule`).
+    pub tariff_after: Option<&'a [Rate]>,
+}
+
+fn model_error(scenario: &Scenario, product: usize, source: SmartError) -> ModelError {
+    let SmartError::PriceOutOfRange { exporter, .. } = &source;
+    ModelError::Smart {
+        product: scenario.products[product].code.clone(),
+        exporter: scenario.exporters[*exporter].clone(),
+        source,
+    }
+}
+
+/// Simulates every product market of the scenario (in parallel) and aggregates, keeping
+/// every flow's effect for the tables.
+pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
+    let ModelChoice::Smart(options) = scenario.model;
+    let products = scenario
+        .markets
+        .par_iter()
+        .map(|m| {
+            let mut flows = Vec::with_capacity(m.flows.len());
+            simulate_into(&m.flows, &m.elasticities, &options, &mut flows)
+                .map_err(|e| model_error(scenario, m.product, e))?;
+            Ok(ProductOutcome {
+                product: m.product,
+                flows,
+            })
+        })
+        .collect::<Result<Vec<_>, ModelError>>()?;
+    let mut outcome = Outcome::empty(scenario);
     for p in &products {
-        let mut product_total = EffectTotals::default();
-        let mut focus_total = EffectTotals::default();
-        for f in &p.flows {
-            by_exporter[f.exporter].add(f);
-            by_group[scenario.report_group_of[f.exporter]].add(f);
-            product_total.add(f);
-            if f.exporter == scenario.focus {
-                focus_total.add(f);
+        outcome.add_product(scenario, p.product, &p.flows);
+    }
+    outcome.products = products;
+    Ok(outcome)
+}
+
+/// Runs a variant sequentially over products (callers parallelise over variants), keeping
+/// totals only. Deterministic: the same inputs give bit-identical totals on any thread.
+pub fn simulate_variant(scenario: &Scenario, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
+    let ModelChoice::Smart(options) = scenario.model;
+    let mut outcome = Outcome::empty(scenario);
+    let mut flows: Vec<TradeFlow> = Vec::new();
+    let mut effects: Vec<FlowEffect> = Vec::new();
+    let mut cell = 0;
+    for m in &scenario.markets {
+        let elasticities = variant
+            .elasticities
+            .map_or(m.elasticities, |c| c.apply(&m.elasticities));
+        flows.clear();
+        flows.extend_from_slice(&m.flows);
+        if let Some(after) = variant.tariff_after {
+            for (f, &t) in flows.iter_mut().zip(&after[cell..cell + m.flows.len()]) {
+                f.tariff_after = t;
             }
         }
-        total.merge(&product_total);
-        by_product.push(product_total);
-        focus_by_product.push(focus_total);
+        cell += m.flows.len();
+        simulate_into(&flows, &elasticities, &options, &mut effects)
+            .map_err(|e| model_error(scenario, m.product, e))?;
+        outcome.add_product(scenario, m.product, &effects);
     }
-    Outcome {
-        products,
-        by_exporter,
-        by_group,
-        by_product,
-        focus_by_product,
-        total,
-    }
+    Ok(outcome)
 }

@@ -11,7 +11,7 @@
 //! The formulas are those of `docs/model.md` §1; each is tested against the hand
 //! calculation there.
 
-use super::{ProductMarket, SupplyElasticity, TradeFlow};
+use super::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::units::{Change, Rate, Value};
 
 /// How the substitution between exporters is computed.
@@ -194,7 +194,12 @@ impl SmartModel {
     /// Simulates one product market.
     pub fn simulate(&self, market: &ProductMarket) -> Result<ProductOutcome, SmartError> {
         let mut flows = Vec::with_capacity(market.flows.len());
-        simulate_into(market, &self.options, &mut flows)?;
+        simulate_into(
+            &market.flows,
+            &market.elasticities,
+            &self.options,
+            &mut flows,
+        )?;
         Ok(ProductOutcome {
             product: market.product,
             flows,
@@ -223,16 +228,18 @@ pub fn creation(flow: &TradeFlow, import_demand: f64, supply: SupplyElasticity) 
     }
 }
 
-/// Simulates one product market, appending one [`FlowEffect`] per flow to `out`
-/// (cleared first). Allocation-free when `out` has capacity, for Monte-Carlo loops.
+/// Simulates one product market given as its flows and elasticities, writing one
+/// [`FlowEffect`] per flow to `out` (cleared first). Allocation-free when `out` has
+/// capacity, so Monte-Carlo and sweep loops can reuse buffers and vary the inputs.
 pub fn simulate_into(
-    market: &ProductMarket,
+    flows: &[TradeFlow],
+    elasticities: &Elasticities,
     options: &SmartOptions,
     out: &mut Vec<FlowEffect>,
 ) -> Result<(), SmartError> {
     out.clear();
-    let e = market.elasticities;
-    for flow in &market.flows {
+    let e = *elasticities;
+    for flow in flows {
         let (price, mut tc) = if flow.base_value > 0.0 {
             creation(flow, e.import_demand, e.export_supply)
         } else {

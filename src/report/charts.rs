@@ -56,6 +56,8 @@ pub struct BarSeries {
     pub values: Vec<f64>,
     /// Colour per category (a single series may colour bars individually) or one for all.
     pub colors: Vec<RGBColor>,
+    /// Optional error bars (low, high) per category, e.g. the 5–95% range of a Monte-Carlo run.
+    pub errors: Option<Vec<(f64, f64)>>,
 }
 
 /// A bar chart specification.
@@ -92,7 +94,8 @@ fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
 fn value_range(chart: &BarChart) -> (f64, f64) {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
     for s in &chart.series {
-        for &v in &s.values {
+        let errors = s.errors.iter().flatten().flat_map(|&(a, b)| [a, b]);
+        for v in s.values.iter().copied().chain(errors) {
             if v.is_finite() {
                 lo = lo.min(v);
                 hi = hi.max(v);
@@ -304,9 +307,30 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
                     Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled())
                 });
             }
+            if let Some(errors) = &s.errors {
+                for (i, &(elo, ehi)) in errors.iter().enumerate() {
+                    let (a, b) = bar_span(i, s_idx);
+                    let (mid, cap) = ((a + b) / 2.0, (b - a) / 6.0);
+                    let style = BLACK.stroke_width(2);
+                    for seg in [
+                        [(mid, elo), (mid, ehi)],
+                        [(mid - cap, elo), (mid + cap, elo)],
+                        [(mid - cap, ehi), (mid + cap, ehi)],
+                    ] {
+                        c.draw_series(LineSeries::new(seg, style))
+                            .map_err(|e| err(&e))?;
+                    }
+                }
+            }
             for (i, &v) in s.values.iter().enumerate() {
                 let (a, b) = bar_span(i, s_idx);
-                let (px, py) = c.backend_coord(&((a + b) / 2.0, v));
+                // With error bars, the value goes beyond the bar's whisker.
+                let end = match &s.errors {
+                    Some(errors) if v >= 0.0 => errors[i].1.max(v),
+                    Some(errors) => errors[i].0.min(v),
+                    None => v,
+                };
+                let (px, py) = c.backend_coord(&((a + b) / 2.0, end));
                 let (anchor, dy) = if v >= 0.0 {
                     (VPos::Bottom, -4)
                 } else {
@@ -357,4 +381,186 @@ fn axis_decimals(lo: f64, hi: f64) -> usize {
     } else {
         2
     }
+}
+
+/// A line of a line chart.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Legend name.
+    pub name: String,
+    /// Points (x, y).
+    pub points: Vec<(f64, f64)>,
+    /// Colour.
+    pub color: RGBColor,
+}
+
+/// A shaded band (for example the 5–95% range of a Monte-Carlo run).
+#[derive(Debug, Clone)]
+pub struct Band {
+    /// Legend name.
+    pub name: String,
+    /// Points (x, low, high).
+    pub points: Vec<(f64, f64, f64)>,
+    /// Colour (drawn translucent).
+    pub color: RGBColor,
+}
+
+/// A line chart specification.
+#[derive(Debug, Clone)]
+pub struct LineChart {
+    /// Title.
+    pub title: String,
+    /// x-axis title with units.
+    pub x_axis: String,
+    /// y-axis title with units.
+    pub y_axis: String,
+    /// Lines.
+    pub lines: Vec<Line>,
+    /// Optional band, drawn under the lines.
+    pub band: Option<Band>,
+    /// Vertical markers (x, label), e.g. a policy rate.
+    pub markers: Vec<(f64, String)>,
+    /// x values are whole numbers (years): label them without decimals.
+    pub integer_x: bool,
+    /// Source line.
+    pub source: String,
+}
+
+/// Draws a line chart to a PNG file.
+pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError> {
+    init_fonts();
+    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
+    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    root.fill(&WHITE).map_err(|e| err(&e))?;
+    let (main, footer) = root.split_vertically(HEIGHT - 34);
+    footer
+        .draw(&Text::new(
+            chart.source.clone(),
+            (16, 8),
+            ("sans-serif", 15).into_font().color(&palette::GREY),
+        ))
+        .map_err(|e| err(&e))?;
+    let xs = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.0));
+    let ys = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().map(|p| p.1))
+        .chain(
+            chart
+                .band
+                .iter()
+                .flat_map(|b| b.points.iter().flat_map(|p| [p.1, p.2])),
+        );
+    let (mut x0, mut x1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for x in xs.chain(chart.markers.iter().map(|m| m.0)) {
+        x0 = x0.min(x);
+        x1 = x1.max(x);
+    }
+    let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
+    for y in ys.filter(|y| y.is_finite()) {
+        y0 = y0.min(y);
+        y1 = y1.max(y);
+    }
+    if !(x0.is_finite() && x1 > x0) {
+        (x0, x1) = (x0.min(0.0), x0.max(0.0) + 1.0);
+    }
+    if !(y0.is_finite() && y1 > y0) {
+        let c = if y0.is_finite() { y0 } else { 0.0 };
+        (y0, y1) = (c - 1.0, c + 1.0);
+    }
+    let pad = 0.1 * (y1 - y0);
+    let (y0, y1) = (y0 - pad, y1 + 2.0 * pad);
+    let mut c = ChartBuilder::on(&main)
+        .caption(chart.title.clone(), ("sans-serif", 30))
+        .margin(18)
+        .margin_right(40)
+        .x_label_area_size(70)
+        .y_label_area_size(110)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(|e| err(&e))?;
+    let integer_x = chart.integer_x;
+    let n_x = if integer_x {
+        ((x1 - x0) as usize + 1).min(16)
+    } else {
+        11
+    };
+    c.configure_mesh()
+        .x_labels(n_x)
+        .x_label_formatter(&|v| {
+            if integer_x {
+                format!("{}", v.round() as i64)
+            } else {
+                format_number(*v, if (x1 - x0) >= 10.0 { 0 } else { 1 })
+            }
+        })
+        .y_label_formatter(&|v| format_number(*v, axis_decimals(y0, y1)))
+        .x_desc(chart.x_axis.clone())
+        .y_desc(chart.y_axis.clone())
+        .axis_desc_style(("sans-serif", 19))
+        .label_style(("sans-serif", 16))
+        .light_line_style(RGBColor(235, 235, 235))
+        .draw()
+        .map_err(|e| err(&e))?;
+    if y0 < 0.0 && y1 > 0.0 {
+        c.draw_series(LineSeries::new(
+            [(x0, 0.0), (x1, 0.0)],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(|e| err(&e))?;
+    }
+    if let Some(band) = &chart.band {
+        let color = band.color;
+        let mut poly: Vec<(f64, f64)> = band.points.iter().map(|p| (p.0, p.2)).collect();
+        poly.extend(band.points.iter().rev().map(|p| (p.0, p.1)));
+        c.draw_series(std::iter::once(Polygon::new(
+            poly,
+            color.mix(0.25).filled(),
+        )))
+        .map_err(|e| err(&e))?
+        .label(band.name.clone())
+        .legend(move |(x, y)| {
+            Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.mix(0.25).filled())
+        });
+    }
+    for line in &chart.lines {
+        let color = line.color;
+        c.draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
+            .map_err(|e| err(&e))?
+            .label(line.name.clone())
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(3)));
+        if line.points.len() <= 40 {
+            c.draw_series(
+                line.points
+                    .iter()
+                    .map(|&p| Circle::new(p, 4, color.filled())),
+            )
+            .map_err(|e| err(&e))?;
+        }
+    }
+    for (x, label) in &chart.markers {
+        c.draw_series(LineSeries::new(
+            [(*x, y0), (*x, y1)],
+            palette::GREY.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
+        let (px, py) = c.backend_coord(&(*x, y1));
+        root.draw(&Text::new(
+            label.clone(),
+            (px + 6, py + 6),
+            TextStyle::from(("sans-serif", 16).into_font()).color(&palette::GREY),
+        ))
+        .map_err(|e| err(&e))?;
+    }
+    c.configure_series_labels()
+        .background_style(WHITE.mix(0.9))
+        .border_style(RGBColor(180, 180, 180))
+        .label_font(("sans-serif", 17))
+        .position(SeriesLabelPosition::LowerRight)
+        .draw()
+        .map_err(|e| err(&e))?;
+    root.present().map_err(|e| err(&e))?;
+    Ok(())
 }

@@ -48,7 +48,14 @@ impl Artifact for ChangeByExporterChart {
         let chart = BarChart {
             title: format!("Change in {} imports by exporter", s.importer),
             value_axis: format!("Change in imports ({})", scale.label),
-            category_axis: format!("Exporter ({} highlighted)", s.focus_name()),
+            category_axis: match &run.layers.uncertainty {
+                Some(u) => format!(
+                    "Exporter ({} highlighted; whiskers: 5–95% range over {} elasticity draws)",
+                    s.focus_name(),
+                    u.spec.draws
+                ),
+                None => format!("Exporter ({} highlighted)", s.focus_name()),
+            },
             categories: order.iter().map(|&g| s.report_groups[g].clone()).collect(),
             series: vec![BarSeries {
                 name: String::new(),
@@ -66,6 +73,18 @@ impl Artifact for ChangeByExporterChart {
                         }
                     })
                     .collect(),
+                errors: run.layers.uncertainty.as_ref().map(|u| {
+                    order
+                        .iter()
+                        .map(|&g| {
+                            let p = u
+                                .row("group", &s.report_groups[g])
+                                .map(|r| r.percentiles)
+                                .unwrap_or_default();
+                            (scale.apply(p.p5), scale.apply(p.p95))
+                        })
+                        .collect()
+                }),
             }],
             horizontal: false,
             source: run.source_line(),
@@ -101,11 +120,13 @@ impl Artifact for FocusProductsChart {
                 name: "Trade creation".into(),
                 values: pick(|t| t.trade_creation),
                 colors: vec![palette::BLUE],
+                errors: None,
             },
             BarSeries {
                 name: "Trade diversion".into(),
                 values: pick(|t| t.trade_diversion),
                 colors: vec![palette::ORANGE],
+                errors: None,
             },
         ];
         let price = pick(|t| t.price_effect);
@@ -114,6 +135,7 @@ impl Artifact for FocusProductsChart {
                 name: "Price effect".into(),
                 values: price,
                 colors: vec![palette::GREEN],
+                errors: None,
             });
         }
         let chart = BarChart {
@@ -191,11 +213,13 @@ impl Artifact for MarketSharesChart {
                     name: "Before".into(),
                     values: order.iter().map(|&g| share(before[g], tb)).collect(),
                     colors: vec![palette::SKY],
+                    errors: None,
                 },
                 BarSeries {
                     name: "After".into(),
                     values: order.iter().map(|&g| share(after[g], ta)).collect(),
                     colors: vec![palette::BLUE],
+                    errors: None,
                 },
             ],
             horizontal: false,
@@ -234,6 +258,7 @@ impl Artifact for WelfareChart {
                     scale.apply(t.net_welfare()),
                 ],
                 colors: vec![palette::GREEN, palette::ORANGE, palette::BLUE],
+                errors: None,
             }],
             horizontal: false,
             source: run.source_line(),

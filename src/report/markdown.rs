@@ -119,6 +119,19 @@ pub fn render(run: &RunReport<'_>) -> String {
         );
     }
 
+    if let Some(unc) = &run.layers.uncertainty
+        && let Some(r) = unc.row("headline", "focus_exports_change")
+    {
+        let _ = writeln!(
+            w,
+            "With the elasticities uncertain (see [Uncertainty](#uncertainty)), the change in {}'s exports lies between {} and {} {u} in 90% of {} draws (median {}).\n",
+            s.focus_name(),
+            m(r.percentiles.p5),
+            m(r.percentiles.p95),
+            unc.spec.draws,
+            m(r.percentiles.p50),
+        );
+    }
     let _ = writeln!(w, "## Charts\n");
     for (file, caption) in [
         ("change_by_exporter.png", "Change in imports by exporter"),
@@ -203,6 +216,8 @@ pub fn render(run: &RunReport<'_>) -> String {
         w,
         "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`.\n"
     );
+
+    layer_sections(w, run);
 
     let _ = writeln!(w, "## Tariffs\n");
     let _ = writeln!(
@@ -376,4 +391,206 @@ pub fn render(run: &RunReport<'_>) -> String {
         run.version
     );
     r
+}
+
+/// The sections of the analysis layers a run enabled.
+fn layer_sections(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
+    let sc = run.scale();
+    let u = &sc.label;
+    let m = |v: f64| signed(sc.apply(v), 1);
+    if let Some(unc) = &run.layers.uncertainty {
+        let _ = writeln!(w, "## Uncertainty\n");
+        let _ = writeln!(
+            w,
+            "Monte-Carlo over the elasticities: {} draws, seed {} (ChaCha8 generator, one stream per draw, so the numbers are the same on any machine and thread count). Each draw takes one value per uncertain parameter and applies it to every product, a common shock to the level of the elasticity.\n",
+            unc.spec.draws, unc.spec.seed
+        );
+        for (name, p) in [
+            ("Import demand elasticity", unc.spec.import_demand),
+            ("Substitution elasticity", unc.spec.substitution),
+            ("Export supply elasticity", unc.spec.export_supply),
+        ] {
+            match p {
+                Some(p) => {
+                    let _ = writeln!(w, "- {name}: {}.", p.describe());
+                }
+                None => {
+                    let _ = writeln!(w, "- {name}: fixed at the scenario's values.");
+                }
+            }
+        }
+        let _ = writeln!(
+            w,
+            "\n| Quantity | Central | 5% | 25% | Median | 75% | 95% |"
+        );
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|");
+        for r in unc.rows.iter().filter(|r| r.kind == "headline") {
+            let p = r.percentiles;
+            let (label, f): (String, Box<dyn Fn(f64) -> String>) = if r.name.ends_with("_pct") {
+                (
+                    format!("{} (%)", r.name.replace('_', " ")),
+                    Box::new(|v: f64| signed(v, 2)),
+                )
+            } else {
+                (format!("{} ({u})", r.name.replace('_', " ")), Box::new(m))
+            };
+            let _ = writeln!(
+                w,
+                "| {label} | {} | {} | {} | {} | {} | {} |",
+                f(r.point),
+                f(p.p5),
+                f(p.p25),
+                f(p.p50),
+                f(p.p75),
+                f(p.p95)
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\n`uncertainty.csv` has the same percentiles for every exporter and product. The whiskers on the exporter chart show the 5–95% range.\n"
+        );
+    }
+    if let Some(rows) = &run.layers.sensitivity {
+        let point = run.outcome.focus(s).total_effect;
+        let _ = writeln!(w, "## Sensitivity\n");
+        let _ = writeln!(
+            w,
+            "Each elasticity is moved to a low and a high setting while the others keep their values (factors apply to every product's value; supply settings replace it). Central estimate of {}'s change: {} {u}.\n",
+            s.focus_name(),
+            m(point)
+        );
+        let _ = writeln!(
+            w,
+            "| Elasticity | Low setting | {0} at low ({u}) | High setting | {0} at high ({u}) | Net welfare at low / high ({u}) |",
+            s.focus_name()
+        );
+        let _ = writeln!(w, "|---|---|---:|---|---:|---:|");
+        for r in rows {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} / {} |",
+                r.parameter,
+                r.low_setting,
+                m(r.focus_low),
+                r.high_setting,
+                m(r.focus_high),
+                m(r.welfare_low),
+                m(r.welfare_high)
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\n![Sensitivity of the focus exporter's result](tornado.png)\n"
+        );
+    }
+    if let (Some(years), Some(spec)) = (&run.layers.projection, &s.projection) {
+        let _ = writeln!(w, "## Projection {}–{}\n", spec.start_year, spec.end_year);
+        let _ = writeln!(
+            w,
+            "SMART is comparative static: it gives the long-run effect of a tariff state, not a path. The path below is an assumption of this scenario:\n"
+        );
+        let _ = writeln!(
+            w,
+            "- baseline growth {:.1}% a year from {} (ASSUMPTION){};",
+            100.0 * spec.baseline_growth,
+            s.base_year,
+            if spec.growth_by_prefix.is_empty() {
+                String::new()
+            } else {
+                format!(
+                    ", with {} product groups at their own rates",
+                    spec.growth_by_prefix.len()
+                )
+            }
+        );
+        let _ = writeln!(
+            w,
+            "- share of the tariff change in force by year (phase-in): {};",
+            spec.phase_in
+                .iter()
+                .map(|f| format!("{f}"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        );
+        if let Some((e, rates)) = &spec.rates {
+            let _ = writeln!(
+                w,
+                "- {}'s additional duty by year: {}%;",
+                s.exporters[*e],
+                rates
+                    .iter()
+                    .map(|r| format!("{r}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
+        let _ = writeln!(
+            w,
+            "- each year trade closes {:.0}% of the gap to the long-run effect of that year's tariffs.\n",
+            100.0 * spec.adjustment_speed
+        );
+        let banded = years.iter().all(|y| y.band.is_some());
+        let _ = writeln!(
+            w,
+            "| Year | Phase-in | Baseline ({u}) | Scenario ({u}) | Difference ({u}) |{}",
+            if banded { " Scenario 5–95% |" } else { "" }
+        );
+        let _ = writeln!(
+            w,
+            "|---|---:|---:|---:|---:|{}",
+            if banded { "---:|" } else { "" }
+        );
+        for y in years {
+            let band = y
+                .band
+                .map(|b| {
+                    format!(
+                        " {} to {} |",
+                        format_number(sc.apply(b.p5), 1),
+                        format_number(sc.apply(b.p95), 1)
+                    )
+                })
+                .unwrap_or_default();
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |{band}",
+                y.year,
+                y.phase_in,
+                format_number(sc.apply(y.baseline), 1),
+                format_number(sc.apply(y.scenario), 1),
+                m(y.scenario - y.baseline)
+            );
+        }
+        let _ = writeln!(w, "\n![Projection](projection.png)\n");
+    }
+    if let Some(sweep) = &run.layers.sweep {
+        let exporter = &s.exporters[sweep.spec.exporter];
+        let _ = writeln!(w, "## Tariff sweep\n");
+        let _ = writeln!(
+            w,
+            "{exporter}'s additional duty after the policy set to every rate from {}% to {}% in steps of {} points, on all products (other exporters as in the policy). Changes are measured against the before-policy state.\n",
+            sweep.spec.from_pct, sweep.spec.to_pct, sweep.spec.step_pct
+        );
+        match sweep.break_even_pct {
+            Some(x) => {
+                let _ = writeln!(
+                    w,
+                    "{}'s exports are unchanged from the before-policy state at an additional duty of about **{x:.2}%** on {exporter}.\n",
+                    s.focus_name()
+                );
+            }
+            None => {
+                let _ = writeln!(
+                    w,
+                    "{}'s change does not cross zero within the swept range.\n",
+                    s.focus_name()
+                );
+            }
+        }
+        let _ = writeln!(
+            w,
+            "![Tariff sweep](sweep.png)\n\nEvery rate's results are in `sweep.csv`.\n"
+        );
+    }
 }

@@ -5,7 +5,9 @@
 //! place only when every file succeeded, so a folder of results is whole or absent.
 
 pub mod charts;
+pub mod comparison;
 pub mod figures;
+pub mod layer_outputs;
 pub mod markdown;
 pub mod tables;
 pub mod terminal;
@@ -25,6 +27,21 @@ pub struct RunReport<'a> {
     pub command: String,
     /// Program version.
     pub version: &'static str,
+    /// Results of the optional analysis layers.
+    pub layers: Layers,
+}
+
+/// Results of the analysis layers that a run enabled.
+#[derive(Debug, Clone, Default)]
+pub struct Layers {
+    /// Monte-Carlo percentiles.
+    pub uncertainty: Option<crate::analysis::monte_carlo::UncertaintyResult>,
+    /// One-at-a-time sensitivity rows, largest swing first.
+    pub sensitivity: Option<Vec<crate::analysis::sensitivity::SensitivityRow>>,
+    /// Projection path.
+    pub projection: Option<Vec<crate::analysis::projection::ProjectionYear>>,
+    /// Tariff sweep.
+    pub sweep: Option<crate::analysis::sweep::SweepResult>,
 }
 
 impl RunReport<'_> {
@@ -104,8 +121,8 @@ pub trait Artifact {
 }
 
 /// The artifacts of a single run, in writing order (the report last: it embeds the rest).
-pub fn run_artifacts() -> Vec<Box<dyn Artifact + Sync>> {
-    vec![
+pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
+    let mut list: Vec<Box<dyn Artifact + Sync>> = vec![
         Box::new(tables::FlowsTable),
         Box::new(tables::ByExporterTable),
         Box::new(tables::ByProductTable),
@@ -114,16 +131,44 @@ pub fn run_artifacts() -> Vec<Box<dyn Artifact + Sync>> {
         Box::new(figures::FocusProductsChart),
         Box::new(figures::MarketSharesChart),
         Box::new(figures::WelfareChart),
-        Box::new(markdown::MarkdownReport),
-    ]
+    ];
+    if layers.uncertainty.is_some() {
+        list.push(Box::new(layer_outputs::UncertaintyTable));
+    }
+    if layers.sensitivity.is_some() {
+        list.push(Box::new(layer_outputs::SensitivityTable));
+        list.push(Box::new(layer_outputs::TornadoChart));
+    }
+    if layers.projection.is_some() {
+        list.push(Box::new(layer_outputs::ProjectionTable));
+        list.push(Box::new(layer_outputs::ProjectionChart));
+    }
+    if layers.sweep.is_some() {
+        list.push(Box::new(layer_outputs::SweepTable));
+        list.push(Box::new(layer_outputs::SweepChart));
+    }
+    list.push(Box::new(markdown::MarkdownReport));
+    list
 }
 
-/// Writes all artifacts to `out_dir`, atomically: into a temporary sibling folder first,
-/// then renamed into place (replacing an earlier run's folder).
+/// Writes all artifacts of a run into `out_dir`, whole or not at all.
 pub fn write_outputs(
     run: &RunReport<'_>,
     artifacts: &[Box<dyn Artifact + Sync>],
     out_dir: &Path,
+) -> Result<(), ReportError> {
+    write_atomically(out_dir, |tmp| {
+        artifacts
+            .iter()
+            .try_for_each(|a| a.write(run, &tmp.join(a.file_name())))
+    })
+}
+
+/// Runs `fill` on a temporary sibling folder of `out_dir`, then renames it into place
+/// (replacing an earlier folder) only if `fill` succeeded; otherwise removes it.
+pub fn write_atomically(
+    out_dir: &Path,
+    fill: impl FnOnce(&Path) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     let write_err = |path: &Path| {
         let path = path.to_path_buf();
@@ -143,10 +188,7 @@ pub fn write_outputs(
         std::fs::remove_dir_all(&tmp).map_err(write_err(&tmp))?;
     }
     std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
-    let result = artifacts
-        .iter()
-        .try_for_each(|a| a.write(run, &tmp.join(a.file_name())));
-    if let Err(e) = result {
+    if let Err(e) = fill(&tmp) {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }

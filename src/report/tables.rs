@@ -6,14 +6,14 @@ use crate::model::smart::EffectTotals;
 use crate::units::rate_to_pct;
 use std::path::Path;
 
-/// A CSV table written cell by cell, refusing non-finite numbers.
-struct Table {
+/// A CSV table written cell by cell, refusing non-finite numbers (shared by every table).
+pub(crate) struct Table {
     path: std::path::PathBuf,
     writer: csv::Writer<std::fs::File>,
 }
 
 impl Table {
-    fn create(path: &Path, header: &[&str]) -> Result<Self, ReportError> {
+    pub(crate) fn create(path: &Path, header: &[&str]) -> Result<Self, ReportError> {
         let mut writer = csv::Writer::from_path(path).map_err(|source| ReportError::Csv {
             path: path.to_path_buf(),
             source,
@@ -30,7 +30,11 @@ impl Table {
         })
     }
 
-    fn row(&mut self, text: &[&str], numbers: &[(&str, f64)]) -> Result<(), ReportError> {
+    pub(crate) fn row(
+        &mut self,
+        text: &[&str],
+        numbers: &[(&str, f64)],
+    ) -> Result<(), ReportError> {
         let mut record: Vec<String> = text.iter().map(|s| s.to_string()).collect();
         for (what, v) in numbers {
             if !v.is_finite() {
@@ -49,7 +53,7 @@ impl Table {
             })
     }
 
-    fn finish(mut self) -> Result<(), ReportError> {
+    pub(crate) fn finish(mut self) -> Result<(), ReportError> {
         self.writer.flush().map_err(|source| ReportError::Write {
             path: self.path.clone(),
             source,

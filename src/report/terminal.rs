@@ -34,6 +34,30 @@ pub fn summary(run: &RunReport<'_>) -> String {
         format_number(sc.apply(f.new_value), 1),
         sc.label
     );
+    if let Some(u) = &run.layers.uncertainty
+        && let Some(r) = u.row("headline", "focus_exports_change")
+    {
+        let _ = writeln!(
+            w,
+            "  {:<34}{:>12} to {} {} ({} draws)",
+            "  5–95% range",
+            v(r.percentiles.p5),
+            v(r.percentiles.p95),
+            sc.label,
+            u.spec.draws
+        );
+    }
+    if let Some(sweep) = &run.layers.sweep {
+        let exporter = &s.exporters[sweep.spec.exporter];
+        match sweep.break_even_pct {
+            Some(x) => {
+                let _ = writeln!(w, "  Break-even additional tariff on {exporter}: {x:.2}%");
+            }
+            None => {
+                let _ = writeln!(w, "  No break-even rate for {exporter} in the swept range");
+            }
+        }
+    }
     let mut order: Vec<usize> = (0..s.report_groups.len()).collect();
     order.sort_by(|&a, &b| {
         o.by_group[b]

@@ -34,6 +34,18 @@ pub struct ScenarioFile {
     /// `[report]`: presentation choices.
     #[serde(default)]
     pub report: Option<Spanned<ReportSection>>,
+    /// `[uncertainty]`: Monte-Carlo draws over the elasticities.
+    #[serde(default)]
+    pub uncertainty: Option<Spanned<UncertaintySection>>,
+    /// `[sensitivity]`: one-at-a-time low/high settings of each elasticity.
+    #[serde(default)]
+    pub sensitivity: Option<Spanned<SensitivitySection>>,
+    /// `[projection]`: the path over years.
+    #[serde(default)]
+    pub projection: Option<Spanned<ProjectionSection>>,
+    /// `[sweep]`: one exporter's additional duty over a range of rates.
+    #[serde(default)]
+    pub sweep: Option<Spanned<SweepSection>>,
 }
 
 /// `[scenario]`.
@@ -153,4 +165,115 @@ pub struct RuleSection {
     /// Free text shown in the report (e.g. the legal basis).
     #[serde(default)]
     pub note: Option<String>,
+}
+
+/// `[uncertainty]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UncertaintySection {
+    /// Number of draws (default 1000).
+    #[serde(default)]
+    pub draws: Option<Spanned<i64>>,
+    /// Seed (default 1).
+    #[serde(default)]
+    pub seed: Option<Spanned<i64>>,
+    /// Distribution of the import demand elasticity.
+    #[serde(default)]
+    pub import_demand: Option<Spanned<DistributionSection>>,
+    /// Distribution of the substitution elasticity.
+    #[serde(default)]
+    pub substitution: Option<Spanned<DistributionSection>>,
+    /// Distribution of the export supply elasticity.
+    #[serde(default)]
+    pub export_supply: Option<Spanned<DistributionSection>>,
+}
+
+/// One elasticity's distribution: `dist` plus the parameters that distribution needs.
+/// A plain struct (not a tagged enum) so that errors keep their line numbers.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DistributionSection {
+    /// "normal", "lognormal", "uniform" or "triangular".
+    pub dist: Spanned<String>,
+    /// true (default): values are factors on each product's value; false: magnitudes.
+    #[serde(default)]
+    pub relative: Option<bool>,
+    /// Normal: mean (default 1 when relative).
+    #[serde(default)]
+    pub mean: Option<Spanned<f64>>,
+    /// Normal: standard deviation.
+    #[serde(default)]
+    pub sd: Option<Spanned<f64>>,
+    /// Log-normal: median (default 1 when relative).
+    #[serde(default)]
+    pub median: Option<Spanned<f64>>,
+    /// Log-normal: standard deviation of the logarithm.
+    #[serde(default)]
+    pub sigma: Option<Spanned<f64>>,
+    /// Uniform and triangular: lower bound.
+    #[serde(default)]
+    pub low: Option<Spanned<f64>>,
+    /// Triangular: mode.
+    #[serde(default)]
+    pub mode: Option<Spanned<f64>>,
+    /// Uniform and triangular: upper bound.
+    #[serde(default)]
+    pub high: Option<Spanned<f64>>,
+}
+
+/// `[sensitivity]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SensitivitySection {
+    /// Low and high factors on the import demand elasticity (default [0.5, 1.5]).
+    #[serde(default)]
+    pub import_demand: Option<Spanned<Vec<f64>>>,
+    /// Low and high factors on the substitution elasticity (default [0.5, 1.5]).
+    #[serde(default)]
+    pub substitution: Option<Spanned<Vec<f64>>>,
+    /// Low and high export supply elasticities (default [1, "infinite"]).
+    #[serde(default)]
+    pub export_supply: Option<Spanned<Vec<SupplyValue>>>,
+}
+
+/// `[projection]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProjectionSection {
+    /// First projected year.
+    pub start_year: Spanned<i64>,
+    /// Last projected year.
+    pub end_year: Spanned<i64>,
+    /// Baseline growth per year, percent (default 0).
+    #[serde(default)]
+    pub baseline_growth_pct: Option<Spanned<f64>>,
+    /// Baseline growth per product-code prefix, percent per year.
+    #[serde(default)]
+    pub growth_pct_by_prefix: Option<Spanned<BTreeMap<String, f64>>>,
+    /// Fraction (0 to 1) of the tariff change in force each year (default: all at once).
+    #[serde(default)]
+    pub phase_in: Option<Spanned<Vec<f64>>>,
+    /// Exporter whose additional duty is given year by year in `rates_pct`.
+    #[serde(default)]
+    pub rates_exporter: Option<Spanned<String>>,
+    /// That exporter's additional duty per year, percent.
+    #[serde(default)]
+    pub rates_pct: Option<Spanned<Vec<f64>>>,
+    /// Share of the remaining gap to the long-run effect closed each year (default 0.5).
+    #[serde(default)]
+    pub adjustment_speed: Option<Spanned<f64>>,
+}
+
+/// `[sweep]`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SweepSection {
+    /// The exporter whose additional duty is swept.
+    pub exporter: Spanned<String>,
+    /// First rate, percent.
+    pub from_pct: Spanned<f64>,
+    /// Last rate, percent.
+    pub to_pct: Spanned<f64>,
+    /// Step, percent.
+    pub step_pct: Spanned<f64>,
 }

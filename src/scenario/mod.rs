@@ -6,6 +6,7 @@
 
 pub mod data;
 pub mod file;
+pub mod layers;
 pub mod policy;
 
 use crate::error::ScenarioError;
@@ -130,6 +131,14 @@ pub struct Scenario {
     pub top_products: usize,
     /// Inputs and their status.
     pub provenance: Provenance,
+    /// Monte-Carlo uncertainty, when `[uncertainty]` is given.
+    pub uncertainty: Option<crate::analysis::monte_carlo::UncertaintySpec>,
+    /// One-at-a-time sensitivity, when `[sensitivity]` is given.
+    pub sensitivity: Option<crate::analysis::sensitivity::SensitivitySpec>,
+    /// Projection over years, when `[projection]` is given.
+    pub projection: Option<crate::analysis::projection::ProjectionSpec>,
+    /// Tariff sweep, when `[sweep]` is given.
+    pub sweep: Option<crate::analysis::sweep::SweepSpec>,
 }
 
 impl Scenario {
@@ -144,6 +153,38 @@ impl Scenario {
             .file_stem()
             .map(|s| s.to_string_lossy().into_owned())
             .unwrap_or_else(|| "scenario".into())
+    }
+
+    /// Finds an exporter by name (exact, then ignoring case) or by ISO 3166 alpha-3 code
+    /// for the exporters the shipped data uses (PAK, CHN, VNM, ...; ROW for Rest of world).
+    pub fn find_exporter(&self, query: &str) -> Option<usize> {
+        const ISO: [(&str, &[&str]); 11] = [
+            ("PAK", &["Pakistan"]),
+            ("CHN", &["China"]),
+            ("VNM", &["Vietnam", "Viet Nam"]),
+            ("BGD", &["Bangladesh"]),
+            ("IND", &["India"]),
+            ("KHM", &["Cambodia"]),
+            ("IDN", &["Indonesia"]),
+            ("LKA", &["Sri Lanka"]),
+            ("TUR", &["Turkey", "Türkiye", "Turkiye"]),
+            ("MEX", &["Mexico"]),
+            ("ROW", &[REST_OF_WORLD]),
+        ];
+        let by_name = |n: &str| {
+            self.exporters
+                .iter()
+                .position(|e| e.eq_ignore_ascii_case(n))
+        };
+        self.exporters
+            .iter()
+            .position(|e| e == query)
+            .or_else(|| by_name(query))
+            .or_else(|| {
+                ISO.iter()
+                    .find(|(code, _)| code.eq_ignore_ascii_case(query))
+                    .and_then(|(_, names)| names.iter().find_map(|n| by_name(n)))
+            })
     }
 
     /// Total base trade over all markets.
@@ -175,6 +216,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     .build(raw)
 }
 
+/// Builds a [`Scenario`] from the raw file; holds what error messages need.
 struct Loader<'a> {
     path: &'a Path,
     text: &'a str,
@@ -388,6 +430,26 @@ impl Loader<'_> {
 
         let (report_group_of, report_groups, top_products) =
             self.report_choices(raw.report.as_ref(), &trade, focus)?;
+        let uncertainty = raw
+            .uncertainty
+            .as_ref()
+            .map(|u| self.uncertainty(u))
+            .transpose()?;
+        let sensitivity = raw
+            .sensitivity
+            .as_ref()
+            .map(|u| self.sensitivity(u))
+            .transpose()?;
+        let projection = raw
+            .projection
+            .as_ref()
+            .map(|p| self.projection(p, &trade.exporters, base_year))
+            .transpose()?;
+        let sweep = raw
+            .sweep
+            .as_ref()
+            .map(|p| self.sweep(p, &trade.exporters))
+            .transpose()?;
 
         Ok(Scenario {
             path: self.path.to_path_buf(),
@@ -408,6 +470,10 @@ impl Loader<'_> {
             report_groups,
             top_products,
             provenance,
+            uncertainty,
+            sensitivity,
+            projection,
+            sweep,
         })
     }
 

@@ -1,0 +1,179 @@
+//! Projection over years: the focus exporter's exports to the importer, baseline against
+//! scenario, with the tariff change phased in and trade adjusting gradually.
+//!
+//! SMART is comparative static: it gives the long-run effect of a tariff state. The path is
+//! this module's assumption, stated in every report:
+//! - the baseline grows at a constant rate per product (or overall) from the base year;
+//! - in year k the tariffs are `before + φ_k·(after − before)` (φ the phase-in fraction), or
+//!   the explicit rates given for one exporter;
+//! - trade closes a share λ (the adjustment speed) of the gap between its current effect and
+//!   the long-run effect of that year's tariffs: `R_k = R_{k−1} + λ·(E_k − R_{k−1})`;
+//! - effects scale with baseline growth.
+
+use super::monte_carlo::{Percentiles, UncertaintySpec};
+use super::{ElasticityChange, Variant, simulate_variant};
+use crate::error::ModelError;
+use crate::scenario::Scenario;
+use crate::units::Rate;
+use rayon::prelude::*;
+
+/// The projection's assumptions.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ProjectionSpec {
+    /// First projected year.
+    pub start_year: i64,
+    /// Last projected year.
+    pub end_year: i64,
+    /// Baseline growth per year as a fraction, for products without their own rate.
+    pub baseline_growth: f64,
+    /// Growth per product-code prefix (longest match wins), fractions.
+    pub growth_by_prefix: Vec<(String, f64)>,
+    /// Fraction of the tariff change in force each year from `start_year`; the last value
+    /// carries forward.
+    pub phase_in: Vec<f64>,
+    /// Explicit additional duty (percent) of one exporter per year, overriding `phase_in`
+    /// for that exporter's flows; the last value carries forward.
+    pub rates: Option<(usize, Vec<f64>)>,
+    /// Share of the remaining gap to the long-run effect closed each year, in (0, 1].
+    pub adjustment_speed: f64,
+}
+
+impl ProjectionSpec {
+    /// The projected years.
+    pub fn years(&self) -> Vec<i64> {
+        (self.start_year..=self.end_year).collect()
+    }
+
+    fn carried(values: &[f64], k: usize) -> Option<f64> {
+        values.get(k).or(values.last()).copied()
+    }
+
+    /// After-policy tariffs of projection year `k` (0 = start year).
+    pub fn tariffs(&self, scenario: &Scenario, k: usize) -> Vec<Rate> {
+        let s = &scenario.schedule;
+        let phi = Self::carried(&self.phase_in, k).unwrap_or(1.0);
+        let mut out: Vec<Rate> = s
+            .before
+            .iter()
+            .zip(&s.after)
+            .map(|(b, a)| b + phi * (a - b))
+            .collect();
+        if let Some((exporter, rates)) = &self.rates
+            && let Some(pct) = Self::carried(rates, k)
+        {
+            let mut cell = 0;
+            for m in &scenario.markets {
+                for f in &m.flows {
+                    if f.exporter == *exporter {
+                        out[cell] = s.applied[cell] + pct / 100.0;
+                    }
+                    cell += 1;
+                }
+            }
+        }
+        out
+    }
+
+    /// Growth index of a product in a year relative to the base year.
+    pub fn growth_index(&self, scenario: &Scenario, product: usize, year: i64) -> f64 {
+        let code = &scenario.products[product].code;
+        let g = self
+            .growth_by_prefix
+            .iter()
+            .filter(|(p, _)| code.starts_with(p.as_str()))
+            .max_by_key(|(p, _)| p.len())
+            .map_or(self.baseline_growth, |(_, g)| *g);
+        (1.0 + g).powf((year - scenario.base_year) as f64)
+    }
+}
+
+/// One projected year.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ProjectionYear {
+    /// Calendar year.
+    pub year: i64,
+    /// Fraction of the tariff change in force (phase-in).
+    pub phase_in: f64,
+    /// Focus exporter's exports to the importer without the policy.
+    pub baseline: f64,
+    /// … with the policy.
+    pub scenario: f64,
+    /// Percentiles of `scenario` over the uncertainty draws, if requested.
+    pub band: Option<Percentiles>,
+}
+
+/// The focus exporter's path for one set of elasticities: (baseline, scenario) per year.
+fn path(
+    scenario: &Scenario,
+    spec: &ProjectionSpec,
+    tariffs: &[Vec<Rate>],
+    change: Option<ElasticityChange>,
+) -> Result<Vec<(f64, f64)>, ModelError> {
+    let n_products = scenario.products.len();
+    let mut realised = vec![0.0; n_products];
+    let mut out = Vec::with_capacity(tariffs.len());
+    for (k, year) in spec.years().into_iter().enumerate() {
+        let o = simulate_variant(
+            scenario,
+            &Variant {
+                elasticities: change,
+                tariff_after: Some(&tariffs[k]),
+            },
+        )?;
+        let (mut baseline, mut with_policy) = (0.0, 0.0);
+        for (p, r) in realised.iter_mut().enumerate() {
+            let target = o.focus_by_product[p].total_effect;
+            *r += spec.adjustment_speed * (target - *r);
+            let g = spec.growth_index(scenario, p, year);
+            let base = o.focus_by_product[p].base_value;
+            baseline += g * base;
+            with_policy += g * (base + *r);
+        }
+        out.push((baseline, with_policy));
+    }
+    Ok(out)
+}
+
+/// Projects the focus exporter's exports; with `uncertainty`, every draw's path gives the
+/// percentiles of the scenario line. `tick` is called once per path.
+pub fn run(
+    scenario: &Scenario,
+    spec: &ProjectionSpec,
+    uncertainty: Option<&UncertaintySpec>,
+    tick: &(dyn Fn() + Sync),
+) -> Result<Vec<ProjectionYear>, ModelError> {
+    let years = spec.years();
+    let tariffs: Vec<Vec<Rate>> = (0..years.len())
+        .map(|k| spec.tariffs(scenario, k))
+        .collect();
+    let central = path(scenario, spec, &tariffs, None)?;
+    let draws: Option<Vec<Vec<(f64, f64)>>> = uncertainty
+        .map(|u| {
+            (0..u.draws as u64)
+                .into_par_iter()
+                .map(|i| {
+                    let p = path(scenario, spec, &tariffs, Some(u.draw(i)));
+                    tick();
+                    p
+                })
+                .collect::<Result<Vec<_>, _>>()
+        })
+        .transpose()?;
+    Ok(years
+        .iter()
+        .enumerate()
+        .map(|(k, &year)| {
+            let band = draws.as_ref().map(|d| {
+                let mut values: Vec<f64> = d.iter().map(|p| p[k].1).collect();
+                Percentiles::of(&mut values)
+            });
+            ProjectionYear {
+                year,
+                phase_in: ProjectionSpec::carried(&spec.phase_in, k).unwrap_or(1.0),
+                baseline: central[k].0,
+                scenario: central[k].1,
+                band,
+            }
+        })
+        .collect())
+}

@@ -1,0 +1,145 @@
+//! One-at-a-time sensitivity (the data of a tornado chart): each elasticity moved to a low
+//! and a high value while the others keep their scenario values.
+
+use super::{Adjust, ElasticityChange, Outcome, Variant, simulate_variant};
+use crate::error::ModelError;
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+
+/// Low and high settings of each elasticity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SensitivitySpec {
+    /// Factors on every product's import demand elasticity.
+    pub import_demand: (f64, f64),
+    /// Factors on every product's substitution elasticity.
+    pub substitution: (f64, f64),
+    /// Export supply elasticity used for every product (`f64::INFINITY` = infinite).
+    pub export_supply: (f64, f64),
+}
+
+impl Default for SensitivitySpec {
+    /// Halve and add half to ε and σ; supply from 1 (steep) to infinite (the WITS default).
+    fn default() -> Self {
+        SensitivitySpec {
+            import_demand: (0.5, 1.5),
+            substitution: (0.5, 1.5),
+            export_supply: (1.0, f64::INFINITY),
+        }
+    }
+}
+
+/// The result for one parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SensitivityRow {
+    /// Parameter name.
+    pub parameter: &'static str,
+    /// How the low setting was made ("×0.5").
+    pub low_setting: String,
+    /// How the high setting was made.
+    pub high_setting: String,
+    /// Focus exporter's total effect at the low setting.
+    pub focus_low: f64,
+    /// … at the high setting.
+    pub focus_high: f64,
+    /// Importer's net welfare at the low setting.
+    pub welfare_low: f64,
+    /// … at the high setting.
+    pub welfare_high: f64,
+}
+
+impl SensitivityRow {
+    /// Width of the focus exporter's range (the tornado's sort key).
+    pub fn swing(&self) -> f64 {
+        (self.focus_high - self.focus_low).abs()
+    }
+}
+
+fn supply_label(v: f64) -> String {
+    if v >= crate::model::SupplyElasticity::INFINITE_THRESHOLD {
+        "infinite".into()
+    } else {
+        format!("= {v}")
+    }
+}
+
+/// Runs the six variants (in parallel) and returns rows sorted by swing, largest first.
+pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<SensitivityRow>, ModelError> {
+    let settings: [(
+        &'static str,
+        ElasticityChange,
+        ElasticityChange,
+        String,
+        String,
+    ); 3] = [
+        (
+            "import demand elasticity",
+            ElasticityChange {
+                import_demand: Some(Adjust::Scale(spec.import_demand.0)),
+                ..Default::default()
+            },
+            ElasticityChange {
+                import_demand: Some(Adjust::Scale(spec.import_demand.1)),
+                ..Default::default()
+            },
+            format!("×{}", spec.import_demand.0),
+            format!("×{}", spec.import_demand.1),
+        ),
+        (
+            "substitution elasticity",
+            ElasticityChange {
+                substitution: Some(Adjust::Scale(spec.substitution.0)),
+                ..Default::default()
+            },
+            ElasticityChange {
+                substitution: Some(Adjust::Scale(spec.substitution.1)),
+                ..Default::default()
+            },
+            format!("×{}", spec.substitution.0),
+            format!("×{}", spec.substitution.1),
+        ),
+        (
+            "export supply elasticity",
+            ElasticityChange {
+                export_supply: Some(Adjust::Set(spec.export_supply.0)),
+                ..Default::default()
+            },
+            ElasticityChange {
+                export_supply: Some(Adjust::Set(spec.export_supply.1)),
+                ..Default::default()
+            },
+            supply_label(spec.export_supply.0),
+            supply_label(spec.export_supply.1),
+        ),
+    ];
+    let outcomes: Vec<Outcome> = settings
+        .par_iter()
+        .flat_map_iter(|(_, low, high, _, _)| [*low, *high])
+        .map(|change| {
+            simulate_variant(
+                scenario,
+                &Variant {
+                    elasticities: Some(change),
+                    tariff_after: None,
+                },
+            )
+        })
+        .collect::<Result<_, _>>()?;
+    let mut rows: Vec<SensitivityRow> = settings
+        .iter()
+        .enumerate()
+        .map(|(i, (name, _, _, low, high))| {
+            let (lo, hi) = (&outcomes[2 * i], &outcomes[2 * i + 1]);
+            SensitivityRow {
+                parameter: name,
+                low_setting: low.clone(),
+                high_setting: high.clone(),
+                focus_low: lo.focus(scenario).total_effect,
+                focus_high: hi.focus(scenario).total_effect,
+                welfare_low: lo.total.net_welfare(),
+                welfare_high: hi.total.net_welfare(),
+            }
+        })
+        .collect();
+    rows.sort_by(|a, b| b.swing().total_cmp(&a.swing()));
+    Ok(rows)
+}

@@ -1,0 +1,378 @@
+//! Tables and charts of the analysis layers: uncertainty, sensitivity, projection, sweep.
+
+use super::charts::{
+    Band, BarChart, BarSeries, Line, LineChart, draw_bar_chart, draw_line_chart, palette,
+};
+use super::tables::Table;
+use super::{Artifact, RunReport};
+use crate::error::ReportError;
+use std::path::Path;
+
+/// `uncertainty.csv`: percentiles of every headline, exporter and product quantity.
+pub struct UncertaintyTable;
+/// `sensitivity.csv`.
+pub struct SensitivityTable;
+/// `tornado.png`.
+pub struct TornadoChart;
+/// `projection.csv`.
+pub struct ProjectionTable;
+/// `projection.png`.
+pub struct ProjectionChart;
+/// `sweep.csv`.
+pub struct SweepTable;
+/// `sweep.png`.
+pub struct SweepChart;
+
+fn missing(path: &Path, what: &str) -> ReportError {
+    ReportError::Chart {
+        path: path.to_path_buf(),
+        message: format!("no {what} results to write"),
+    }
+}
+
+impl Artifact for UncertaintyTable {
+    fn file_name(&self) -> &'static str {
+        "uncertainty.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let u = run
+            .layers
+            .uncertainty
+            .as_ref()
+            .ok_or_else(|| missing(path, "uncertainty"))?;
+        let mut t = Table::create(
+            path,
+            &[
+                "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
+            ],
+        )?;
+        for r in &u.rows {
+            let p = r.percentiles;
+            t.row(
+                &[r.kind, &r.name],
+                &[
+                    ("point", r.point),
+                    ("p5", p.p5),
+                    ("p25", p.p25),
+                    ("p50", p.p50),
+                    ("p75", p.p75),
+                    ("p95", p.p95),
+                    ("draws", u.spec.draws as f64),
+                    ("seed", u.spec.seed as f64),
+                ],
+            )?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for SensitivityTable {
+    fn file_name(&self) -> &'static str {
+        "sensitivity.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let rows = run
+            .layers
+            .sensitivity
+            .as_ref()
+            .ok_or_else(|| missing(path, "sensitivity"))?;
+        let point = run.outcome.focus(run.scenario).total_effect;
+        let welfare = run.outcome.total.net_welfare();
+        let mut t = Table::create(
+            path,
+            &[
+                "parameter",
+                "low_setting",
+                "high_setting",
+                "focus_change_point",
+                "focus_change_low",
+                "focus_change_high",
+                "net_welfare_point",
+                "net_welfare_low",
+                "net_welfare_high",
+            ],
+        )?;
+        for r in rows {
+            t.row(
+                &[r.parameter, &r.low_setting, &r.high_setting],
+                &[
+                    ("focus_change_point", point),
+                    ("focus_change_low", r.focus_low),
+                    ("focus_change_high", r.focus_high),
+                    ("net_welfare_point", welfare),
+                    ("net_welfare_low", r.welfare_low),
+                    ("net_welfare_high", r.welfare_high),
+                ],
+            )?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for TornadoChart {
+    fn file_name(&self) -> &'static str {
+        "tornado.png"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let rows = run
+            .layers
+            .sensitivity
+            .as_ref()
+            .ok_or_else(|| missing(path, "sensitivity"))?;
+        let s = run.scenario;
+        let scale = run.scale();
+        let point = run.outcome.focus(s).total_effect;
+        let chart = BarChart {
+            title: format!(
+                "What drives {}'s result: one elasticity at a time",
+                s.focus_name()
+            ),
+            value_axis: format!(
+                "Change in {}'s exports vs the central estimate of {} ({})",
+                s.focus_name(),
+                super::charts::format_number(scale.apply(point), 1),
+                scale.label
+            ),
+            category_axis: "Elasticity".into(),
+            categories: rows
+                .iter()
+                .map(|r| format!("{} ({} / {})", r.parameter, r.low_setting, r.high_setting))
+                .collect(),
+            series: vec![
+                BarSeries {
+                    name: "Low setting".into(),
+                    values: rows
+                        .iter()
+                        .map(|r| scale.apply(r.focus_low - point))
+                        .collect(),
+                    colors: vec![palette::SKY],
+                    errors: None,
+                },
+                BarSeries {
+                    name: "High setting".into(),
+                    values: rows
+                        .iter()
+                        .map(|r| scale.apply(r.focus_high - point))
+                        .collect(),
+                    colors: vec![palette::BLUE],
+                    errors: None,
+                },
+            ],
+            horizontal: true,
+            source: run.source_line(),
+            decimals: 1,
+        };
+        draw_bar_chart(path, &chart)
+    }
+}
+
+impl Artifact for ProjectionTable {
+    fn file_name(&self) -> &'static str {
+        "projection.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let years = run
+            .layers
+            .projection
+            .as_ref()
+            .ok_or_else(|| missing(path, "projection"))?;
+        let mut header = vec!["year", "phase_in", "baseline", "scenario", "difference"];
+        if years.iter().all(|y| y.band.is_some()) {
+            header.extend(["scenario_p5", "scenario_p50", "scenario_p95"]);
+        }
+        let mut t = Table::create(path, &header)?;
+        for y in years {
+            let text_year = y.year.to_string();
+            let mut numbers = vec![
+                ("phase_in", y.phase_in),
+                ("baseline", y.baseline),
+                ("scenario", y.scenario),
+                ("difference", y.scenario - y.baseline),
+            ];
+            if let Some(b) = y.band {
+                numbers.extend([
+                    ("scenario_p5", b.p5),
+                    ("scenario_p50", b.p50),
+                    ("scenario_p95", b.p95),
+                ]);
+            }
+            t.row(&[&text_year], &numbers)?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for ProjectionChart {
+    fn file_name(&self) -> &'static str {
+        "projection.png"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let years = run
+            .layers
+            .projection
+            .as_ref()
+            .ok_or_else(|| missing(path, "projection"))?;
+        let s = run.scenario;
+        let scale = run.scale();
+        let band = if years.iter().all(|y| y.band.is_some()) {
+            Some(Band {
+                name: "Scenario, 5–95% range".into(),
+                points: years
+                    .iter()
+                    .map(|y| {
+                        let b = y.band.unwrap_or_default();
+                        (y.year as f64, scale.apply(b.p5), scale.apply(b.p95))
+                    })
+                    .collect(),
+                color: palette::VERMILLION,
+            })
+        } else {
+            None
+        };
+        let chart = LineChart {
+            title: format!(
+                "{}'s exports to {}: baseline and scenario",
+                s.focus_name(),
+                s.importer
+            ),
+            x_axis:
+                "Year (the path is an assumption: phase-in and adjustment speed, see report.md)"
+                    .into(),
+            y_axis: format!("Exports to {} ({})", s.importer, scale.label),
+            lines: vec![
+                Line {
+                    name: "Baseline (no policy change)".into(),
+                    points: years
+                        .iter()
+                        .map(|y| (y.year as f64, scale.apply(y.baseline)))
+                        .collect(),
+                    color: palette::GREY,
+                },
+                Line {
+                    name: "Scenario".into(),
+                    points: years
+                        .iter()
+                        .map(|y| (y.year as f64, scale.apply(y.scenario)))
+                        .collect(),
+                    color: palette::VERMILLION,
+                },
+            ],
+            band,
+            markers: Vec::new(),
+            integer_x: true,
+            source: run.source_line(),
+        };
+        draw_line_chart(path, &chart)
+    }
+}
+
+impl Artifact for SweepTable {
+    fn file_name(&self) -> &'static str {
+        "sweep.csv"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let sweep = run
+            .layers
+            .sweep
+            .as_ref()
+            .ok_or_else(|| missing(path, "sweep"))?;
+        let exporter = &run.scenario.exporters[sweep.spec.exporter];
+        let mut header = vec![
+            "exporter",
+            "additional_pct",
+            "focus_change",
+            "focus_change_pct",
+            "exporter_change",
+            "tariff_revenue_change",
+            "net_welfare_change",
+        ];
+        let banded = sweep.points.iter().all(|p| p.band.is_some());
+        if banded {
+            header.extend(["focus_change_p5", "focus_change_p50", "focus_change_p95"]);
+        }
+        let mut t = Table::create(path, &header)?;
+        for p in &sweep.points {
+            let mut numbers = vec![
+                ("additional_pct", p.additional_pct),
+                ("focus_change", p.focus_change),
+                ("focus_change_pct", p.focus_change_pct),
+                ("exporter_change", p.exporter_change),
+                ("tariff_revenue_change", p.revenue_change),
+                ("net_welfare_change", p.net_welfare),
+            ];
+            if let (true, Some(b)) = (banded, p.band) {
+                numbers.extend([
+                    ("focus_change_p5", b.p5),
+                    ("focus_change_p50", b.p50),
+                    ("focus_change_p95", b.p95),
+                ]);
+            }
+            t.row(&[exporter], &numbers)?;
+        }
+        t.finish()
+    }
+}
+
+impl Artifact for SweepChart {
+    fn file_name(&self) -> &'static str {
+        "sweep.png"
+    }
+    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+        let sweep = run
+            .layers
+            .sweep
+            .as_ref()
+            .ok_or_else(|| missing(path, "sweep"))?;
+        let s = run.scenario;
+        let scale = run.scale();
+        let exporter = &s.exporters[sweep.spec.exporter];
+        let band = if sweep.points.iter().all(|p| p.band.is_some()) {
+            Some(Band {
+                name: "5–95% range over elasticity draws".into(),
+                points: sweep
+                    .points
+                    .iter()
+                    .map(|p| {
+                        let b = p.band.unwrap_or_default();
+                        (p.additional_pct, scale.apply(b.p5), scale.apply(b.p95))
+                    })
+                    .collect(),
+                color: palette::VERMILLION,
+            })
+        } else {
+            None
+        };
+        let mut markers = Vec::new();
+        if let Some(x) = sweep.break_even_pct {
+            markers.push((x, format!("break-even {x:.1}%")));
+        }
+        let chart = LineChart {
+            title: format!(
+                "{}'s exports to {} as {}'s additional tariff varies",
+                s.focus_name(),
+                s.importer,
+                exporter
+            ),
+            x_axis: format!("{exporter}'s additional tariff after the policy (%)"),
+            y_axis: format!(
+                "Change in {}'s exports vs before the policy ({})",
+                s.focus_name(),
+                scale.label
+            ),
+            lines: vec![Line {
+                name: format!("{} (central elasticities)", s.focus_name()),
+                points: sweep
+                    .points
+                    .iter()
+                    .map(|p| (p.additional_pct, scale.apply(p.focus_change)))
+                    .collect(),
+                color: palette::VERMILLION,
+            }],
+            band,
+            markers,
+            integer_x: false,
+            source: run.source_line(),
+        };
+        draw_line_chart(path, &chart)
+    }
+}

@@ -1,0 +1,488 @@
+//! Validation of the optional analysis sections: `[uncertainty]`, `[sensitivity]`,
+//! `[projection]` and `[sweep]`.
+
+use super::Loader;
+use super::file::{
+    DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
+    UncertaintySection,
+};
+use crate::analysis::monte_carlo::{Distribution, ParameterUncertainty, UncertaintySpec};
+use crate::analysis::projection::ProjectionSpec;
+use crate::analysis::sensitivity::SensitivitySpec;
+use crate::analysis::sweep::SweepSpec;
+use crate::error::ScenarioError;
+use crate::model::SupplyElasticity;
+use toml::Spanned;
+
+/// Default number of Monte-Carlo draws.
+pub const DEFAULT_DRAWS: usize = 1000;
+/// Largest number of draws accepted.
+pub const MAX_DRAWS: usize = 1_000_000;
+
+impl Loader<'_> {
+    pub(super) fn uncertainty(
+        &self,
+        section: &Spanned<UncertaintySection>,
+    ) -> Result<UncertaintySpec, ScenarioError> {
+        let u = section.get_ref();
+        let draws = match &u.draws {
+            None => DEFAULT_DRAWS,
+            Some(d) => {
+                let v = *d.get_ref();
+                if !(1..=MAX_DRAWS as i64).contains(&v) {
+                    return Err(self.err(
+                        d.span(),
+                        "uncertainty.draws",
+                        format!("expected a whole number from 1 to {MAX_DRAWS}, found {v}"),
+                    ));
+                }
+                v as usize
+            }
+        };
+        let seed = match &u.seed {
+            None => 1,
+            Some(s) => {
+                let v = *s.get_ref();
+                if v < 0 {
+                    return Err(self.err(
+                        s.span(),
+                        "uncertainty.seed",
+                        format!("expected a whole number of 0 or more, found {v}"),
+                    ));
+                }
+                v as u64
+            }
+        };
+        let param = |p: &Option<Spanned<DistributionSection>>, name: &str| {
+            p.as_ref()
+                .map(|d| self.distribution(d, &format!("uncertainty.{name}")))
+                .transpose()
+        };
+        let spec = UncertaintySpec {
+            draws,
+            seed,
+            import_demand: param(&u.import_demand, "import_demand")?,
+            substitution: param(&u.substitution, "substitution")?,
+            export_supply: param(&u.export_supply, "export_supply")?,
+        };
+        if spec.import_demand.is_none()
+            && spec.substitution.is_none()
+            && spec.export_supply.is_none()
+        {
+            return Err(self.err(
+                section.span(),
+                "uncertainty",
+                "give a distribution for at least one of import_demand, substitution, export_supply".into(),
+            ));
+        }
+        Ok(spec)
+    }
+
+    fn distribution(
+        &self,
+        spanned: &Spanned<DistributionSection>,
+        field: &str,
+    ) -> Result<ParameterUncertainty, ScenarioError> {
+        let d = spanned.get_ref();
+        let relative = d.relative.unwrap_or(true);
+        let f = |name: &str| format!("{field}.{name}");
+        // Fetch a parameter: required, or defaulted when relative.
+        let get = |v: &Option<Spanned<f64>>,
+                   name: &str,
+                   default: Option<f64>|
+         -> Result<(f64, std::ops::Range<usize>), ScenarioError> {
+            match (v, default) {
+                (Some(x), _) if x.get_ref().is_finite() => Ok((*x.get_ref(), x.span())),
+                (Some(x), _) => Err(self.err(x.span(), &f(name), "must be a finite number".into())),
+                (None, Some(def)) => Ok((def, spanned.span())),
+                (None, None) => Err(self.err(
+                    spanned.span(),
+                    &f(name),
+                    format!("`{name}` is required for dist = \"{}\"", d.dist.get_ref()),
+                )),
+            }
+        };
+        let positive = |(v, span): (f64, std::ops::Range<usize>), name: &str| {
+            if v > 0.0 {
+                Ok(v)
+            } else {
+                Err(self.err(span, &f(name), format!("must be positive, found {v}")))
+            }
+        };
+        let used: Vec<&str> = [
+            ("mean", d.mean.is_some()),
+            ("sd", d.sd.is_some()),
+            ("median", d.median.is_some()),
+            ("sigma", d.sigma.is_some()),
+            ("low", d.low.is_some()),
+            ("mode", d.mode.is_some()),
+            ("high", d.high.is_some()),
+        ]
+        .iter()
+        .filter(|(_, set)| *set)
+        .map(|(n, _)| *n)
+        .collect();
+        let allowed: &[&str] = match d.dist.get_ref().as_str() {
+            "normal" => &["mean", "sd"],
+            "lognormal" => &["median", "sigma"],
+            "uniform" => &["low", "high"],
+            "triangular" => &["low", "mode", "high"],
+            other => {
+                return Err(self.err(
+                    d.dist.span(),
+                    &f("dist"),
+                    format!("unknown distribution \"{other}\"; expected \"normal\", \"lognormal\", \"uniform\" or \"triangular\""),
+                ));
+            }
+        };
+        if let Some(extra) = used.iter().find(|u| !allowed.contains(u)) {
+            return Err(self.err(
+                spanned.span(),
+                &f(extra),
+                format!(
+                    "`{extra}` does not apply to dist = \"{}\" (it takes {})",
+                    d.dist.get_ref(),
+                    allowed.join(", ")
+                ),
+            ));
+        }
+        // Magnitudes: an import demand elasticity may be written negative.
+        let mag = |x: f64| {
+            if field.ends_with("import_demand") && !relative {
+                x.abs()
+            } else {
+                x
+            }
+        };
+        let unit_default = if relative { Some(1.0) } else { None };
+        let distribution = match d.dist.get_ref().as_str() {
+            "normal" => {
+                let (mean, span) = get(&d.mean, "mean", unit_default)?;
+                Distribution::Normal {
+                    mean: positive((mag(mean), span), "mean")?,
+                    sd: positive(get(&d.sd, "sd", None)?, "sd")?,
+                }
+            }
+            "lognormal" => {
+                let (median, span) = get(&d.median, "median", unit_default)?;
+                Distribution::LogNormal {
+                    median: positive((mag(median), span), "median")?,
+                    sigma: positive(get(&d.sigma, "sigma", None)?, "sigma")?,
+                }
+            }
+            kind => {
+                let (a, sa) = get(&d.low, "low", None)?;
+                let (b, sb) = get(&d.high, "high", None)?;
+                let (a, b) = (mag(a), mag(b));
+                let (low, high) = if a <= b { (a, b) } else { (b, a) };
+                positive((low, sa), "low")?;
+                if low >= high {
+                    return Err(self.err(
+                        sb,
+                        &f("high"),
+                        format!("must be larger than low ({low}), found {high}"),
+                    ));
+                }
+                if kind == "uniform" {
+                    Distribution::Uniform { low, high }
+                } else {
+                    let (mode, sm) = get(&d.mode, "mode", None)?;
+                    let mode = mag(mode);
+                    if !(low..=high).contains(&mode) {
+                        return Err(self.err(
+                            sm,
+                            &f("mode"),
+                            format!(
+                                "must lie between low and high ({low} to {high}), found {mode}"
+                            ),
+                        ));
+                    }
+                    Distribution::Triangular { low, mode, high }
+                }
+            }
+        };
+        Ok(ParameterUncertainty {
+            distribution,
+            relative,
+        })
+    }
+
+    pub(super) fn sensitivity(
+        &self,
+        section: &Spanned<SensitivitySection>,
+    ) -> Result<SensitivitySpec, ScenarioError> {
+        let s = section.get_ref();
+        let mut spec = SensitivitySpec::default();
+        let pair = |v: &Spanned<Vec<f64>>, name: &str| -> Result<(f64, f64), ScenarioError> {
+            match v.get_ref().as_slice() {
+                [lo, hi] if *lo > 0.0 && *hi > 0.0 && lo.is_finite() && hi.is_finite() => Ok((*lo, *hi)),
+                other => Err(self.err(
+                    v.span(),
+                    &format!("sensitivity.{name}"),
+                    format!("expected two positive factors [low, high] such as [0.5, 1.5], found {other:?}"),
+                )),
+            }
+        };
+        if let Some(v) = &s.import_demand {
+            spec.import_demand = pair(v, "import_demand")?;
+        }
+        if let Some(v) = &s.substitution {
+            spec.substitution = pair(v, "substitution")?;
+        }
+        if let Some(v) = &s.export_supply {
+            let field = "sensitivity.export_supply";
+            let values: Vec<f64> = v
+                .get_ref()
+                .iter()
+                .map(|x| match x {
+                    SupplyValue::Number(n) if *n > 0.0 => {
+                        Ok(SupplyElasticity::from_value(*n).as_f64())
+                    }
+                    SupplyValue::Word(w)
+                        if matches!(w.to_ascii_lowercase().as_str(), "inf" | "infinite") =>
+                    {
+                        Ok(f64::INFINITY)
+                    }
+                    _ => Err(self.err(
+                        v.span(),
+                        field,
+                        "expected positive numbers or \"infinite\", such as [1, \"infinite\"]"
+                            .into(),
+                    )),
+                })
+                .collect::<Result<_, _>>()?;
+            let [lo, hi] = values.as_slice() else {
+                return Err(self.err(
+                    v.span(),
+                    field,
+                    format!("expected two values [low, high], found {}", values.len()),
+                ));
+            };
+            spec.export_supply = (*lo, *hi);
+        }
+        Ok(spec)
+    }
+
+    pub(super) fn projection(
+        &self,
+        section: &Spanned<ProjectionSection>,
+        exporters: &[String],
+        base_year: i64,
+    ) -> Result<ProjectionSpec, ScenarioError> {
+        let p = section.get_ref();
+        let (start, end) = (*p.start_year.get_ref(), *p.end_year.get_ref());
+        if !(base_year..=base_year + 100).contains(&start) {
+            return Err(self.err(
+                p.start_year.span(),
+                "projection.start_year",
+                format!("expected a year from the base year {base_year} on, found {start}"),
+            ));
+        }
+        if !(start..=start + 100).contains(&end) {
+            return Err(self.err(
+                p.end_year.span(),
+                "projection.end_year",
+                format!(
+                    "expected a year from start_year {start} to {}, found {end}",
+                    start + 100
+                ),
+            ));
+        }
+        let pct = |v: &Option<Spanned<f64>>, name: &str| -> Result<f64, ScenarioError> {
+            match v {
+                None => Ok(0.0),
+                Some(x) if (-50.0..=100.0).contains(x.get_ref()) => Ok(*x.get_ref() / 100.0),
+                Some(x) => Err(self.err(
+                    x.span(),
+                    &format!("projection.{name}"),
+                    format!(
+                        "expected percent per year between -50 and 100, found {}",
+                        x.get_ref()
+                    ),
+                )),
+            }
+        };
+        let baseline_growth = pct(&p.baseline_growth_pct, "baseline_growth_pct")?;
+        let mut growth_by_prefix = Vec::new();
+        if let Some(map) = &p.growth_pct_by_prefix {
+            for (prefix, g) in map.get_ref() {
+                if !(-50.0..=100.0).contains(g) {
+                    return Err(self.err(map.span(), "projection.growth_pct_by_prefix", format!("growth for '{prefix}' must be percent per year between -50 and 100, found {g}")));
+                }
+                growth_by_prefix.push((prefix.clone(), g / 100.0));
+            }
+        }
+        let phase_in = match &p.phase_in {
+            None => vec![1.0],
+            Some(v) => {
+                if v.get_ref().is_empty() || v.get_ref().iter().any(|x| !(0.0..=1.0).contains(x)) {
+                    return Err(self.err(
+                        v.span(),
+                        "projection.phase_in",
+                        "expected fractions from 0 to 1 per year, such as [0.5, 1.0] (not percent)"
+                            .into(),
+                    ));
+                }
+                v.get_ref().clone()
+            }
+        };
+        let rates = match (&p.rates_exporter, &p.rates_pct) {
+            (None, None) => None,
+            (Some(e), Some(r)) => {
+                let idx = exporters
+                    .iter()
+                    .position(|x| x == e.get_ref())
+                    .ok_or_else(|| {
+                        self.err(
+                            e.span(),
+                            "projection.rates_exporter",
+                            format!(
+                                "exporter '{}' is not in the trade data; exporters found: {}",
+                                e.get_ref(),
+                                exporters.join(", ")
+                            ),
+                        )
+                    })?;
+                if r.get_ref().is_empty() || r.get_ref().iter().any(|x| !(0.0..=1000.0).contains(x))
+                {
+                    return Err(self.err(
+                        r.span(),
+                        "projection.rates_pct",
+                        "expected additional duties in percent from 0 to 1000, one per year".into(),
+                    ));
+                }
+                if r.get_ref().iter().all(|x| *x < 1.0) && r.get_ref().iter().any(|x| *x > 0.0) {
+                    return Err(self.err(
+                        r.span(),
+                        "projection.rates_pct",
+                        "these look like fractions; write 19 for 19%".into(),
+                    ));
+                }
+                Some((idx, r.get_ref().clone()))
+            }
+            (Some(e), None) => {
+                return Err(self.err(
+                    e.span(),
+                    "projection.rates_pct",
+                    "rates_exporter needs rates_pct (one additional duty per year)".into(),
+                ));
+            }
+            (None, Some(r)) => {
+                return Err(self.err(
+                    r.span(),
+                    "projection.rates_exporter",
+                    "rates_pct needs rates_exporter (whose duty they are)".into(),
+                ));
+            }
+        };
+        let adjustment_speed = match &p.adjustment_speed {
+            None => 0.5,
+            Some(v) if *v.get_ref() > 0.0 && *v.get_ref() <= 1.0 => *v.get_ref(),
+            Some(v) => return Err(self.err(
+                v.span(),
+                "projection.adjustment_speed",
+                format!(
+                    "expected a share in (0, 1] of the remaining gap closed each year, found {}",
+                    v.get_ref()
+                ),
+            )),
+        };
+        Ok(ProjectionSpec {
+            start_year: start,
+            end_year: end,
+            baseline_growth,
+            growth_by_prefix,
+            phase_in,
+            rates,
+            adjustment_speed,
+        })
+    }
+
+    pub(super) fn sweep(
+        &self,
+        section: &Spanned<SweepSection>,
+        exporters: &[String],
+    ) -> Result<SweepSpec, ScenarioError> {
+        let s = section.get_ref();
+        let exporter = exporters
+            .iter()
+            .position(|x| x == s.exporter.get_ref())
+            .ok_or_else(|| {
+                self.err(
+                    s.exporter.span(),
+                    "sweep.exporter",
+                    format!(
+                        "exporter '{}' is not in the trade data; exporters found: {}",
+                        s.exporter.get_ref(),
+                        exporters.join(", ")
+                    ),
+                )
+            })?;
+        sweep_spec(
+            exporter,
+            *s.from_pct.get_ref(),
+            *s.to_pct.get_ref(),
+            *s.step_pct.get_ref(),
+        )
+        .map_err(|(field, message)| {
+            let span = match field {
+                "from_pct" => s.from_pct.span(),
+                "to_pct" => s.to_pct.span(),
+                _ => s.step_pct.span(),
+            };
+            self.err(span, &format!("sweep.{field}"), message)
+        })
+    }
+}
+
+/// Checks a sweep's range; the error names the offending field (`from_pct`, `to_pct`, `step_pct`).
+pub fn sweep_spec(
+    exporter: usize,
+    from: f64,
+    to: f64,
+    step: f64,
+) -> Result<SweepSpec, (&'static str, String)> {
+    if !(0.0..=1000.0).contains(&from) {
+        return Err((
+            "from_pct",
+            format!("expected a rate in percent from 0 to 1000, found {from}"),
+        ));
+    }
+    if !(from..=1000.0).contains(&to) {
+        return Err((
+            "to_pct",
+            format!("expected a rate in percent from {from} (the start) to 1000, found {to}"),
+        ));
+    }
+    if !(step > 0.0 && step.is_finite()) {
+        return Err((
+            "step_pct",
+            format!("expected a positive step in percentage points, found {step}"),
+        ));
+    }
+    if (to - from) / step + 1.0 > SweepSpec::MAX_POINTS as f64 {
+        return Err((
+            "step_pct",
+            format!(
+                "the range gives more than {} rates; use a larger step",
+                SweepSpec::MAX_POINTS
+            ),
+        ));
+    }
+    if to > 0.0 && to <= 1.0 && step < 1.0 {
+        return Err((
+            "to_pct",
+            format!(
+                "{to} looks like a fraction; the range is in percent, so write {} for {}%",
+                to * 100.0,
+                to * 100.0
+            ),
+        ));
+    }
+    Ok(SweepSpec {
+        exporter,
+        from_pct: from,
+        to_pct: to,
+        step_pct: step,
+    })
+}
