@@ -3,6 +3,8 @@
 //! - `smart_deal_scenario`: every product of the shipped US–Pakistan scenario
 //!   (478 HS4 products × 11 exporters, 4,425 flows), simulated and aggregated.
 //! - `load_deal_scenario`: reading and validating the scenario and its CSV data.
+//! - `monte_carlo_1000_draws`: the deal scenario's `[uncertainty]`, 1,000 draws over all
+//!   products (parallel over draws).
 //! - `smart_product`: one product market with n exporters (CES-share diversion, finite supply).
 
 use std::path::Path;
@@ -29,6 +31,20 @@ fn load_deal_scenario() -> tariffsim::scenario::Scenario {
 fn smart_deal_scenario(bencher: divan::Bencher) {
     let scenario = tariffsim::scenario::load(deal_path()).expect("shipped scenario loads");
     bencher.bench(|| tariffsim::analysis::simulate(divan::black_box(&scenario)).expect("runs"));
+}
+
+#[divan::bench(sample_count = 10)]
+fn monte_carlo_1000_draws(bencher: divan::Bencher) {
+    let scenario = tariffsim::scenario::load(deal_path()).expect("shipped scenario loads");
+    let mut spec = scenario
+        .uncertainty
+        .expect("the deal scenario enables uncertainty");
+    spec.draws = 1000;
+    let point = tariffsim::analysis::simulate(&scenario).expect("runs");
+    bencher.bench(|| {
+        tariffsim::analysis::monte_carlo::run(divan::black_box(&scenario), &spec, &point, &|| {})
+            .expect("runs")
+    });
 }
 
 #[divan::bench(args = [4, 16, 64, 256])]

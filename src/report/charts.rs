@@ -136,20 +136,99 @@ pub fn format_number(v: f64, decimals: usize) -> String {
     }
 }
 
+/// A legend entry: name, colour, and whether it is a line (else a filled box).
+type LegendEntry = (String, RGBColor, bool);
+
+type Area<'a> = DrawingArea<BitMapBackend<'a>, plotters::coord::Shift>;
+
+/// Draws the parts every chart shares (title, a legend strip above the plot so it never
+/// covers data, the source line) and returns the area left for the plot.
+fn frame<'a>(
+    root: &Area<'a>,
+    height: u32,
+    title: &str,
+    legend: &[LegendEntry],
+    source: &str,
+) -> Result<Area<'a>, String> {
+    root.fill(&WHITE).map_err(|e| e.to_string())?;
+    let (main, footer) = root.split_vertically(height - 34);
+    footer
+        .draw(&Text::new(
+            source.to_string(),
+            (16, 8),
+            ("sans-serif", 15).into_font().color(&palette::GREY),
+        ))
+        .map_err(|e| e.to_string())?;
+    let title_style =
+        TextStyle::from(("sans-serif", 30).into_font()).pos(Pos::new(HPos::Center, VPos::Top));
+    main.draw(&Text::new(
+        title.to_string(),
+        (WIDTH as i32 / 2, 14),
+        title_style,
+    ))
+    .map_err(|e| e.to_string())?;
+    let strip = if legend.is_empty() { 56 } else { 92 };
+    let (top, plot) = main.split_vertically(strip);
+    if !legend.is_empty() {
+        let widths: Vec<i32> = legend
+            .iter()
+            .map(|(n, _, _)| 26 + 9 * n.chars().count() as i32)
+            .collect();
+        let total: i32 = widths.iter().sum::<i32>() + 28 * (legend.len() as i32 - 1);
+        let mut x = (WIDTH as i32 - total).max(20) / 2;
+        let y = 68;
+        for ((name, color, is_line), w) in legend.iter().zip(&widths) {
+            if *is_line {
+                top.draw(&PathElement::new(
+                    [(x, y), (x + 18, y)],
+                    color.stroke_width(3),
+                ))
+                .map_err(|e| e.to_string())?;
+            } else {
+                top.draw(&Rectangle::new(
+                    [(x, y - 7), (x + 16, y + 7)],
+                    color.filled(),
+                ))
+                .map_err(|e| e.to_string())?;
+            }
+            top.draw(&Text::new(
+                name.clone(),
+                (x + 24, y),
+                TextStyle::from(("sans-serif", 17).into_font())
+                    .pos(Pos::new(HPos::Left, VPos::Center)),
+            ))
+            .map_err(|e| e.to_string())?;
+            x += w + 28;
+        }
+    }
+    Ok(plot)
+}
+
 /// Draws a bar chart to a PNG file.
 pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> {
     init_fonts();
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (main, footer) = root.split_vertically(HEIGHT - 34);
-    footer
-        .draw(&Text::new(
-            chart.source.clone(),
-            (16, 8),
-            ("sans-serif", 15).into_font().color(&palette::GREY),
-        ))
-        .map_err(|e| err(&e))?;
+    let bars = chart.categories.len().max(1) * chart.series.len().max(1);
+    // Horizontal charts grow with the number of bars so that value labels never collide.
+    let height = if chart.horizontal {
+        HEIGHT.max(230 + 26 * bars as u32)
+    } else {
+        HEIGHT
+    };
+    let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
+    let legend: Vec<LegendEntry> = chart
+        .series
+        .iter()
+        .filter(|s| !s.name.is_empty())
+        .map(|s| {
+            (
+                s.name.clone(),
+                s.colors.first().copied().unwrap_or(palette::BLUE),
+                false,
+            )
+        })
+        .collect();
+    let main = frame(&root, height, &chart.title, &legend, &chart.source).map_err(|e| err(&e))?;
 
     let n = chart.categories.len().max(1);
     let k = chart.series.len().max(1);
@@ -167,10 +246,7 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
         64
     };
     let mut builder = ChartBuilder::on(&main);
-    builder
-        .caption(chart.title.clone(), ("sans-serif", 30))
-        .margin(18)
-        .margin_right(40);
+    builder.margin(18).margin_right(40);
     let group_width = 0.8;
     let bar_width = group_width / k as f64;
     let bar_span = |i: usize, s: usize| {
@@ -216,12 +292,7 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
                     Rectangle::new([(0.0, row + a), (v, row + b)], fill.filled())
                 })
                 .collect();
-            let series = c.draw_series(bars).map_err(|e| err(&e))?;
-            if !s.name.is_empty() {
-                series.label(s.name.clone()).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled())
-                });
-            }
+            c.draw_series(bars).map_err(|e| err(&e))?;
             for (i, &v) in s.values.iter().enumerate() {
                 let row = (n - 1 - i) as f64;
                 let (a, b) = bar_span(0, k - 1 - s_idx);
@@ -255,16 +326,6 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             BLACK.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
-        if chart.series.iter().any(|s| !s.name.is_empty()) {
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 17))
-                .position(SeriesLabelPosition::LowerRight)
-                .draw()
-                .map_err(|e| err(&e))?;
-        }
-        let _ = &chart.category_axis;
     } else {
         builder
             .x_label_area_size(category_area)
@@ -301,12 +362,7 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
                     Rectangle::new([(a, 0.0), (b, v)], fill.filled())
                 })
                 .collect();
-            let series = c.draw_series(bars).map_err(|e| err(&e))?;
-            if !s.name.is_empty() {
-                series.label(s.name.clone()).legend(move |(x, y)| {
-                    Rectangle::new([(x, y - 7), (x + 16, y + 7)], color.filled())
-                });
-            }
+            c.draw_series(bars).map_err(|e| err(&e))?;
             if let Some(errors) = &s.errors {
                 for (i, &(elo, ehi)) in errors.iter().enumerate() {
                     let (a, b) = bar_span(i, s_idx);
@@ -358,15 +414,6 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             BLACK.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
-        if chart.series.iter().any(|s| !s.name.is_empty()) {
-            c.configure_series_labels()
-                .background_style(WHITE.mix(0.9))
-                .border_style(RGBColor(180, 180, 180))
-                .label_font(("sans-serif", 17))
-                .position(SeriesLabelPosition::UpperRight)
-                .draw()
-                .map_err(|e| err(&e))?;
-        }
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())
@@ -426,20 +473,24 @@ pub struct LineChart {
     pub source: String,
 }
 
+/// The colour of a band drawn at 25% opacity on white, for its legend swatch.
+fn tint(c: RGBColor) -> RGBColor {
+    let t = |v: u8| (0.25 * f64::from(v) + 0.75 * 255.0).round() as u8;
+    RGBColor(t(c.0), t(c.1), t(c.2))
+}
+
 /// Draws a line chart to a PNG file.
 pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError> {
     init_fonts();
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
-    root.fill(&WHITE).map_err(|e| err(&e))?;
-    let (main, footer) = root.split_vertically(HEIGHT - 34);
-    footer
-        .draw(&Text::new(
-            chart.source.clone(),
-            (16, 8),
-            ("sans-serif", 15).into_font().color(&palette::GREY),
-        ))
-        .map_err(|e| err(&e))?;
+    let mut legend: Vec<LegendEntry> = chart
+        .band
+        .iter()
+        .map(|b| (b.name.clone(), tint(b.color), false))
+        .collect();
+    legend.extend(chart.lines.iter().map(|l| (l.name.clone(), l.color, true)));
+    let main = frame(&root, HEIGHT, &chart.title, &legend, &chart.source).map_err(|e| err(&e))?;
     let xs = chart
         .lines
         .iter()
@@ -474,7 +525,6 @@ pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError
     let pad = 0.1 * (y1 - y0);
     let (y0, y1) = (y0 - pad, y1 + 2.0 * pad);
     let mut c = ChartBuilder::on(&main)
-        .caption(chart.title.clone(), ("sans-serif", 30))
         .margin(18)
         .margin_right(40)
         .x_label_area_size(70)
@@ -528,9 +578,7 @@ pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError
     for line in &chart.lines {
         let color = line.color;
         c.draw_series(LineSeries::new(line.points.clone(), color.stroke_width(3)))
-            .map_err(|e| err(&e))?
-            .label(line.name.clone())
-            .legend(move |(x, y)| PathElement::new([(x, y), (x + 18, y)], color.stroke_width(3)));
+            .map_err(|e| err(&e))?;
         if line.points.len() <= 40 {
             c.draw_series(
                 line.points
@@ -554,13 +602,6 @@ pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError
         ))
         .map_err(|e| err(&e))?;
     }
-    c.configure_series_labels()
-        .background_style(WHITE.mix(0.9))
-        .border_style(RGBColor(180, 180, 180))
-        .label_font(("sans-serif", 17))
-        .position(SeriesLabelPosition::LowerRight)
-        .draw()
-        .map_err(|e| err(&e))?;
     root.present().map_err(|e| err(&e))?;
     Ok(())
 }
