@@ -13,6 +13,7 @@ pub mod error;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod solve;
 pub mod units;
 
 /// The program version, written into every report.
