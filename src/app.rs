@@ -165,6 +165,33 @@ pub fn compute_layers(
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load(&args.scenario)?;
+    if let (crate::scenario::ModelChoice::Gsim(options), Some(setup)) =
+        (scenario.model, scenario.gsim.as_ref())
+    {
+        if args.draws.is_some() || args.sweep.is_some() {
+            return Err(Error::Argument(
+                "--draws and sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
+            ));
+        }
+        let run = analysis::gsim::run(&scenario, setup, &options)?;
+        let r = report::gsim::GsimReport {
+            scenario: &scenario,
+            setup,
+            run: &run,
+            command: args.command_line.clone(),
+            version: crate::VERSION,
+        };
+        report::gsim::write_gsim_outputs(&r, &args.out)?;
+        if args.print_summary {
+            print!("{}", report::gsim::summary(&r));
+            println!(
+                "  Wrote {}/ ({} files; start with report.md)",
+                args.out.display(),
+                report::gsim::FILES.len()
+            );
+        }
+        return Ok(());
+    }
     apply_overrides(&mut scenario, args)?;
     let outcome = analysis::simulate(&scenario)?;
     let layers = compute_layers(&scenario, &outcome, args.print_summary)?;
@@ -197,6 +224,12 @@ pub fn compare_scenarios(
     let mut loaded = Vec::with_capacity(paths.len());
     for p in paths {
         let s = scenario::load(p)?;
+        if s.gsim.is_some() {
+            return Err(Error::Argument(format!(
+                "{}: compare works with SMART scenarios in this version; run GSIM scenarios one by one",
+                p.display()
+            )));
+        }
         let o = analysis::simulate(&s)?;
         loaded.push((s, o));
     }

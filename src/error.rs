@@ -65,6 +65,14 @@ pub enum ModelError {
         /// The model's own error.
         source: crate::model::smart::SmartError,
     },
+    /// GSIM failed for one product (invalid market, or the solver did not converge).
+    #[error("product {product}: {source}")]
+    Gsim {
+        /// Product code.
+        product: String,
+        /// The model's own error.
+        source: crate::model::gsim::GsimError,
+    },
 }
 
 /// Problems while writing outputs.

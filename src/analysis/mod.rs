@@ -6,6 +6,7 @@
 //! or the after-policy tariffs changed. No model code is repeated.
 
 pub mod compare;
+pub mod gsim;
 pub mod monte_carlo;
 pub mod projection;
 pub mod sensitivity;
@@ -14,7 +15,7 @@ pub mod sweep;
 use crate::error::ModelError;
 use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome, SmartError, simulate_into};
 use crate::model::{Elasticities, SupplyElasticity, TradeFlow};
-use crate::scenario::{ModelChoice, Scenario};
+use crate::scenario::Scenario;
 use crate::units::Rate;
 use rayon::prelude::*;
 
@@ -134,7 +135,7 @@ fn model_error(scenario: &Scenario, product: usize, source: SmartError) -> Model
 /// Simulates every product market of the scenario (in parallel) and aggregates, keeping
 /// every flow's effect for the tables.
 pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
-    let ModelChoice::Smart(options) = scenario.model;
+    let options = scenario.model.smart_options();
     let products = scenario
         .markets
         .par_iter()
@@ -159,7 +160,7 @@ pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
 /// Runs a variant sequentially over products (callers parallelise over variants), keeping
 /// totals only. Deterministic: the same inputs give bit-identical totals on any thread.
 pub fn simulate_variant(scenario: &Scenario, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
-    let ModelChoice::Smart(options) = scenario.model;
+    let options = scenario.model.smart_options();
     let mut outcome = Outcome::empty(scenario);
     let mut flows: Vec<TradeFlow> = Vec::new();
     let mut effects: Vec<FlowEffect> = Vec::new();

@@ -79,6 +79,12 @@ pub struct BarChart {
     pub source: String,
     /// Number of decimals in value labels.
     pub decimals: usize,
+    /// Vertical charts only: stack the series in one bar per category (positive parts up,
+    /// negative parts down) instead of placing them side by side.
+    pub stacked: bool,
+    /// Optional per-category totals drawn as a black marker with its value (e.g. net welfare
+    /// over stacked components), with its legend name.
+    pub totals: Option<(String, Vec<f64>)>,
 }
 
 const WIDTH: u32 = 1400;
@@ -93,6 +99,21 @@ fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
 
 fn value_range(chart: &BarChart) -> (f64, f64) {
     let (mut lo, mut hi) = (0.0f64, 0.0f64);
+    if chart.stacked {
+        for i in 0..chart.categories.len() {
+            let (mut up, mut down) = (0.0f64, 0.0f64);
+            for s in &chart.series {
+                let v = s.values.get(i).copied().unwrap_or(0.0);
+                if v >= 0.0 { up += v } else { down += v }
+            }
+            hi = hi.max(up);
+            lo = lo.min(down);
+        }
+    }
+    for v in chart.totals.iter().flat_map(|(_, t)| t.iter().copied()) {
+        lo = lo.min(v);
+        hi = hi.max(v);
+    }
     for s in &chart.series {
         let errors = s.errors.iter().flatten().flat_map(|&(a, b)| [a, b]);
         for v in s.values.iter().copied().chain(errors) {
@@ -227,6 +248,12 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
                 false,
             )
         })
+        .chain(
+            chart
+                .totals
+                .iter()
+                .map(|(name, _)| (name.clone(), RGBColor(0, 0, 0), true)),
+        )
         .collect();
     let main = frame(&root, height, &chart.title, &legend, &chart.source).map_err(|e| err(&e))?;
 
@@ -345,7 +372,29 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             .light_line_style(RGBColor(235, 235, 235))
             .draw()
             .map_err(|e| err(&e))?;
-        for (s_idx, s) in chart.series.iter().enumerate() {
+        if chart.stacked {
+            let mut up = vec![0.0f64; n];
+            let mut down = vec![0.0f64; n];
+            for s in &chart.series {
+                let color = s.colors.first().copied().unwrap_or(palette::BLUE);
+                for (i, &v) in s.values.iter().enumerate() {
+                    let (a, b) = (i as f64 - group_width / 2.0, i as f64 + group_width / 2.0);
+                    let (from, to) = if v >= 0.0 {
+                        up[i] += v;
+                        (up[i] - v, up[i])
+                    } else {
+                        down[i] += v;
+                        (down[i] - v, down[i])
+                    };
+                    c.draw_series(std::iter::once(Rectangle::new(
+                        [(a, from), (b, to)],
+                        color.filled(),
+                    )))
+                    .map_err(|e| err(&e))?;
+                }
+            }
+        }
+        for (s_idx, s) in chart.series.iter().enumerate().filter(|_| !chart.stacked) {
             let color = s.colors.first().copied().unwrap_or(palette::BLUE);
             let bars: Vec<Rectangle<(f64, f64)>> = s
                 .values
@@ -414,6 +463,20 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             BLACK.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
+        if let Some((_, totals)) = &chart.totals {
+            for (i, &t) in totals.iter().enumerate() {
+                let (a, b) = (i as f64 - group_width / 2.0, i as f64 + group_width / 2.0);
+                c.draw_series(LineSeries::new([(a, t), (b, t)], BLACK.stroke_width(4)))
+                    .map_err(|e| err(&e))?;
+                let (px, py) = c.backend_coord(&(b, t));
+                root.draw(&Text::new(
+                    format_number(t, chart.decimals),
+                    (px + 6, py),
+                    value_style.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                ))
+                .map_err(|e| err(&e))?;
+            }
+        }
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())

@@ -87,6 +87,8 @@ pub fn write_comparison(
                 horizontal: false,
                 source: source.clone(),
                 decimals: 1,
+                stacked: false,
+                totals: None,
             },
         )?;
         draw_bar_chart(
@@ -119,6 +121,8 @@ pub fn write_comparison(
                 horizontal: true,
                 source: source.clone(),
                 decimals: 0,
+                stacked: false,
+                totals: None,
             },
         )?;
 

@@ -89,6 +89,8 @@ impl Artifact for ChangeByExporterChart {
             horizontal: false,
             source: run.source_line(),
             decimals: 1,
+            stacked: false,
+            totals: None,
         };
         draw_bar_chart(path, &chart)
     }
@@ -160,6 +162,8 @@ impl Artifact for FocusProductsChart {
             horizontal: true,
             source: run.source_line(),
             decimals: 1,
+            stacked: false,
+            totals: None,
         };
         draw_bar_chart(path, &chart)
     }
@@ -225,6 +229,8 @@ impl Artifact for MarketSharesChart {
             horizontal: false,
             source: run.source_line(),
             decimals: 1,
+            stacked: false,
+            totals: None,
         };
         draw_bar_chart(path, &chart)
     }
@@ -263,6 +269,8 @@ impl Artifact for WelfareChart {
             horizontal: false,
             source: run.source_line(),
             decimals: 1,
+            stacked: false,
+            totals: None,
         };
         draw_bar_chart(path, &chart)
     }

@@ -161,6 +161,8 @@ impl Artifact for TornadoChart {
             horizontal: true,
             source: run.source_line(),
             decimals: 1,
+            stacked: false,
+            totals: None,
         };
         draw_bar_chart(path, &chart)
     }

@@ -5,7 +5,7 @@ use super::{Artifact, RunReport};
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
 use crate::model::smart::DiversionMethod;
-use crate::scenario::{ElasticitySource, ModelChoice};
+use crate::scenario::ElasticitySource;
 use std::fmt::Write as _;
 use std::path::Path;
 
@@ -251,7 +251,7 @@ pub fn render(run: &RunReport<'_>) -> String {
     let _ = writeln!(w);
 
     let _ = writeln!(w, "## Model and assumptions\n");
-    let ModelChoice::Smart(opts) = s.model;
+    let opts = s.model.smart_options();
     let _ = writeln!(
         w,
         "- Model: SMART (WITS/UNCTAD single-market partial equilibrium; Laird & Yeats 1986), one market per product, products independent. Comparative static: the results are the long-run effect of the change, not a path over time."

@@ -7,6 +7,7 @@
 pub mod charts;
 pub mod comparison;
 pub mod figures;
+pub mod gsim;
 pub mod layer_outputs;
 pub mod markdown;
 pub mod tables;
@@ -53,6 +54,13 @@ impl RunReport<'_> {
     /// One-line source note for charts.
     pub fn source_line(&self) -> String {
         let model = match self.scenario.model {
+            crate::scenario::ModelChoice::Gsim(o) => format!(
+                "GSIM, {} form",
+                match o.form {
+                    crate::model::gsim::GsimForm::Linear => "linear",
+                    crate::model::gsim::GsimForm::Levels => "levels",
+                }
+            ),
             crate::scenario::ModelChoice::Smart(o) => format!(
                 "SMART, {} diversion",
                 match o.diversion {

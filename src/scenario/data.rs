@@ -175,8 +175,8 @@ impl CsvRow<'_> {
     }
 }
 
-/// Where a product × exporter cell was defined, to report duplicates.
-pub type CellLines = HashMap<(String, String), u64>;
+/// Where a product × exporter × importer cell was defined, to report duplicates.
+pub type CellLines = HashMap<(String, String, String), u64>;
 
 /// Registers a cell, failing on a duplicate with both line numbers.
 pub fn register_cell(
@@ -185,14 +185,20 @@ pub fn register_cell(
     line: u64,
     product: &str,
     exporter: &str,
+    importer: &str,
 ) -> Result<(), ScenarioError> {
-    if let Some(first) = seen.insert((product.to_string(), exporter.to_string()), line) {
+    let key = (
+        product.to_string(),
+        exporter.to_string(),
+        importer.to_string(),
+    );
+    if let Some(first) = seen.insert(key, line) {
         return Err(table.error(
             line,
             None,
             format!(
-                "duplicate row for product {product} × exporter {exporter} (first defined on line {first}); \
-                 each product × exporter pair may appear once"
+                "duplicate row for product {product} × exporter {exporter} × importer {importer} (first defined on line {first}); \
+                 each combination may appear once"
             ),
         ));
     }

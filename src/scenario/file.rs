@@ -82,6 +82,9 @@ pub struct DataSection {
     /// Explicit before/after rates CSV: `product, exporter, before_pct, after_pct`.
     #[serde(default)]
     pub policy_rates: Option<Spanned<String>>,
+    /// GSIM: elasticities per region CSV: `region, import_demand, substitution, export_supply`.
+    #[serde(default)]
+    pub region_elasticities: Option<Spanned<String>>,
 }
 
 /// An export supply elasticity as written: a number or the word "infinite".
@@ -113,9 +116,15 @@ pub struct ModelSection {
     /// "smart" (the default).
     #[serde(default)]
     pub kind: Option<Spanned<String>>,
-    /// "ces_share" (default) or "laird_yeats".
+    /// SMART: "ces_share" (default) or "laird_yeats".
     #[serde(default)]
     pub diversion: Option<Spanned<String>>,
+    /// GSIM: "linear" (default, the published percent-change form) or "levels".
+    #[serde(default)]
+    pub form: Option<Spanned<String>>,
+    /// GSIM linear form: "linear_demand" (default) or "fh_sign" consumer surplus.
+    #[serde(default)]
+    pub cs_formula: Option<Spanned<String>>,
 }
 
 /// `[report]`.
@@ -143,6 +152,12 @@ pub struct RuleSection {
     /// A group from `[groups]`, or "all".
     #[serde(default)]
     pub group: Option<Spanned<String>>,
+    /// GSIM: the importing region whose tariffs the rule sets (default: the scenario's importer).
+    #[serde(default)]
+    pub importer: Option<Spanned<String>>,
+    /// GSIM: several importing regions.
+    #[serde(default)]
+    pub importers: Option<Spanned<Vec<String>>>,
     /// Exact product codes; all products when neither this nor `hs_prefixes` is given.
     #[serde(default)]
     pub hs_codes: Option<Spanned<Vec<String>>>,

@@ -6,12 +6,15 @@
 
 pub mod data;
 pub mod file;
+pub mod gsim_setup;
 pub mod layers;
 pub mod policy;
 
 use crate::error::ScenarioError;
+use crate::model::gsim::{CsFormula, GsimForm, GsimOptions};
 use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
+use crate::solve::NewtonOptions;
 use crate::units::{Rate, pct_to_rate};
 use data::{CsvTable, check_percent_column, register_cell};
 use file::{RuleSection, ScenarioFile, SupplyValue};
@@ -49,6 +52,19 @@ impl Product {
 pub enum ModelChoice {
     /// SMART, one importing market.
     Smart(SmartOptions),
+    /// GSIM, several importing markets with world prices cleared.
+    Gsim(GsimOptions),
+}
+
+impl ModelChoice {
+    /// The SMART options: the scenario's own, or for a GSIM scenario those of its
+    /// single-market comparison (CES-share diversion, the default).
+    pub fn smart_options(&self) -> SmartOptions {
+        match self {
+            ModelChoice::Smart(o) => *o,
+            ModelChoice::Gsim(_) => SmartOptions::default(),
+        }
+    }
 }
 
 /// Where the elasticity of a product came from.
@@ -139,6 +155,9 @@ pub struct Scenario {
     pub projection: Option<crate::analysis::projection::ProjectionSpec>,
     /// Tariff sweep, when `[sweep]` is given.
     pub sweep: Option<crate::analysis::sweep::SweepSpec>,
+    /// The multi-market setup of a GSIM scenario (`markets` then hold the scenario
+    /// importer's column, for the single-market comparison).
+    pub gsim: Option<gsim_setup::GsimSetup>,
 }
 
 impl Scenario {
@@ -223,13 +242,16 @@ struct Loader<'a> {
     dir: PathBuf,
 }
 
-/// The trade data as read: products, exporters and one cell per row.
+/// The trade data as read: products, exporters, importers and one cell per row.
 struct TradeData {
     products: Vec<Product>,
     exporters: Vec<String>,
+    importers: Vec<String>,
     cells: Vec<CellKey>,
     values: Vec<f64>,
-    cell_index: HashMap<(usize, usize), usize>,
+    /// Line of each cell in the trade file.
+    lines: Vec<u64>,
+    cell_index: HashMap<(usize, usize, usize), usize>,
 }
 
 impl Loader<'_> {
@@ -267,13 +289,14 @@ impl Loader<'_> {
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
+        let scenario_span = raw.scenario.span();
         let sc = raw.scenario.into_inner();
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
         let trade_path = self.resolve(&data.trade, "data.trade")?;
         let trade_table = CsvTable::read(&trade_path, "trade data")?;
-        let trade = read_trade(&trade_table)?;
+        let trade = read_trade(&trade_table, &sc.importer)?;
         provenance.files.push(describe_file(
             &trade_table,
             "trade data",
@@ -305,6 +328,38 @@ impl Loader<'_> {
             ));
         }
 
+        let model = self.model_choice(raw.model.as_ref())?;
+        let market = match trade.importers.iter().position(|i| *i == sc.importer) {
+            Some(m) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => m,
+            Some(_) | None if matches!(model, ModelChoice::Smart(_)) => {
+                let i = trade
+                    .cells
+                    .iter()
+                    .position(|c| trade.importers[c.importer] != sc.importer)
+                    .unwrap_or(0);
+                return Err(trade_table.error(
+                    trade.lines[i],
+                    trade_table.column("importer"),
+                    format!(
+                        "SMART models one importing market (scenario.importer = \"{}\") but this row's importer is \"{}\"; \
+                         use [model] kind = \"gsim\" for several markets",
+                        sc.importer, trade.importers[trade.cells[i].importer]
+                    ),
+                ));
+            }
+            _ => {
+                return Err(self.err(
+                    scenario_span,
+                    "scenario.importer",
+                    format!(
+                        "importer '{}' is not among the importers in the trade data ({})",
+                        sc.importer,
+                        trade.importers.join(", ")
+                    ),
+                ));
+            }
+        };
+
         // Applied (base) rates.
         let mut applied = vec![0.0; trade.cells.len()];
         if let Some(written) = &data.applied_tariffs {
@@ -322,6 +377,29 @@ impl Loader<'_> {
         // Elasticities.
         let defaults = self.default_elasticities(&raw.elasticities, &mut provenance)?;
         let mut prefix_rows: Vec<(String, Elasticities)> = Vec::new();
+        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.elasticities) {
+            return Err(self.err(
+                written.span(),
+                "data.elasticities",
+                "per-product elasticities apply to SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)".into(),
+            ));
+        }
+        if let (ModelChoice::Smart(_), Some(written)) = (&model, &data.region_elasticities) {
+            return Err(self.err(
+                written.span(),
+                "data.region_elasticities",
+                "elasticities per region apply to kind = \"gsim\"; SMART takes per-product elasticities (data.elasticities)".into(),
+            ));
+        }
+        let gsim_regions = match &model {
+            ModelChoice::Gsim(_) => Some(self.region_elasticities(
+                data.region_elasticities.as_ref(),
+                &trade,
+                &defaults,
+                &mut provenance,
+            )?),
+            ModelChoice::Smart(_) => None,
+        };
         if let Some(written) = &data.elasticities {
             let p = self.resolve(written, "data.elasticities")?;
             let table = CsvTable::read(&p, "elasticities")?;
@@ -335,6 +413,10 @@ impl Loader<'_> {
         }
         let mut elasticity_sources = Vec::with_capacity(trade.products.len());
         let mut product_elasticities = Vec::with_capacity(trade.products.len());
+        // In a GSIM scenario the single-market comparison uses the market's elasticities.
+        let region_default = gsim_regions
+            .as_ref()
+            .map(|r| r.smart_elasticities(&sc.importer, sc.focus_exporter.get_ref()));
         for product in &trade.products {
             let best = prefix_rows
                 .iter()
@@ -347,7 +429,7 @@ impl Loader<'_> {
                 }
                 None => {
                     elasticity_sources.push(ElasticitySource::Default);
-                    product_elasticities.push(defaults);
+                    product_elasticities.push(region_default.unwrap_or(defaults));
                 }
             }
         }
@@ -362,13 +444,10 @@ impl Loader<'_> {
             n_default
         ));
 
-        // Model.
-        let model = self.model_choice(raw.model.as_ref())?;
-
         // Rules.
         let groups = self.groups(&raw.groups, &trade.exporters)?;
-        let before_rules = self.rules(&raw.before, "before", &groups, &trade)?;
-        let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade)?;
+        let before_rules = self.rules(&raw.before, "before", &groups, &trade, market)?;
+        let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade, market)?;
         provenance.before_rules = before_rules.iter().map(|r| r.description.clone()).collect();
         provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
         let mut additional = vec![0.0; trade.cells.len()];
@@ -409,18 +488,20 @@ impl Loader<'_> {
                 elasticities: product_elasticities[i],
             })
             .collect();
-        let mut flat_order = Vec::with_capacity(trade.cells.len());
-        for (i, cell) in trade.cells.iter().enumerate() {
+        // The single-market view: the scenario importer's cells (all cells for SMART).
+        let mut order: Vec<usize> = (0..trade.cells.len())
+            .filter(|&i| trade.cells[i].importer == market)
+            .collect();
+        for &i in &order {
+            let cell = trade.cells[i];
             markets[cell.product].flows.push(TradeFlow {
                 exporter: cell.exporter,
                 base_value: trade.values[i],
                 tariff_before: before[i],
                 tariff_after: after[i],
             });
-            flat_order.push(i);
         }
         // Keep the schedule in market order so that flows and rates line up when flattened.
-        let mut order: Vec<usize> = (0..trade.cells.len()).collect();
         order.sort_by_key(|&i| trade.cells[i].product);
         let schedule = TariffSchedule {
             applied: order.iter().map(|&i| applied[i]).collect(),
@@ -430,6 +511,34 @@ impl Loader<'_> {
 
         let (report_group_of, report_groups, top_products) =
             self.report_choices(raw.report.as_ref(), &trade, focus)?;
+        let gsim = match (&model, gsim_regions) {
+            (ModelChoice::Gsim(_), Some(regions)) => Some(self.gsim_setup(
+                &trade,
+                &trade_table,
+                regions,
+                &before,
+                &after,
+                market,
+                focus,
+            )?),
+            _ => None,
+        };
+        if gsim.is_some() {
+            for (present, field) in [
+                (raw.uncertainty.is_some(), "uncertainty"),
+                (raw.sensitivity.is_some(), "sensitivity"),
+                (raw.projection.is_some(), "projection"),
+                (raw.sweep.is_some(), "sweep"),
+            ] {
+                if present {
+                    return Err(self.err(
+                        scenario_span.clone(),
+                        field,
+                        format!("[{field}] works with SMART scenarios only in this version; remove it from this GSIM scenario"),
+                    ));
+                }
+            }
+        }
         let uncertainty = raw
             .uncertainty
             .as_ref()
@@ -474,6 +583,7 @@ impl Loader<'_> {
             sensitivity,
             projection,
             sweep,
+            gsim,
         })
     }
 
@@ -562,32 +672,73 @@ impl Loader<'_> {
             return Ok(ModelChoice::Smart(SmartOptions::default()));
         };
         let m = section.get_ref();
-        if let Some(kind) = &m.kind
-            && kind.get_ref() != "smart"
-        {
-            return Err(self.err(
-                kind.span(),
-                "model.kind",
-                format!("unknown model \"{}\"; expected \"smart\"", kind.get_ref()),
-            ));
-        }
-        let diversion = match &m.diversion {
-            None => DiversionMethod::CesShare,
-            Some(d) => {
-                match d.get_ref().as_str() {
-                    "ces_share" => DiversionMethod::CesShare,
-                    "laird_yeats" => DiversionMethod::LairdYeats,
-                    other => {
-                        return Err(self.err(
-                        d.span(),
-                        "model.diversion",
-                        format!("unknown method \"{other}\"; expected \"ces_share\" or \"laird_yeats\""),
-                    ));
-                    }
-                }
+        let choose = |v: &Option<Spanned<String>>,
+                      field: &str,
+                      options: &[&str]|
+         -> Result<Option<String>, ScenarioError> {
+            match v {
+                None => Ok(None),
+                Some(x) if options.contains(&x.get_ref().as_str()) => Ok(Some(x.get_ref().clone())),
+                Some(x) => Err(self.err(
+                    x.span(),
+                    field,
+                    format!(
+                        "unknown value \"{}\"; expected {}",
+                        x.get_ref(),
+                        options
+                            .iter()
+                            .map(|o| format!("\"{o}\""))
+                            .collect::<Vec<_>>()
+                            .join(" or ")
+                    ),
+                )),
             }
         };
-        Ok(ModelChoice::Smart(SmartOptions { diversion }))
+        let kind =
+            choose(&m.kind, "model.kind", &["smart", "gsim"])?.unwrap_or_else(|| "smart".into());
+        let diversion = choose(
+            &m.diversion,
+            "model.diversion",
+            &["ces_share", "laird_yeats"],
+        )?;
+        let form = choose(&m.form, "model.form", &["linear", "levels"])?;
+        let cs = choose(
+            &m.cs_formula,
+            "model.cs_formula",
+            &["linear_demand", "fh_sign"],
+        )?;
+        // Options of the other model are mistakes, not silently ignored settings.
+        let misplaced = |v: &Option<Spanned<String>>, field: &str, model: &str| match v {
+            Some(x) => Err(self.err(
+                x.span(),
+                field,
+                format!("applies to kind = \"{model}\" only"),
+            )),
+            None => Ok(()),
+        };
+        if kind == "smart" {
+            misplaced(&m.form, "model.form", "gsim")?;
+            misplaced(&m.cs_formula, "model.cs_formula", "gsim")?;
+            Ok(ModelChoice::Smart(SmartOptions {
+                diversion: match diversion.as_deref() {
+                    Some("laird_yeats") => DiversionMethod::LairdYeats,
+                    _ => DiversionMethod::CesShare,
+                },
+            }))
+        } else {
+            misplaced(&m.diversion, "model.diversion", "smart")?;
+            Ok(ModelChoice::Gsim(GsimOptions {
+                form: match form.as_deref() {
+                    Some("levels") => GsimForm::Levels,
+                    _ => GsimForm::Linear,
+                },
+                cs_formula: match cs.as_deref() {
+                    Some("fh_sign") => CsFormula::FhSign,
+                    _ => CsFormula::LinearDemand,
+                },
+                newton: NewtonOptions::default(),
+            }))
+        }
     }
 
     fn groups(
@@ -646,10 +797,11 @@ impl Loader<'_> {
         table: &str,
         groups: &HashMap<String, Vec<usize>>,
         trade: &TradeData,
+        market: usize,
     ) -> Result<Vec<TariffRule>, ScenarioError> {
         raw.iter()
             .enumerate()
-            .map(|(i, r)| self.rule(r, &format!("{table}[{}]", i + 1), groups, trade))
+            .map(|(i, r)| self.rule(r, &format!("{table}[{}]", i + 1), groups, trade, market))
             .collect()
     }
 
@@ -659,6 +811,7 @@ impl Loader<'_> {
         name: &str,
         groups: &HashMap<String, Vec<usize>>,
         trade: &TradeData,
+        market: usize,
     ) -> Result<TariffRule, ScenarioError> {
         let r = spanned.get_ref();
         let span = spanned.span();
@@ -717,6 +870,42 @@ impl Loader<'_> {
                 )
             })?;
             (idx, format!("group {}", g.get_ref()))
+        };
+
+        // Into which market(s): the scenario's importer unless the rule says otherwise.
+        let requested: Option<(Range<usize>, Vec<String>, &str)> = match (&r.importer, &r.importers)
+        {
+            (Some(_), Some(list)) => {
+                return Err(self.err(
+                    list.span(),
+                    &field("importers"),
+                    "give `importer` or `importers`, not both".into(),
+                ));
+            }
+            (Some(i), None) => Some((i.span(), vec![i.get_ref().clone()], "importer")),
+            (None, Some(list)) => Some((list.span(), list.get_ref().clone(), "importers")),
+            (None, None) => None,
+        };
+        let (importers, into) = match requested {
+            None => (vec![market], String::new()),
+            Some((names_span, names, key)) => {
+                let idx = names
+                    .iter()
+                    .map(|n| {
+                        trade.importers.iter().position(|x| x == n).ok_or_else(|| {
+                            self.err(
+                                names_span.clone(),
+                                &field(key),
+                                format!(
+                                    "importer '{n}' is not in the trade data; importers found: {}",
+                                    trade.importers.join(", ")
+                                ),
+                            )
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()?;
+                (idx, format!(" into {}", names.join(", ")))
+            }
         };
 
         // Which products.
@@ -853,12 +1042,13 @@ impl Loader<'_> {
             Layer::Additional => "additional duty",
             Layer::Total => "total tariff",
         };
-        let mut description = format!("line {line}: {who}, {what}: {layer_text} {how}");
+        let mut description = format!("line {line}: {who}{into}, {what}: {layer_text} {how}");
         if let Some(note) = &r.note {
             description.push_str(&format!(" ({note})"));
         }
         Ok(TariffRule {
             exporters,
+            importers,
             products,
             action,
             layer,
@@ -927,9 +1117,12 @@ impl Loader<'_> {
     }
 }
 
-fn read_trade(table: &CsvTable) -> Result<TradeData, ScenarioError> {
+/// Reads the trade file; without an `importer` column every row is imported by
+/// `default_importer` (the single market of a SMART scenario).
+fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, ScenarioError> {
     let c_product = table.require("product")?;
     let c_exporter = table.require("exporter")?;
+    let c_importer = table.column("importer");
     let c_value = table.require("value")?;
     let c_description = table.column("description");
     if table.is_empty() {
@@ -938,18 +1131,25 @@ fn read_trade(table: &CsvTable) -> Result<TradeData, ScenarioError> {
     let mut data = TradeData {
         products: Vec::new(),
         exporters: Vec::new(),
+        importers: Vec::new(),
         cells: Vec::new(),
         values: Vec::new(),
+        lines: Vec::new(),
         cell_index: HashMap::new(),
     };
+    let mut importer_index: HashMap<String, usize> = HashMap::new();
     let mut product_index: HashMap<String, usize> = HashMap::new();
     let mut exporter_index: HashMap<String, usize> = HashMap::new();
     let mut seen = HashMap::new();
     for row in table.rows() {
         let product = row.required_text(c_product)?;
         let exporter = row.required_text(c_exporter)?;
+        let importer = match c_importer {
+            Some(c) => row.required_text(c)?,
+            None => default_importer,
+        };
         let value = row.non_negative(c_value)?;
-        register_cell(&mut seen, table, row.line, product, exporter)?;
+        register_cell(&mut seen, table, row.line, product, exporter, importer)?;
         let p = *product_index.entry(product.to_string()).or_insert_with(|| {
             data.products.push(Product {
                 code: product.to_string(),
@@ -969,32 +1169,82 @@ fn read_trade(table: &CsvTable) -> Result<TradeData, ScenarioError> {
                 data.exporters.push(exporter.to_string());
                 data.exporters.len() - 1
             });
-        data.cell_index.insert((p, e), data.cells.len());
+        let i = *importer_index
+            .entry(importer.to_string())
+            .or_insert_with(|| {
+                data.importers.push(importer.to_string());
+                data.importers.len() - 1
+            });
+        data.cell_index.insert((p, e, i), data.cells.len());
         data.cells.push(CellKey {
             product: p,
             exporter: e,
+            importer: i,
         });
         data.values.push(value);
+        data.lines.push(row.line);
     }
     Ok(data)
 }
 
-fn lookup_cell(
-    table: &CsvTable,
-    row: &data::CsvRow<'_>,
-    trade: &TradeData,
-    c_product: usize,
-    c_exporter: usize,
-) -> Result<Option<usize>, ScenarioError> {
-    let product = row.required_text(c_product)?;
-    let exporter = row.required_text(c_exporter)?;
-    let _ = table;
-    let p = trade.products.iter().position(|x| x.code == product);
-    let e = trade.exporters.iter().position(|x| x == exporter);
-    Ok(match (p, e) {
-        (Some(p), Some(e)) => trade.cell_index.get(&(p, e)).copied(),
-        _ => None,
-    })
+/// Key columns of a tariff file: product, exporter and (optional) importer.
+struct CellColumns {
+    product: usize,
+    exporter: usize,
+    importer: Option<usize>,
+}
+
+impl CellColumns {
+    fn of(table: &CsvTable) -> Result<Self, ScenarioError> {
+        Ok(CellColumns {
+            product: table.require("product")?,
+            exporter: table.require("exporter")?,
+            importer: table.column("importer"),
+        })
+    }
+
+    /// The row's importer, or the scenario's single importer.
+    fn importer<'r>(&self, row: &'r data::CsvRow<'_>, trade: &'r TradeData) -> &'r str {
+        match self.importer {
+            Some(c) => row.text(c),
+            None => trade.importers.first().map_or("", |s| s.as_str()),
+        }
+    }
+
+    fn register(
+        &self,
+        seen: &mut data::CellLines,
+        table: &CsvTable,
+        row: &data::CsvRow<'_>,
+        trade: &TradeData,
+    ) -> Result<(), ScenarioError> {
+        register_cell(
+            seen,
+            table,
+            row.line,
+            row.text(self.product),
+            row.text(self.exporter),
+            self.importer(row, trade),
+        )
+    }
+
+    /// The trade cell this row refers to, if it is in the trade data.
+    fn lookup(
+        &self,
+        row: &data::CsvRow<'_>,
+        trade: &TradeData,
+    ) -> Result<Option<usize>, ScenarioError> {
+        let product = row.required_text(self.product)?;
+        let exporter = row.required_text(self.exporter)?;
+        let importer = self.importer(row, trade);
+        let p = trade.products.iter().position(|x| x.code == product);
+        let e = trade.exporters.iter().position(|x| x == exporter);
+        let i = trade.importers.iter().position(|x| x == importer);
+        Ok(match (p, e, i) {
+            (Some(p), Some(e), Some(i)) => trade.cell_index.get(&(p, e, i)).copied(),
+            _ => None,
+        })
+    }
 }
 
 fn read_applied(
@@ -1002,8 +1252,7 @@ fn read_applied(
     trade: &TradeData,
     applied: &mut [Rate],
 ) -> Result<(), ScenarioError> {
-    let c_product = table.require("product")?;
-    let c_exporter = table.require("exporter")?;
+    let cols = CellColumns::of(table)?;
     let c_rate = table.require("rate_pct")?;
     let mut seen = HashMap::new();
     let mut found = vec![false; trade.cells.len()];
@@ -1016,15 +1265,9 @@ fn read_applied(
                 format!("{rate}% is not a plausible tariff (expected percent, 0 to 1000)"),
             ));
         }
-        register_cell(
-            &mut seen,
-            table,
-            row.line,
-            row.text(c_product),
-            row.text(c_exporter),
-        )?;
+        cols.register(&mut seen, table, &row, trade)?;
         rates.push(rate);
-        if let Some(i) = lookup_cell(table, &row, trade, c_product, c_exporter)? {
+        if let Some(i) = cols.lookup(&row, trade)? {
             applied[i] = pct_to_rate(rate);
             found[i] = true;
         }
@@ -1036,8 +1279,11 @@ fn read_applied(
             1,
             Some(c_rate),
             format!(
-                "no applied rate for product {} from {} (every trade row needs one; add a row with rate_pct 0 if the trade is duty-free)",
-                trade.products[cell.product].code, trade.exporters[cell.exporter]
+                "no applied rate for product {} from {} into {} (trade data line {}; every trade row needs one; add a row with rate_pct 0 if the trade is duty-free)",
+                trade.products[cell.product].code,
+                trade.exporters[cell.exporter],
+                trade.importers[cell.importer],
+                trade.lines[i]
             ),
         ));
     }
@@ -1132,8 +1378,7 @@ fn read_policy_rates(
     before: &mut [Rate],
     after: &mut [Rate],
 ) -> Result<usize, ScenarioError> {
-    let c_product = table.require("product")?;
-    let c_exporter = table.require("exporter")?;
+    let cols = CellColumns::of(table)?;
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
     let mut seen = HashMap::new();
@@ -1150,21 +1395,16 @@ fn read_policy_rates(
                 ));
             }
         }
-        register_cell(
-            &mut seen,
-            table,
-            row.line,
-            row.text(c_product),
-            row.text(c_exporter),
-        )?;
-        let Some(i) = lookup_cell(table, &row, trade, c_product, c_exporter)? else {
+        cols.register(&mut seen, table, &row, trade)?;
+        let Some(i) = cols.lookup(&row, trade)? else {
             return Err(table.error(
                 row.line,
                 None,
                 format!(
-                    "product {} from {} is not in the trade data",
-                    row.text(c_product),
-                    row.text(c_exporter)
+                    "product {} from {} into {} is not in the trade data",
+                    row.text(cols.product),
+                    row.text(cols.exporter),
+                    cols.importer(&row, trade)
                 ),
             ));
         };
@@ -1178,7 +1418,12 @@ fn read_policy_rates(
     Ok(n)
 }
 
-fn describe_file(table: &CsvTable, role: &str, written: &str, weights: Option<&[f64]>) -> DataFile {
+pub(super) fn describe_file(
+    table: &CsvTable,
+    role: &str,
+    written: &str,
+    weights: Option<&[f64]>,
+) -> DataFile {
     let c_source = table.column("source");
     let c_status = table.column("status");
     let mut sources: Vec<String> = Vec::new();

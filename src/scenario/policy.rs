@@ -28,6 +28,8 @@ pub enum Layer {
 pub struct TariffRule {
     /// Exporter indices the rule covers.
     pub exporters: Vec<usize>,
+    /// Importer indices the rule covers.
+    pub importers: Vec<usize>,
     /// Product indices the rule covers; `None` for all products.
     pub products: Option<Vec<usize>>,
     /// What it does.
@@ -58,6 +60,8 @@ pub struct CellKey {
     pub product: usize,
     /// Exporter index.
     pub exporter: usize,
+    /// Importer index (always 0 in a single-market scenario).
+    pub importer: usize,
 }
 
 /// A rule that would make a total rate negative.
@@ -80,7 +84,8 @@ pub fn apply_rules(
 ) -> Result<(), NegativeRate> {
     for rule in rules {
         for (i, cell) in cells.iter().enumerate() {
-            if !rule.exporters.contains(&cell.exporter) {
+            if !rule.exporters.contains(&cell.exporter) || !rule.importers.contains(&cell.importer)
+            {
                 continue;
             }
             if let Some(products) = &rule.products

@@ -1,0 +1,657 @@
+//! Outputs of a GSIM (multi-market) run: prices, bilateral flows and welfare by region as
+//! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
+
+use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette};
+use super::tables::Table;
+use super::{ValueScale, write_atomically};
+use crate::analysis::gsim::GsimRun;
+use crate::error::ReportError;
+use crate::model::gsim::{CsFormula, GsimForm};
+use crate::scenario::{ModelChoice, Scenario};
+use crate::units::rate_to_pct;
+use std::fmt::Write as _;
+use std::path::Path;
+
+/// Everything the GSIM outputs need.
+pub struct GsimReport<'a> {
+    /// The scenario.
+    pub scenario: &'a Scenario,
+    /// Its multi-market setup.
+    pub setup: &'a crate::scenario::gsim_setup::GsimSetup,
+    /// Its results.
+    pub run: &'a GsimRun,
+    /// The command line, for the report.
+    pub command: String,
+    /// Program version.
+    pub version: &'static str,
+}
+
+impl GsimReport<'_> {
+    fn setup(&self) -> &crate::scenario::gsim_setup::GsimSetup {
+        self.setup
+    }
+
+    fn form(&self) -> (&'static str, &'static str) {
+        match self.scenario.model {
+            ModelChoice::Gsim(o) => (
+                match o.form {
+                    GsimForm::Linear => "linear (percent-change)",
+                    GsimForm::Levels => "levels (non-linear CES)",
+                },
+                match (o.form, o.cs_formula) {
+                    (GsimForm::Levels, _) => "exact constant-elasticity area",
+                    (_, CsFormula::LinearDemand) => "linear-demand area",
+                    (_, CsFormula::FhSign) => "Francois–Hall script variant (fh_sign)",
+                },
+            ),
+            ModelChoice::Smart(_) => ("", ""),
+        }
+    }
+
+    fn source(&self) -> String {
+        format!(
+            "Source: tariffsim {} simulation (GSIM, {} form), scenario \"{}\"; base data {}.",
+            self.version,
+            self.form().0,
+            self.scenario.name,
+            self.scenario.base_year
+        )
+    }
+}
+
+/// The file names a GSIM run writes.
+pub const FILES: [&str; 7] = [
+    "gsim_prices.csv",
+    "gsim_flows.csv",
+    "gsim_welfare.csv",
+    "gsim_world_prices.png",
+    "gsim_welfare.png",
+    "gsim_focus_destinations.png",
+    "report.md",
+];
+
+/// Writes every GSIM output into `out_dir`, whole or not at all.
+pub fn write_gsim_outputs(r: &GsimReport<'_>, out_dir: &Path) -> Result<(), ReportError> {
+    write_atomically(out_dir, |tmp| {
+        prices(r, &tmp.join(FILES[0]))?;
+        flows(r, &tmp.join(FILES[1]))?;
+        welfare_table(r, &tmp.join(FILES[2]))?;
+        price_chart(r, &tmp.join(FILES[3]))?;
+        welfare_chart(r, &tmp.join(FILES[4]))?;
+        destinations_chart(r, &tmp.join(FILES[5]))?;
+        let path = tmp.join(FILES[6]);
+        std::fs::write(&path, markdown(r)).map_err(|source| ReportError::Write { path, source })
+    })
+}
+
+fn prices(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let s = r.scenario;
+    let setup = r.setup();
+    let mut t = Table::create(
+        path,
+        &[
+            "product",
+            "region",
+            "world_price_change_pct",
+            "composite_price_change_pct",
+            "iterations",
+            "residual_norm",
+        ],
+    )?;
+    for (p, o) in r.run.products.iter().enumerate() {
+        for (i, region) in setup.regions.iter().enumerate() {
+            t.row(
+                &[&s.products[p].code, region],
+                &[
+                    (
+                        "world_price_change_pct",
+                        rate_to_pct(o.world_price_change[i]),
+                    ),
+                    (
+                        "composite_price_change_pct",
+                        rate_to_pct(o.composite_price_change[i]),
+                    ),
+                    ("iterations", o.report.iterations as f64),
+                    ("residual_norm", o.report.residual_norm),
+                ],
+            )?;
+        }
+    }
+    t.finish()
+}
+
+fn flows(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let s = r.scenario;
+    let setup = r.setup();
+    let mut t = Table::create(
+        path,
+        &[
+            "product",
+            "exporter",
+            "importer",
+            "base_value",
+            "tariff_before_pct",
+            "tariff_after_pct",
+            "new_value",
+            "change",
+        ],
+    )?;
+    for (p, (m, o)) in setup.markets.iter().zip(&r.run.products).enumerate() {
+        for (e, exporter) in setup.regions.iter().enumerate() {
+            for (i, importer) in setup.regions.iter().enumerate() {
+                let base = m.trade[(e, i)];
+                if base == 0.0 {
+                    continue;
+                }
+                let new = o.trade_after[(e, i)];
+                t.row(
+                    &[&s.products[p].code, exporter, importer],
+                    &[
+                        ("base_value", base),
+                        (
+                            "tariff_before_pct",
+                            rate_to_pct(m.tariff_before[(e, i)] - 1.0),
+                        ),
+                        (
+                            "tariff_after_pct",
+                            rate_to_pct(m.tariff_after[(e, i)] - 1.0),
+                        ),
+                        ("new_value", new),
+                        ("change", new - base),
+                    ],
+                )?;
+            }
+        }
+    }
+    t.finish()
+}
+
+fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let s = r.scenario;
+    let setup = r.setup();
+    let mut t = Table::create(
+        path,
+        &[
+            "product",
+            "region",
+            "producer_surplus",
+            "consumer_surplus",
+            "tariff_revenue",
+            "net_welfare",
+        ],
+    )?;
+    for (i, region) in setup.regions.iter().enumerate() {
+        let w = r.run.welfare[i];
+        t.row(
+            &["ALL", region],
+            &[
+                ("producer_surplus", w.producer_surplus),
+                ("consumer_surplus", w.consumer_surplus),
+                ("tariff_revenue", w.tariff_revenue),
+                ("net_welfare", w.net),
+            ],
+        )?;
+    }
+    if r.run.products.len() > 1 {
+        for (p, o) in r.run.products.iter().enumerate() {
+            for (i, region) in setup.regions.iter().enumerate() {
+                t.row(
+                    &[&s.products[p].code, region],
+                    &[
+                        ("producer_surplus", o.producer_surplus_change[i]),
+                        ("consumer_surplus", o.consumer_surplus_change[i]),
+                        ("tariff_revenue", o.tariff_revenue_change[i]),
+                        ("net_welfare", o.welfare_change[i]),
+                    ],
+                )?;
+            }
+        }
+    }
+    t.finish()
+}
+
+fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let setup = r.setup();
+    let exporters: Vec<usize> = (0..setup.regions.len())
+        .filter(|&i| r.run.exports_before[i] > 0.0)
+        .collect();
+    draw_bar_chart(
+        path,
+        &BarChart {
+            title: "World (export) price change by exporter".into(),
+            value_axis: "Change in world price (%)".into(),
+            category_axis: format!(
+                "Exporter ({} highlighted; over several products, weighted by base exports)",
+                setup.regions[setup.focus_region]
+            ),
+            categories: exporters
+                .iter()
+                .map(|&i| setup.regions[i].clone())
+                .collect(),
+            series: vec![BarSeries {
+                name: String::new(),
+                values: exporters
+                    .iter()
+                    .map(|&i| rate_to_pct(r.run.world_price_change[i]))
+                    .collect(),
+                colors: exporters
+                    .iter()
+                    .map(|&i| {
+                        if i == setup.focus_region {
+                            palette::VERMILLION
+                        } else {
+                            palette::BLUE
+                        }
+                    })
+                    .collect(),
+                errors: None,
+            }],
+            horizontal: false,
+            source: r.source(),
+            decimals: 2,
+            stacked: false,
+            totals: None,
+        },
+    )
+}
+
+fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let setup = r.setup();
+    let scale = ValueScale::for_unit(&r.scenario.currency_unit);
+    let w = &r.run.welfare;
+    let pick = |f: fn(&crate::analysis::gsim::RegionWelfare) -> f64| {
+        w.iter().map(|x| scale.apply(f(x))).collect::<Vec<_>>()
+    };
+    draw_bar_chart(
+        path,
+        &BarChart {
+            title: "Welfare change by region".into(),
+            value_axis: format!("Change ({})", scale.label),
+            category_axis: "Region".into(),
+            categories: setup.regions.clone(),
+            series: vec![
+                BarSeries {
+                    name: "Producer surplus".into(),
+                    values: pick(|x| x.producer_surplus),
+                    colors: vec![palette::GREEN],
+                    errors: None,
+                },
+                BarSeries {
+                    name: "Consumer surplus".into(),
+                    values: pick(|x| x.consumer_surplus),
+                    colors: vec![palette::SKY],
+                    errors: None,
+                },
+                BarSeries {
+                    name: "Tariff revenue".into(),
+                    values: pick(|x| x.tariff_revenue),
+                    colors: vec![palette::ORANGE],
+                    errors: None,
+                },
+            ],
+            horizontal: false,
+            source: r.source(),
+            decimals: 1,
+            stacked: true,
+            totals: Some(("Net welfare".into(), pick(|x| x.net))),
+        },
+    )
+}
+
+fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let setup = r.setup();
+    let scale = ValueScale::for_unit(&r.scenario.currency_unit);
+    let d = &r.run.focus_destinations;
+    let dest: Vec<usize> = (0..d.len())
+        .filter(|&i| d[i].0 > 0.0 || d[i].1 > 0.0)
+        .collect();
+    let focus = &setup.regions[setup.focus_region];
+    draw_bar_chart(
+        path,
+        &BarChart {
+            title: format!("Where {focus}'s exports go, before and after"),
+            value_axis: format!("{focus}'s exports at world prices ({})", scale.label),
+            category_axis: "Destination".into(),
+            categories: dest.iter().map(|&i| setup.regions[i].clone()).collect(),
+            series: vec![
+                BarSeries {
+                    name: "Before".into(),
+                    values: dest.iter().map(|&i| scale.apply(d[i].0)).collect(),
+                    colors: vec![palette::SKY],
+                    errors: None,
+                },
+                BarSeries {
+                    name: "After".into(),
+                    values: dest.iter().map(|&i| scale.apply(d[i].1)).collect(),
+                    colors: vec![palette::VERMILLION],
+                    errors: None,
+                },
+            ],
+            horizontal: false,
+            source: r.source(),
+            decimals: 1,
+            stacked: false,
+            totals: None,
+        },
+    )
+}
+
+fn signed(v: f64, decimals: usize) -> String {
+    let s = format_number(v, decimals);
+    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
+/// The report text.
+pub fn markdown(r: &GsimReport<'_>) -> String {
+    let s = r.scenario;
+    let setup = r.setup();
+    let run = r.run;
+    let sc = ValueScale::for_unit(&s.currency_unit);
+    let u = &sc.label;
+    let m = |v: f64| signed(sc.apply(v), 1);
+    let plain = |v: f64| format_number(sc.apply(v), 1);
+    let (form, cs) = r.form();
+    let f = setup.focus_region;
+    let mk = setup.market_region;
+    let focus = &setup.regions[f];
+    let market = &setup.regions[mk];
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "# {}\n", s.name);
+    let _ = writeln!(
+        w,
+        "Simulated with tariffsim {} (GSIM, {form} form) on `{}`: {} regions, {} product(s), values in {} (shown in {u}).\n",
+        r.version,
+        s.path.display(),
+        setup.regions.len(),
+        s.products.len(),
+        s.currency_unit
+    );
+    if !s.description.trim().is_empty() {
+        let _ = writeln!(w, "> {}\n", s.description.trim().replace('\n', "\n> "));
+    }
+    let (to_market_before, to_market_after) = run.focus_destinations[mk];
+    let (other_before, other_after) = run
+        .focus_destinations
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != mk)
+        .fold((0.0, 0.0), |acc, (_, d)| (acc.0 + d.0, acc.1 + d.1));
+    let pct = |a: f64, b: f64| if b > 0.0 { 100.0 * (a - b) / b } else { 0.0 };
+    let _ = writeln!(w, "## Headline results\n");
+    let _ = writeln!(
+        w,
+        "- **{focus}'s exports to {market}**: {} {u} ({}%), from {} to {} {u}.",
+        m(to_market_after - to_market_before),
+        signed(pct(to_market_after, to_market_before), 2),
+        plain(to_market_before),
+        plain(to_market_after)
+    );
+    let _ = writeln!(
+        w,
+        "- **{focus}'s sales in all other markets (its home market included)**: {} {u} ({}%): sales redirected to (or from) {market}.",
+        m(other_after - other_before),
+        signed(pct(other_after, other_before), 2)
+    );
+    let _ = writeln!(
+        w,
+        "- **{focus}'s world price**: {}%; its producer surplus {} {u}.",
+        signed(rate_to_pct(run.world_price_change[f]), 3),
+        m(run.welfare[f].producer_surplus)
+    );
+    let wm = run.welfare[mk];
+    let _ = writeln!(
+        w,
+        "- **{market}'s welfare**: consumer surplus {} {u}, tariff revenue {} {u}, producer surplus {} {u}, net {} {u}.\n",
+        m(wm.consumer_surplus),
+        m(wm.tariff_revenue),
+        m(wm.producer_surplus),
+        m(wm.net)
+    );
+    let _ = writeln!(
+        w,
+        "Solver: {} product(s) solved; at most {} iteration(s); largest final residual norm {:.2e} (market clearing, every exporter).\n",
+        s.products.len(),
+        run.max_iterations,
+        run.max_residual
+    );
+
+    let _ = writeln!(w, "## SMART and GSIM side by side\n");
+    let smart_focus = run.smart.focus(s);
+    let _ = writeln!(
+        w,
+        "The same tariff change in {market}, simulated by SMART (one market, fixed world prices in other markets, CES-share diversion, {market}'s elasticities, {focus}'s supply elasticity) and by GSIM (all markets, world prices cleared).\n"
+    );
+    let _ = writeln!(w, "| | SMART | GSIM |");
+    let _ = writeln!(w, "|---|---:|---:|");
+    let _ = writeln!(
+        w,
+        "| {focus}'s exports to {market}: change ({u}) | {} | {} |",
+        m(smart_focus.total_effect),
+        m(to_market_after - to_market_before)
+    );
+    let _ = writeln!(
+        w,
+        "| {focus}'s exports to {market}: change (%) | {} | {} |",
+        signed(smart_focus.total_effect_pct(), 2),
+        signed(pct(to_market_after, to_market_before), 2)
+    );
+    let _ = writeln!(
+        w,
+        "| {focus}'s exports elsewhere: change ({u}) | not modelled | {} |",
+        m(other_after - other_before)
+    );
+    let _ = writeln!(
+        w,
+        "| {market}'s tariff revenue: change ({u}) | {} | {} |",
+        m(run.smart.total.revenue_change()),
+        m(wm.tariff_revenue)
+    );
+    let _ = writeln!(
+        w,
+        "| {market}'s consumer surplus: change ({u}) | {} | {} |",
+        m(run.smart.total.consumer_surplus),
+        m(wm.consumer_surplus)
+    );
+    let _ = writeln!(
+        w,
+        "\nSMART attributes all new demand to the market whose tariff changed; GSIM lets {focus} raise its price and draw supply away from its other markets, so part of its gain in {market} is redirected trade, not new production.\n"
+    );
+
+    let _ = writeln!(w, "## Charts\n");
+    let _ = writeln!(w, "![World price changes](gsim_world_prices.png)\n");
+    let _ = writeln!(w, "![Welfare by region](gsim_welfare.png)\n");
+    let _ = writeln!(
+        w,
+        "![Destinations of the focus exporter](gsim_focus_destinations.png)\n"
+    );
+
+    let _ = writeln!(w, "## Results by region\n");
+    let _ = writeln!(
+        w,
+        "| Region | World price (%) | Exports before ({u}) | Exports after ({u}) | Producer surplus | Consumer surplus | Tariff revenue | Net welfare |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---:|---:|---:|---:|");
+    for (i, region) in setup.regions.iter().enumerate() {
+        let x = run.welfare[i];
+        let _ = writeln!(
+            w,
+            "| {region} | {} | {} | {} | {} | {} | {} | {} |",
+            signed(rate_to_pct(run.world_price_change[i]), 3),
+            plain(run.exports_before[i]),
+            plain(run.exports_after[i]),
+            m(x.producer_surplus),
+            m(x.consumer_surplus),
+            m(x.tariff_revenue),
+            m(x.net)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "\nPer-product prices are in `gsim_prices.csv`, every bilateral flow in `gsim_flows.csv`, welfare per product in `gsim_welfare.csv`.\n"
+    );
+
+    let _ = writeln!(w, "## Tariffs\n");
+    for (title, rules) in [
+        ("Before the policy", &s.provenance.before_rules),
+        ("The policy", &s.provenance.policy_rules),
+    ] {
+        let _ = writeln!(w, "{title}:\n");
+        if rules.is_empty() {
+            let _ = writeln!(w, "- no rules");
+        }
+        for d in rules {
+            let _ = writeln!(w, "- {d}");
+        }
+        let _ = writeln!(w);
+    }
+    let _ = writeln!(
+        w,
+        "Rules without an `importer` act on {market}'s tariffs.\n"
+    );
+
+    let _ = writeln!(w, "## Model and assumptions\n");
+    let _ = writeln!(
+        w,
+        "- Model: GSIM (Francois & Hall 2003), {form} form: one product at a time, national varieties (Armington), composite import demand and substitution elasticities per importer, export supply elasticity per exporter, world prices cleared in every exporter's market. Comparative static."
+    );
+    let _ = writeln!(
+        w,
+        "- Consumer surplus: {cs}. Producer surplus is the area above the supply curve; net welfare = producer + consumer surplus + tariff revenue."
+    );
+    let _ = writeln!(
+        w,
+        "- Exporters with infinite supply or no exports keep their world price.\n"
+    );
+    let _ = writeln!(
+        w,
+        "| Region | Import demand | Substitution | Export supply | From |"
+    );
+    let _ = writeln!(w, "|---|---:|---:|---:|---|");
+    let e = &setup.elasticities;
+    for (i, region) in setup.regions.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "| {region} | {} | {} | {} | {} |",
+            e.import_demand[i],
+            e.substitution[i],
+            e.export_supply[i].map_or("infinite".into(), |v| v.to_string()),
+            if e.from_file[i] {
+                "region file"
+            } else {
+                "scenario default"
+            }
+        );
+    }
+    for note in &s.provenance.elasticity_notes {
+        let _ = writeln!(w, "\n- {note}");
+    }
+    let _ = writeln!(w);
+
+    let _ = writeln!(w, "## Data sources\n");
+    for file in &s.provenance.files {
+        let _ = writeln!(
+            w,
+            "- **{}**: `{}` ({} rows).",
+            file.role, file.written, file.rows
+        );
+        let parts: Vec<String> = file
+            .status_shares
+            .iter()
+            .map(|(k, v)| format!("{k} {:.1}%", 100.0 * v))
+            .collect();
+        if !parts.is_empty() {
+            let basis = if file.role == "trade data" {
+                "of trade value"
+            } else {
+                "of rows"
+            };
+            let _ = writeln!(w, "  Status ({basis}): {}.", parts.join(", "));
+        }
+        if file.status_shares.keys().any(|k| {
+            let k = k.to_ascii_uppercase();
+            k.contains("ESTIMATE") || k.contains("ASSUMPTION") || k.contains("PARTIAL")
+        }) {
+            let _ = writeln!(
+                w,
+                "  *Includes estimates*: see the file's status and source columns."
+            );
+        }
+        for src in file.sources.iter().take(8) {
+            let _ = writeln!(w, "  - Source: {src}");
+        }
+    }
+    let _ = writeln!(
+        w,
+        "\n## Reproduce\n\n```\n{}\n```\n\ntariffsim {}; the computation is deterministic.",
+        r.command, r.version
+    );
+    out
+}
+
+/// A short terminal summary.
+pub fn summary(r: &GsimReport<'_>) -> String {
+    let setup = r.setup();
+    let run = r.run;
+    let sc = ValueScale::for_unit(&r.scenario.currency_unit);
+    let (f, mk) = (setup.focus_region, setup.market_region);
+    let (b, a) = run.focus_destinations[mk];
+    let other: (f64, f64) = run
+        .focus_destinations
+        .iter()
+        .enumerate()
+        .filter(|(i, _)| *i != mk)
+        .fold((0.0, 0.0), |acc, (_, d)| (acc.0 + d.0, acc.1 + d.1));
+    let smart = run.smart.focus(r.scenario).total_effect;
+    let mut out = String::new();
+    let w = &mut out;
+    let _ = writeln!(w, "{}", r.scenario.name);
+    let _ = writeln!(
+        w,
+        "  {:<44}{:>12} {}",
+        format!(
+            "{} exports to {} (GSIM)",
+            setup.regions[f], setup.regions[mk]
+        ),
+        signed(sc.apply(a - b), 1),
+        sc.label
+    );
+    let _ = writeln!(
+        w,
+        "  {:<44}{:>12} {}",
+        "  same change in SMART",
+        signed(sc.apply(smart), 1),
+        sc.label
+    );
+    let _ = writeln!(
+        w,
+        "  {:<44}{:>12} {}",
+        format!("{} exports elsewhere (GSIM)", setup.regions[f]),
+        signed(sc.apply(other.1 - other.0), 1),
+        sc.label
+    );
+    let _ = writeln!(
+        w,
+        "  {:<44}{:>12} %",
+        format!("{} world price", setup.regions[f]),
+        signed(rate_to_pct(run.world_price_change[f]), 3)
+    );
+    let _ = writeln!(w, "  Net welfare by region ({}):", sc.label);
+    for (i, region) in setup.regions.iter().enumerate() {
+        let _ = writeln!(
+            w,
+            "    {region:<42}{:>12}",
+            signed(sc.apply(run.welfare[i].net), 1)
+        );
+    }
+    let _ = writeln!(
+        w,
+        "  Solver: at most {} iteration(s), largest residual {:.2e}",
+        run.max_iterations, run.max_residual
+    );
+    out
+}
