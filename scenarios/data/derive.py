@@ -561,6 +561,118 @@ def derive_additional_tariffs(src, out_dir):
         print("all requested regime rates agree with the tariff files")
 
 
+# --------------------------------------------------------------------------
+# 5. The two-market apparel data of pakistan-multimarket-2025.toml (GSIM)
+# --------------------------------------------------------------------------
+
+NINE = ["Pakistan", "China", "Vietnam", "Bangladesh", "India", "Cambodia",
+        "Indonesia", "Sri Lanka", "Turkey"]
+# Each exporter's sales outside the US (HS 61+62), US$ million, from
+# world/rest_of_world_derived.csv: the rows used, by exporter.
+ROW_ROWS = {
+    "Pakistan": [("2024 (Jan-Dec)", "61"), ("2024 (Jan-Dec)", "62")],
+    "China": [("2024", "61"), ("2024", "62")],
+    "India": [("2024", "61"), ("2024", "62")],
+    "Indonesia": [("2024", "61"), ("2024", "62")],
+    "Vietnam": [("2024", "SITC 84 ~ HS 61+62")],
+    "Bangladesh": [("2024", "SITC 84 ~ HS 61+62")],
+    "Cambodia": [("2024", 'garments (~HS 61,62)')],
+    "Sri Lanka": [("2024", "apparel (~HS 61,62)")],
+    "Turkey": [("2023/2024 mix", "ready-to-wear (~HS 61,62)")],
+}
+OTHER = "Rest of world"          # every other exporter, Mexico included
+MARKET_US = "United States"
+MARKET_ROW = "Rest of world"     # the same region as OTHER: its sales to itself sit on the diagonal
+
+
+def derive_multimarket(src, out_dir):
+    """Apparel (HS 61+62) in two markets: the US and the rest of the world.
+
+    * US imports by exporter: Census 2024 (us_imports_2024_hs2_focus.csv),
+      chapters 61 + 62, OFFICIAL.  "Rest of world" = the file's Rest of world
+      (World minus the ten) plus Mexico.
+    * Sales to the rest of the world: world/rest_of_world_derived.csv
+      (exporter-reported world exports minus the US mirror), status as there.
+    * Rest of world's sales to itself (intra-RoW trade): not in the data.
+      ESTIMATE = its US sales x (the nine exporters' RoW sales / their US sales).
+    * US applied tariff: calculated duty / value over 61 + 62 (DERIVED).
+      The rest of the world's tariff on apparel: ASSUMPTION 8% for every
+      exporter (MFN rates of major importers are 10-12% but preferences such as
+      EU GSP+/EBA cut them to 0 for several of these exporters); it does not
+      change in the scenario, so its level only affects expenditure shares.
+    """
+    rows = read_csv(os.path.join(src, "census_2024", "us_imports_2024_hs2_focus.csv"))
+    us_value, us_duty = {}, {}
+    for r in rows:
+        if r["hs_code"] not in ("61", "62"):
+            continue
+        name = r["exporter"]
+        if name == "Mexico":
+            name = OTHER
+        if name not in NINE and name != OTHER:
+            continue
+        us_value[name] = us_value.get(name, 0.0) + float(r["value_usd"])
+        us_duty[name] = us_duty.get(name, 0.0) + float(r["calculated_duty_usd"])
+    row_data = read_csv(os.path.join(src, "world", "rest_of_world_derived.csv"))
+    row_value, row_status = {}, {}
+    for name, keys in ROW_ROWS.items():
+        total, statuses = 0.0, set()
+        for year, code in keys:
+            hit = [r for r in row_data if r["exporter"] == name and r["year"] == year
+                   and r["hs_code_or_group"] == code]
+            if len(hit) != 1:
+                sys.exit(f"rest_of_world_derived.csv: expected one row for {name} {year} {code}, found {len(hit)}")
+            total += float(hit[0]["value_usd_millions"]) * 1e6
+            statuses.add(hit[0]["status"])
+        row_value[name] = total
+        row_status[name] = "ESTIMATE" if "ESTIMATE" in statuses else "DERIVED"
+    ratio = sum(row_value[n] for n in NINE) / sum(us_value[n] for n in NINE)
+    row_value[OTHER] = us_value[OTHER] * ratio
+    row_status[OTHER] = "ESTIMATE"
+
+    trade = []
+    tariffs = []
+    product, desc = "61-62", "Apparel (HS 61 + 62)"
+    for name in NINE + [OTHER]:
+        us_src = ("Census 2024 imports for consumption, HS 61 + 62 (S2)" if name != OTHER
+                  else "Census 2024, HS 61 + 62: Rest of world (World minus the ten) plus Mexico (S2)")
+        trade.append([product, desc, name, MARKET_US, f"{us_value[name]:.0f}", "OFFICIAL" if name != OTHER else "DERIVED", us_src])
+        if name == OTHER:
+            row_src = (f"ESTIMATE: intra-rest-of-world trade is not in the data; = its US sales x {ratio:.4f}, "
+                       "the nine exporters' ratio of rest-of-world to US apparel sales")
+        else:
+            row_src = ("world/rest_of_world_derived.csv: exporter-reported world exports minus the US mirror "
+                       "(mixed bases; see docs/data-sources.md)")
+        trade.append([product, desc, name, MARKET_ROW, f"{row_value[name]:.0f}", row_status[name], row_src])
+        rate = 100.0 * us_duty[name] / us_value[name]
+        tariffs.append([product, name, MARKET_US, fmt_rate(rate), "DERIVED", "Census calculated duty / customs value, 2024, HS 61 + 62 (S2)"])
+        tariffs.append([product, name, MARKET_ROW, "8", "ASSUMPTION",
+                        "ASSUMPTION: one 8% rate for the rest of the world's apparel imports (MFN 10-12% in major markets, 0 under EU GSP+/EBA); unchanged in the scenario"])
+    write_csv(os.path.join(out_dir, "pakistan_apparel_two_markets_trade.csv"),
+              ["product", "description", "exporter", "importer", "value", "status", "source"], trade)
+    write_csv(os.path.join(out_dir, "pakistan_apparel_two_markets_tariffs.csv"),
+              ["product", "exporter", "importer", "rate_pct", "status", "source"], tariffs)
+    # Elasticities per region: the US from the chapter medians of elasticities.csv,
+    # weighted by 2024 US world imports of chapters 61 and 62; the rest of the world
+    # assumed alike; export supply 1.5 everywhere (the GSIM 4x4 teaching value).
+    el = {r["hs_chapter"]: r for r in read_csv(os.path.join(src, "elasticities", "elasticities.csv"))}
+    world = {r["hs_code"]: float(r["value_usd"]) for r in rows if r["exporter"] == "World" and r["hs_code"] in ("61", "62")}
+    wsum = world["61"] + world["62"]
+    eps = sum(float(el[c]["import_demand"]) * world[c] for c in ("61", "62")) / wsum
+    sig = sum(float(el[c]["substitution"]) * world[c] for c in ("61", "62")) / wsum
+    us_src = ("DERIVED: chapter 61/62 medians of elasticities.csv (import demand Hauk 2012, substitution "
+              "Broda & Weinstein 2006) weighted by 2024 US world imports of each chapter")
+    regions = [[MARKET_US, f"{eps:.4f}", f"{sig:.4f}", "", "DERIVED", us_src + "; no US apparel exports in the data, so no supply elasticity"],
+               [MARKET_ROW, f"{eps:.4f}", f"{sig:.4f}", "1.5", "ASSUMPTION",
+                "ASSUMPTION: demand and substitution as in the US market; export supply 1.5 (the GSIM 4x4 teaching value)"]]
+    for name in NINE:
+        regions.append([name, "", "", "1.5", "ASSUMPTION", "ASSUMPTION: export supply elasticity 1.5 (the GSIM 4x4 teaching value); exporters do not import apparel in this scenario"])
+    write_csv(os.path.join(out_dir, "pakistan_apparel_two_markets_elasticities.csv"),
+              ["region", "import_demand", "substitution", "export_supply", "status", "source"], regions)
+    print(f"two-market apparel: US imports {sum(us_value.values())/1e6:,.1f} $M, "
+          f"rest-of-world sales {sum(row_value.values())/1e6:,.1f} $M (ratio {ratio:.4f})")
+
+
 def main(argv):
     if len(argv) != 2:
         sys.exit("usage: python3 derive.py <path to the source data bundle>")
@@ -569,6 +681,7 @@ def main(argv):
     derive_imports_and_rates(src, out_dir)
     derive_elasticities(src, out_dir)
     derive_additional_tariffs(src, out_dir)
+    derive_multimarket(src, out_dir)
 
 
 if __name__ == "__main__":

@@ -468,11 +468,17 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
                 let (a, b) = (i as f64 - group_width / 2.0, i as f64 + group_width / 2.0);
                 c.draw_series(LineSeries::new([(a, t), (b, t)], BLACK.stroke_width(4)))
                     .map_err(|e| err(&e))?;
-                let (px, py) = c.backend_coord(&(b, t));
+                // Centred on the marker, on the side away from zero.
+                let (px, py) = c.backend_coord(&((a + b) / 2.0, t));
+                let (anchor, dy) = if t >= 0.0 {
+                    (VPos::Bottom, -5)
+                } else {
+                    (VPos::Top, 5)
+                };
                 root.draw(&Text::new(
                     format_number(t, chart.decimals),
-                    (px + 6, py),
-                    value_style.clone().pos(Pos::new(HPos::Left, VPos::Center)),
+                    (px, py + dy),
+                    value_style.clone().pos(Pos::new(HPos::Center, anchor)),
                 ))
                 .map_err(|e| err(&e))?;
             }

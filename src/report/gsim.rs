@@ -220,10 +220,17 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
         &BarChart {
             title: "World (export) price change by exporter".into(),
             value_axis: "Change in world price (%)".into(),
-            category_axis: format!(
-                "Exporter ({} highlighted; over several products, weighted by base exports)",
-                setup.regions[setup.focus_region]
-            ),
+            category_axis: if r.run.products.len() > 1 {
+                format!(
+                    "Exporter ({} highlighted; average over products weighted by base exports)",
+                    setup.regions[setup.focus_region]
+                )
+            } else {
+                format!(
+                    "Exporter ({} highlighted)",
+                    setup.regions[setup.focus_region]
+                )
+            },
             categories: exporters
                 .iter()
                 .map(|&i| setup.regions[i].clone())

@@ -1,0 +1,360 @@
+//! GSIM scenarios end to end: the published 4×4 example, the shipped Pakistan scenario,
+//! and bad multi-market input.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+const BIN: &str = env!("CARGO_BIN_EXE_tariffsim");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn run(args: &[&str]) -> (bool, String, String) {
+    let o = Command::new(BIN).args(args).output().unwrap();
+    (
+        o.status.success(),
+        String::from_utf8_lossy(&o.stdout).into(),
+        String::from_utf8_lossy(&o.stderr).into(),
+    )
+}
+
+fn out_dir(name: &str) -> PathBuf {
+    let d = std::env::temp_dir().join(format!("tariffsim-gsim-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&d);
+    d
+}
+
+fn rows(path: &Path) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let h = r.headers().unwrap().clone();
+    r.records()
+        .map(|x| {
+            h.iter()
+                .map(String::from)
+                .zip(x.unwrap().iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(r: &HashMap<String, String>, c: &str) -> f64 {
+    r[c].parse().unwrap()
+}
+
+/// Runs the shipped 4×4 scenario with an optional change to its text.
+fn four_by_four(name: &str, edit: impl Fn(&str) -> String) -> (PathBuf, bool, String) {
+    let dir = out_dir(name);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    for f in ["gsim_4x4_trade.csv", "gsim_4x4_tariffs.csv"] {
+        std::fs::copy(
+            Path::new(ROOT).join("scenarios/data").join(f),
+            dir.join("data").join(f),
+        )
+        .unwrap();
+    }
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/gsim-4x4-us-eu-fta.toml")).unwrap();
+    let scenario = dir.join("gsim.toml");
+    std::fs::write(&scenario, edit(&text)).unwrap();
+    let out = dir.join("out");
+    let (ok, _, stderr) = run(&[
+        "run",
+        "-q",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    (out, ok, stderr)
+}
+
+#[test]
+fn the_4x4_example_reproduces_the_published_prices_and_tables() {
+    let (out, ok, stderr) = four_by_four("4x4", |t| t.to_string());
+    assert!(ok, "{stderr}");
+    let prices: HashMap<String, f64> = rows(&out.join("gsim_prices.csv"))
+        .iter()
+        .map(|r| {
+            (
+                r["region"].clone(),
+                num(r, "world_price_change_pct") / 100.0,
+            )
+        })
+        .collect();
+    // Published: x = (0.0792, −0.0316, 0.0480, −0.0184) for US, JP, EU, RW.
+    for (region, published) in [
+        ("US", 0.0792),
+        ("JP", -0.0316),
+        ("EU", 0.0480),
+        ("RW", -0.0184),
+    ] {
+        assert!(
+            (prices[region] - published).abs() < 5e-5,
+            "{region}: {} vs {published}",
+            prices[region]
+        );
+    }
+    // Regression tables (docs/model.md §5), printed to 4 decimals: new trade M1.
+    let m1 = [
+        ("US", "JP", 37.8332),
+        ("US", "EU", 385.8657),
+        ("US", "RW", 240.3479),
+        ("JP", "US", 404.0304),
+        ("JP", "EU", 128.9708),
+        ("JP", "RW", 251.0791),
+        ("EU", "US", 518.2238),
+        ("EU", "JP", 89.7975),
+        ("EU", "EU", 102.6103),
+        ("EU", "RW", 188.2375),
+        ("RW", "US", 37.7044),
+        ("RW", "JP", 116.7069),
+        ("RW", "EU", 88.7194),
+        ("RW", "RW", 24.1508),
+    ];
+    let flows = rows(&out.join("gsim_flows.csv"));
+    assert_eq!(flows.len(), 14);
+    for (e, i, v) in m1 {
+        let r = flows
+            .iter()
+            .find(|r| r["exporter"] == e && r["importer"] == i)
+            .unwrap();
+        assert!(
+            (num(r, "new_value") - v).abs() < 5e-5,
+            "{e}->{i}: {} vs {v}",
+            r["new_value"]
+        );
+    }
+    // Welfare, linear-demand consumer surplus.
+    let welfare = rows(&out.join("gsim_welfare.csv"));
+    for (region, ps, cs, rev, net) in [
+        ("US", 46.1360, 110.5952, -138.5172, 18.2139),
+        ("JP", -26.2404, -8.5935, 0.6219, -34.2119),
+        ("EU", 39.8247, 68.5589, -93.8392, 14.5443),
+        ("RW", -5.0732, -31.3784, -2.8699, -39.3216),
+    ] {
+        let r = welfare
+            .iter()
+            .find(|r| r["product"] == "ALL" && r["region"] == region)
+            .unwrap();
+        for (col, want) in [
+            ("producer_surplus", ps),
+            ("consumer_surplus", cs),
+            ("tariff_revenue", rev),
+            ("net_welfare", net),
+        ] {
+            assert!(
+                (num(r, col) - want).abs() < 5e-5,
+                "{region} {col}: {} vs {want}",
+                r[col]
+            );
+        }
+    }
+    for f in [
+        "gsim_world_prices.png",
+        "gsim_welfare.png",
+        "gsim_focus_destinations.png",
+        "report.md",
+    ] {
+        assert!(out.join(f).exists(), "{f}");
+    }
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(report.contains("## SMART and GSIM side by side"));
+    assert!(report.contains("largest final residual norm"));
+}
+
+#[test]
+fn the_4x4_levels_form_and_fh_sign_variant() {
+    let (out, ok, stderr) = four_by_four("levels", |t| {
+        t.replace("form = \"linear\"", "form = \"levels\"")
+    });
+    assert!(ok, "{stderr}");
+    let prices: HashMap<String, f64> = rows(&out.join("gsim_prices.csv"))
+        .iter()
+        .map(|r| {
+            (
+                r["region"].clone(),
+                num(r, "world_price_change_pct") / 100.0,
+            )
+        })
+        .collect();
+    for (region, want) in [
+        ("US", 0.126460),
+        ("JP", -0.032290),
+        ("EU", 0.079329),
+        ("RW", -0.017326),
+    ] {
+        assert!(
+            (prices[region] - want).abs() < 5e-7,
+            "{region}: {}",
+            prices[region]
+        );
+    }
+    let (out, ok, stderr) = four_by_four("fh", |t| t.replace("\"linear_demand\"", "\"fh_sign\""));
+    assert!(ok, "{stderr}");
+    let jp = rows(&out.join("gsim_welfare.csv"))
+        .into_iter()
+        .find(|r| r["region"] == "JP")
+        .unwrap();
+    assert!((num(&jp, "net_welfare") - (-34.4945)).abs() < 5e-5);
+}
+
+#[test]
+fn the_pakistan_multimarket_scenario_converges_and_redirects_trade() {
+    let out = out_dir("pak");
+    let scenario = Path::new(ROOT).join("scenarios/pakistan-multimarket-2025.toml");
+    let (ok, stdout, stderr) = run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(ok, "{stderr}");
+    assert!(stdout.contains("Solver: at most"), "{stdout}");
+    let flows = rows(&out.join("gsim_flows.csv"));
+    let change = |e: &str, i: &str| {
+        num(
+            flows
+                .iter()
+                .find(|r| r["exporter"] == e && r["importer"] == i)
+                .unwrap(),
+            "change",
+        )
+    };
+    assert!(
+        change("Pakistan", "United States") > 0.0,
+        "the cut raises Pakistan's US sales"
+    );
+    assert!(
+        change("Pakistan", "Rest of world") < 0.0,
+        "part of it is redirected from other markets"
+    );
+    assert!(change("China", "United States") < 0.0);
+    let prices = rows(&out.join("gsim_prices.csv"));
+    let pak = prices.iter().find(|r| r["region"] == "Pakistan").unwrap();
+    assert!(num(pak, "world_price_change_pct") > 0.0);
+    assert!(num(pak, "residual_norm") < 1e-8);
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    for needle in [
+        "ESTIMATE",
+        "ASSUMPTION",
+        "levels (non-linear CES)",
+        "| SMART | GSIM |",
+    ] {
+        assert!(report.contains(needle), "{needle}");
+    }
+}
+
+fn expect_error(
+    name: &str,
+    edit_toml: impl Fn(&str) -> String,
+    edit_trade: impl Fn(&str) -> String,
+    needles: &[&str],
+) {
+    let dir = out_dir(name);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let trade =
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/data/gsim_4x4_trade.csv")).unwrap();
+    std::fs::write(dir.join("data/gsim_4x4_trade.csv"), edit_trade(&trade)).unwrap();
+    std::fs::copy(
+        Path::new(ROOT).join("scenarios/data/gsim_4x4_tariffs.csv"),
+        dir.join("data/gsim_4x4_tariffs.csv"),
+    )
+    .unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/gsim-4x4-us-eu-fta.toml")).unwrap();
+    let scenario = dir.join("gsim.toml");
+    std::fs::write(&scenario, edit_toml(&text)).unwrap();
+    let out = dir.join("out");
+    let (ok, _, stderr) = run(&[
+        "run",
+        scenario.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!ok, "{name} should fail");
+    for n in needles {
+        assert!(stderr.contains(n), "{name}: expected {n:?} in {stderr}");
+    }
+    assert!(!stderr.contains("panicked"));
+    assert!(!out.exists(), "{name}: nothing written");
+}
+
+#[test]
+fn bad_gsim_input_gets_a_clear_error() {
+    let same = |t: &str| t.to_string();
+    // A negative trade value.
+    expect_error(
+        "negative",
+        same,
+        |t| t.replace("US,JP,50", "US,JP,-50"),
+        &["gsim_4x4_trade.csv:2", "must not be negative"],
+    );
+    // A region the data does not have.
+    expect_error(
+        "region",
+        |t| {
+            t.replace(
+                "importer = \"US\"\nset_pct",
+                "importer = \"Atlantis\"\nset_pct",
+            )
+        },
+        same,
+        &["gsim.toml:", "importer 'Atlantis' is not in the trade data"],
+    );
+    // The scenario's market missing from the data.
+    expect_error(
+        "market",
+        |t| t.replace("importer = \"US\"\nfocus", "importer = \"CA\"\nfocus"),
+        same,
+        &["importer 'CA' is not among the importers"],
+    );
+    // Zero total demand: a product whose trade is all zero.
+    expect_error(
+        "zero",
+        same,
+        |t| {
+            // Every value of the only product set to zero.
+            t.lines()
+                .enumerate()
+                .map(|(i, l)| {
+                    if i == 0 {
+                        return l.to_string();
+                    }
+                    let mut f: Vec<&str> = l.splitn(6, ',').collect();
+                    f[4] = "0";
+                    f.join(",")
+                })
+                .collect::<Vec<_>>()
+                .join("\n")
+        },
+        &["product all: every trade value is zero"],
+    );
+    // A missing tariff for a bilateral flow.
+    expect_error(
+        "tariff",
+        same,
+        |t| format!("{t}all,GSIM 4x4 example product,JP,JP,10,X,Y\n"),
+        &["no applied rate for product all from JP into JP"],
+    );
+    // Options of the wrong model.
+    expect_error(
+        "option",
+        |t| {
+            t.replace(
+                "kind = \"gsim\"",
+                "kind = \"gsim\"\ndiversion = \"ces_share\"",
+            )
+        },
+        same,
+        &["model.diversion", "applies to kind = \"smart\" only"],
+    );
+    // A SMART scenario with several markets.
+    expect_error(
+        "smart",
+        |t| {
+            t.replace("kind = \"gsim\"", "kind = \"smart\"")
+                .replace("form = \"linear\"", "")
+                .replace("cs_formula = \"linear_demand\"", "")
+        },
+        same,
+        &["SMART models one importing market"],
+    );
+}
