@@ -9,6 +9,14 @@ use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 
+/// Prints a line to standard output. A closed pipe (`tariffsim validate … | head`) is not
+/// an error worth a panic: the rest of the output is simply not wanted.
+fn say(text: &str) {
+    use std::io::Write as _;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{text}");
+}
+
 /// Runs a parsed command line. `command_line` is recorded in reports.
 pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
     match cli.command {
@@ -56,7 +64,7 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
         }
         Command::Compare { scenarios, out } => compare_scenarios(&scenarios, out, &command_line),
         Command::Validate { scenario } => {
-            println!("{}", validate(&scenario)?);
+            say(&validate(&scenario)?);
             Ok(())
         }
     }
@@ -183,12 +191,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         };
         report::gsim::write_gsim_outputs(&r, &args.out)?;
         if args.print_summary {
-            print!("{}", report::gsim::summary(&r));
-            println!(
+            say(report::gsim::summary(&r).trim_end());
+            say(&format!(
                 "  Wrote {}/ ({} files; start with report.md)",
                 args.out.display(),
                 report::gsim::FILES.len()
-            );
+            ));
         }
         return Ok(());
     }
@@ -205,12 +213,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let artifacts = report::run_artifacts(&run.layers);
     report::write_outputs(&run, &artifacts, &args.out)?;
     if args.print_summary {
-        print!("{}", report::terminal::summary(&run));
-        println!(
+        say(report::terminal::summary(&run).trim_end());
+        say(&format!(
             "  Wrote {}/ ({} files; start with report.md)",
             args.out.display(),
             artifacts.len()
-        );
+        ));
     }
     Ok(())
 }
@@ -254,19 +262,19 @@ pub fn compare_scenarios(
     let scale = report::ValueScale::for_unit(units.first().copied().unwrap_or("USD"));
     for r in &rows {
         let change = r.headlines[0].1;
-        println!(
-            "  {:<28}{} {:>10} {} ({:+.2}%)",
+        say(&format!(
+            "  {:<28}{} {:>10} {} ({}%)",
             r.stem,
             r.focus,
-            report::charts::format_number(scale.apply(change), 1),
+            report::charts::signed(scale.apply(change), 1),
             scale.label,
-            r.headlines[1].1
-        );
+            report::charts::signed(r.headlines[1].1, 1)
+        ));
     }
-    println!(
+    say(&format!(
         "  Wrote {}/ (report.md, comparison.csv, 2 charts)",
         out.display()
-    );
+    ));
     Ok(())
 }
 

@@ -542,3 +542,64 @@ fn deal_scenario_raises_pakistan_and_lowers_competitors() {
     }
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn except_hs_prefixes_leaves_exempt_products_alone() {
+    let dir = scratch("except");
+    let path = dir.join("scenario.toml");
+    let text = std::fs::read_to_string(&path).unwrap().replace(
+        "hs_codes = [\"630260\"]\nset_pct = 0",
+        "set_pct = 0\nexcept_hs_prefixes = [\"61\"]",
+    );
+    std::fs::write(&path, text).unwrap();
+    let out = dir.join("results");
+    let o = run(&[
+        "run",
+        "-q",
+        path.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let flows = read_csv(&out.join("flows.csv"));
+    let get = |p: &str| {
+        flows
+            .iter()
+            .find(|r| r["product"] == p && r["exporter"] == "Pakistan")
+            .unwrap()
+    };
+    assert_eq!(
+        num(get("630260"), "tariff_after_pct"),
+        0.0,
+        "the cut applies to towels"
+    );
+    assert_eq!(
+        num(get("611020"), "tariff_after_pct"),
+        10.0,
+        "sweatshirts (61) are exempt"
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("except those starting 61"),
+        "the report states the exemption"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn empty_product_lists_and_duplicate_report_exporters_are_errors() {
+    expect_error(
+        "emptylist",
+        "scenario.toml",
+        |t| t.replace("[\"630260\"]", "[]"),
+        "scenario.toml:26",
+        "the list is empty",
+    );
+    expect_error(
+        "dupreport",
+        "scenario.toml",
+        |t| format!("{t}\n[report]\nexporters = [\"China\", \"China\"]\n"),
+        "scenario.toml:31",
+        "'China' is listed twice",
+    );
+}

@@ -65,18 +65,33 @@ pub struct SweepResult {
     pub break_even_pct: Option<f64>,
 }
 
-/// After-policy tariffs with the exporter's additional duty set to `additional` everywhere.
+/// After-policy tariffs with the exporter's additional duty set to `additional`.
+///
+/// The rate goes on the exporter's flows that pay an additional duty after the policy, so
+/// that exempt products stay exempt; when none do, it goes on all of the exporter's flows.
 pub fn tariffs_with(scenario: &Scenario, exporter: usize, additional: Rate) -> Vec<Rate> {
     let s = &scenario.schedule;
-    let mut cell = 0;
+    let exporter_cells: Vec<usize> = scenario
+        .markets
+        .iter()
+        .flat_map(|m| &m.flows)
+        .enumerate()
+        .filter(|(_, f)| f.exporter == exporter)
+        .map(|(cell, _)| cell)
+        .collect();
+    let dutiable: Vec<usize> = exporter_cells
+        .iter()
+        .copied()
+        .filter(|&c| s.after[c] - s.applied[c] > 1e-12)
+        .collect();
+    let target = if dutiable.is_empty() {
+        exporter_cells
+    } else {
+        dutiable
+    };
     let mut out = s.after.clone();
-    for m in &scenario.markets {
-        for f in &m.flows {
-            if f.exporter == exporter {
-                out[cell] = s.applied[cell] + additional;
-            }
-            cell += 1;
-        }
+    for c in target {
+        out[c] = s.applied[c] + additional;
     }
     out
 }

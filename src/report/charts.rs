@@ -225,6 +225,16 @@ fn frame<'a>(
     Ok(plot)
 }
 
+/// A signed number: "+1,714.3", "−12.4" (typographic minus, as in the charts), "0.0".
+pub fn signed(v: f64, decimals: usize) -> String {
+    let s = format_number(v, decimals);
+    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
+        format!("+{s}")
+    } else {
+        s
+    }
+}
+
 /// Draws a bar chart to a PNG file.
 pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> {
     init_fonts();
@@ -298,7 +308,8 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             .x_desc(chart.value_axis.clone())
             .axis_desc_style(("sans-serif", 19))
             .label_style(("sans-serif", 16))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(|e| err(&e))?;
         for (s_idx, s) in chart.series.iter().enumerate() {
@@ -369,7 +380,8 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
             .x_desc(chart.category_axis.clone())
             .axis_desc_style(("sans-serif", 19))
             .label_style(("sans-serif", 16))
-            .light_line_style(RGBColor(235, 235, 235))
+            .light_line_style(WHITE)
+            .bold_line_style(RGBColor(225, 225, 225))
             .draw()
             .map_err(|e| err(&e))?;
         if chart.stacked {
@@ -538,6 +550,8 @@ pub struct LineChart {
     pub markers: Vec<(f64, String)>,
     /// x values are whole numbers (years): label them without decimals.
     pub integer_x: bool,
+    /// Start the y axis at zero (for levels, so that gaps are not exaggerated).
+    pub y_from_zero: bool,
     /// Source line.
     pub source: String,
 }
@@ -591,8 +605,25 @@ pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError
         let c = if y0.is_finite() { y0 } else { 0.0 };
         (y0, y1) = (c - 1.0, c + 1.0);
     }
+    if chart.y_from_zero && y0 > 0.0 {
+        y0 = 0.0;
+    }
     let pad = 0.1 * (y1 - y0);
-    let (y0, y1) = (y0 - pad, y1 + 2.0 * pad);
+    let (y0, y1) = (
+        if chart.y_from_zero && y0 >= 0.0 {
+            0.0
+        } else {
+            y0 - pad
+        },
+        y1 + 2.0 * pad,
+    );
+    // A little room at both ends so that end markers are not clipped.
+    let xpad = if chart.integer_x {
+        0.25
+    } else {
+        0.01 * (x1 - x0)
+    };
+    let (x0, x1) = (x0 - xpad, x1 + xpad);
     let mut c = ChartBuilder::on(&main)
         .margin(18)
         .margin_right(40)
@@ -620,7 +651,8 @@ pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError
         .y_desc(chart.y_axis.clone())
         .axis_desc_style(("sans-serif", 19))
         .label_style(("sans-serif", 16))
-        .light_line_style(RGBColor(235, 235, 235))
+        .light_line_style(WHITE)
+        .bold_line_style(RGBColor(225, 225, 225))
         .draw()
         .map_err(|e| err(&e))?;
     if y0 < 0.0 && y1 > 0.0 {

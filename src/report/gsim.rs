@@ -1,7 +1,7 @@
 //! Outputs of a GSIM (multi-market) run: prices, bilateral flows and welfare by region as
 //! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
 use super::tables::Table;
 use super::{ValueScale, write_atomically};
 use crate::analysis::gsim::GsimRun;
@@ -341,15 +341,6 @@ fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError
             totals: None,
         },
     )
-}
-
-fn signed(v: f64, decimals: usize) -> String {
-    let s = format_number(v, decimals);
-    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("+{s}")
-    } else {
-        s
-    }
 }
 
 /// The report text.

@@ -262,6 +262,7 @@ impl Artifact for ProjectionChart {
             band,
             markers: Vec::new(),
             integer_x: true,
+            y_from_zero: true,
             source: run.source_line(),
         };
         draw_line_chart(path, &chart)
@@ -373,6 +374,7 @@ impl Artifact for SweepChart {
             band,
             markers,
             integer_x: false,
+            y_from_zero: false,
             source: run.source_line(),
         };
         draw_line_chart(path, &chart)

@@ -1,6 +1,6 @@
 //! `report.md`: the run written up for a reader, with every assumption and data source.
 
-use super::charts::format_number;
+use super::charts::{format_number, signed};
 use super::{Artifact, RunReport};
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
@@ -24,19 +24,19 @@ impl Artifact for MarkdownReport {
     }
 }
 
-fn signed(v: f64, decimals: usize) -> String {
-    let s = format_number(v, decimals);
-    if v > 0.0 && s.chars().any(|c| c.is_ascii_digit() && c != '0') {
-        format!("+{s}")
-    } else {
-        s
-    }
-}
-
 fn supply_text(s: SupplyElasticity) -> String {
     match s {
         SupplyElasticity::Infinite => "infinite".into(),
         SupplyElasticity::Finite(v) => format!("{v}"),
+    }
+}
+
+/// "Pakistan's", "the United States'": names ending in s take a bare apostrophe.
+pub fn possessive(name: &str) -> String {
+    if name.ends_with('s') {
+        format!("{name}'")
+    } else {
+        format!("{name}'s")
     }
 }
 
@@ -89,23 +89,23 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
-        "- **{}'s imports of these {} products**: {} {u} ({}%).",
-        s.importer,
+        "- **{} imports of these {} products**: {} {u} ({}%).",
+        possessive(&s.importer),
         s.products.len(),
         m(t.total_effect),
         signed(t.total_effect_pct(), 2)
     );
     let _ = writeln!(
         w,
-        "- **Tariff revenue**: from {} to {} {u} ({} {u}).",
+        "- **Tariff revenue** on these products (before and after tariffs applied to base-year trade): from {} to {} {u} ({} {u}).",
         plain(t.revenue_before),
         plain(t.revenue_after),
         m(t.revenue_change())
     );
     let _ = writeln!(
         w,
-        "- **{}'s welfare**: consumer surplus {} {u}, tariff revenue {} {u}, net {} {u} (WITS welfare triangle {} {u}).\n",
-        s.importer,
+        "- **{} welfare**: consumer surplus {} {u}, tariff revenue {} {u}, net {} {u} (WITS welfare triangle {} {u}).\n",
+        possessive(&s.importer),
         m(t.consumer_surplus),
         m(t.revenue_change()),
         m(t.net_welfare()),
@@ -268,6 +268,11 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
+        "- Base trade: the {} trade data are taken as the market under the *before* tariffs (standard SMART practice). Before and after values, tariff revenues and welfare are therefore what the model implies for those two tariff states applied to base-year trade, not observed figures for a later year.",
+        s.base_year
+    );
+    let _ = writeln!(
+        w,
         "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 − t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
         s.importer
     );
@@ -387,7 +392,12 @@ pub fn render(run: &RunReport<'_>) -> String {
     let _ = writeln!(w, "```\n{}\n```\n", run.command);
     let _ = writeln!(
         w,
-        "tariffsim {}. The computation is deterministic: the same scenario and data give the same numbers.",
+        "From a clone of the project, `cargo run --release -- {}` runs the same command. tariffsim {}; the computation is deterministic: the same scenario, data and seed give the same numbers.",
+        run.command
+            .split_whitespace()
+            .skip(1)
+            .collect::<Vec<_>>()
+            .join(" "),
         run.version
     );
     r
@@ -527,7 +537,7 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
         }
         let _ = writeln!(
             w,
-            "- each year trade closes {:.0}% of the gap to the long-run effect of that year's tariffs.\n",
+            "- each year trade closes {:.0}% of the gap to the long-run effect of that year's tariffs;\n- once phased in, the after-policy tariffs hold to the end year: later measures (for example the February 2026 ruling on the IEEPA duties) are separate scenarios.\n",
             100.0 * spec.adjustment_speed
         );
         let banded = years.iter().all(|y| y.band.is_some());

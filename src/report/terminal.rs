@@ -1,7 +1,7 @@
 //! The short summary printed after a run.
 
 use super::RunReport;
-use super::charts::format_number;
+use super::charts::{format_number, signed};
 use std::fmt::Write as _;
 
 /// An aligned plain-text summary: the focus exporter's change, the biggest winners and
@@ -11,20 +11,17 @@ pub fn summary(run: &RunReport<'_>) -> String {
     let o = run.outcome;
     let sc = run.scale();
     let f = o.focus(s);
-    let v = |x: f64| {
-        let t = format_number(sc.apply(x), 1);
-        if x > 0.0 { format!("+{t}") } else { t }
-    };
+    let v = |x: f64| signed(sc.apply(x), 1);
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "{}", s.name);
     let _ = writeln!(
         w,
-        "  {:<34}{:>12} {} ({:+.2}%)",
+        "  {:<34}{:>12} {} ({}%)",
         format!("{} exports to {}", s.focus_name(), s.importer),
         v(f.total_effect),
         sc.label,
-        f.total_effect_pct()
+        signed(f.total_effect_pct(), 1)
     );
     let _ = writeln!(
         w,
@@ -58,31 +55,39 @@ pub fn summary(run: &RunReport<'_>) -> String {
             }
         }
     }
-    let mut order: Vec<usize> = (0..s.report_groups.len()).collect();
-    order.sort_by(|&a, &b| {
+    // The largest gains and the largest losses, each by size, the focus exporter excluded.
+    let focus_group = s.report_group_of[s.focus];
+    let mut gains: Vec<usize> = (0..s.report_groups.len())
+        .filter(|&g| g != focus_group && o.by_group[g].total_effect > 0.0)
+        .collect();
+    let mut losses: Vec<usize> = (0..s.report_groups.len())
+        .filter(|&g| g != focus_group && o.by_group[g].total_effect < 0.0)
+        .collect();
+    gains.sort_by(|&a, &b| {
         o.by_group[b]
             .total_effect
             .total_cmp(&o.by_group[a].total_effect)
     });
-    let _ = writeln!(w, "  Biggest winners and losers ({}):", sc.label);
-    let picks: Vec<usize> = if order.len() <= 6 {
-        order.clone()
-    } else {
-        order[..3]
-            .iter()
-            .chain(&order[order.len() - 3..])
-            .copied()
-            .collect()
-    };
-    for g in picks {
-        let x = &o.by_group[g];
-        let _ = writeln!(
-            w,
-            "    {:<32}{:>12} ({:+.2}%)",
-            s.report_groups[g],
-            v(x.total_effect),
-            x.total_effect_pct()
-        );
+    losses.sort_by(|&a, &b| {
+        o.by_group[a]
+            .total_effect
+            .total_cmp(&o.by_group[b].total_effect)
+    });
+    for (title, list) in [("Largest gains", &gains), ("Largest losses", &losses)] {
+        if list.is_empty() {
+            continue;
+        }
+        let _ = writeln!(w, "  {title} among other exporters ({}):", sc.label);
+        for &g in list.iter().take(3) {
+            let x = &o.by_group[g];
+            let _ = writeln!(
+                w,
+                "    {:<32}{:>12} ({}%)",
+                s.report_groups[g],
+                v(x.total_effect),
+                signed(x.total_effect_pct(), 2)
+            );
+        }
     }
     let t = &o.total;
     let _ = writeln!(w, "  {} welfare ({}):", s.importer, sc.label);

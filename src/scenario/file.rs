@@ -164,6 +164,9 @@ pub struct RuleSection {
     /// Product code prefixes (e.g. "61" for a whole chapter).
     #[serde(default)]
     pub hs_prefixes: Option<Spanned<Vec<String>>>,
+    /// Product code prefixes the rule leaves alone (exempt products, e.g. "27" for energy).
+    #[serde(default)]
+    pub except_hs_prefixes: Option<Spanned<Vec<String>>>,
     /// Set the rate to this many percent.
     #[serde(default)]
     pub set_pct: Option<Spanned<f64>>,

@@ -452,14 +452,14 @@ impl Loader<'_> {
         provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
         let mut additional = vec![0.0; trade.cells.len()];
         policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, "before", &trade))?;
+            .map_err(|e| self.negative_rate(e, &trade))?;
         let mut before: Vec<Rate> = applied
             .iter()
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
         policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, "policy", &trade))?;
+            .map_err(|e| self.negative_rate(e, &trade))?;
         let mut after: Vec<Rate> = applied
             .iter()
             .zip(&additional)
@@ -587,16 +587,11 @@ impl Loader<'_> {
         })
     }
 
-    fn negative_rate(
-        &self,
-        e: policy::NegativeRate,
-        table: &str,
-        trade: &TradeData,
-    ) -> ScenarioError {
+    fn negative_rate(&self, e: policy::NegativeRate, trade: &TradeData) -> ScenarioError {
         ScenarioError::Invalid {
             path: self.path.to_path_buf(),
             line: e.line,
-            field: format!("{table} rule"),
+            field: e.name.clone(),
             message: format!(
                 "this rule makes the tariff on product {} from {} negative ({:.2}%); tariffs must be zero or more",
                 trade.products[e.cell.product].code,
@@ -911,6 +906,17 @@ impl Loader<'_> {
         // Which products.
         let mut products: Option<Vec<usize>> = None;
         let mut what = "all products".to_string();
+        for (list, key) in [(&r.hs_codes, "hs_codes"), (&r.hs_prefixes, "hs_prefixes")] {
+            if let Some(l) = list
+                && l.get_ref().is_empty()
+            {
+                return Err(self.err(
+                    l.span(),
+                    &field(key),
+                    "the list is empty; leave the key out to cover all products".into(),
+                ));
+            }
+        }
         if let Some(codes) = &r.hs_codes {
             let mut idx = Vec::new();
             for c in codes.get_ref() {
@@ -957,6 +963,46 @@ impl Loader<'_> {
                 format!("products starting {}", prefixes.get_ref().join(", "))
             };
             products = Some(idx);
+        }
+
+        if let Some(except) = &r.except_hs_prefixes {
+            if except.get_ref().is_empty() {
+                return Err(self.err(
+                    except.span(),
+                    &field("except_hs_prefixes"),
+                    "the list is empty".into(),
+                ));
+            }
+            for p in except.get_ref() {
+                if !trade
+                    .products
+                    .iter()
+                    .any(|prod| prod.code.starts_with(p.as_str()))
+                {
+                    return Err(self.err(
+                        except.span(),
+                        &field("except_hs_prefixes"),
+                        format!("no product in the trade data starts with '{p}'"),
+                    ));
+                }
+            }
+            let excluded = |i: &usize| {
+                except
+                    .get_ref()
+                    .iter()
+                    .any(|p| trade.products[*i].code.starts_with(p.as_str()))
+            };
+            let kept: Vec<usize> = products
+                .take()
+                .unwrap_or_else(|| (0..trade.products.len()).collect())
+                .into_iter()
+                .filter(|i| !excluded(i))
+                .collect();
+            what = format!(
+                "{what} except those starting {}",
+                except.get_ref().join(", ")
+            );
+            products = Some(kept);
         }
 
         // What.
@@ -1053,6 +1099,7 @@ impl Loader<'_> {
             action,
             layer,
             line,
+            name: name.to_string(),
             description,
         })
     }
@@ -1079,6 +1126,14 @@ impl Loader<'_> {
                 top = v as usize;
             }
             if let Some(list) = &s.exporters {
+                let mut seen = std::collections::HashSet::new();
+                if let Some(dup) = list.get_ref().iter().find(|n| !seen.insert(n.as_str())) {
+                    return Err(self.err(
+                        list.span(),
+                        "report.exporters",
+                        format!("'{dup}' is listed twice"),
+                    ));
+                }
                 shown = self.exporter_indices(
                     list.get_ref(),
                     list.span(),
@@ -1382,7 +1437,7 @@ fn read_policy_rates(
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
     let mut seen = HashMap::new();
-    let mut all = Vec::new();
+    let (mut befores, mut afters) = (Vec::new(), Vec::new());
     let mut n = 0;
     for row in table.rows() {
         let b = row.non_negative(c_before)?;
@@ -1410,11 +1465,12 @@ fn read_policy_rates(
         };
         before[i] = pct_to_rate(b);
         after[i] = pct_to_rate(a);
-        all.push(b);
-        all.push(a);
+        befores.push(b);
+        afters.push(a);
         n += 1;
     }
-    check_percent_column(table, c_after, &all)?;
+    check_percent_column(table, c_before, &befores)?;
+    check_percent_column(table, c_after, &afters)?;
     Ok(n)
 }
 

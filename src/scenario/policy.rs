@@ -38,6 +38,8 @@ pub struct TariffRule {
     pub layer: Layer,
     /// Line of the rule in the scenario file.
     pub line: usize,
+    /// The rule as named in messages ("policy[2]").
+    pub name: String,
     /// A one-line description for the report.
     pub description: String,
 }
@@ -69,6 +71,8 @@ pub struct CellKey {
 pub struct NegativeRate {
     /// Line of the rule.
     pub line: usize,
+    /// The rule's name ("policy[2]").
+    pub name: String,
     /// The cell.
     pub cell: CellKey,
     /// The resulting rate.
@@ -110,6 +114,7 @@ pub fn apply_rules(
             if total < -1e-12 {
                 return Err(NegativeRate {
                     line: rule.line,
+                    name: rule.name.clone(),
                     cell: *cell,
                     rate: total,
                 });
