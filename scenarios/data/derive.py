@@ -388,17 +388,20 @@ def derive_elasticities(src, out_dir):
         prefix = r["hs_chapter"].zfill(2)
         if len(prefix) != 2:
             raise ValueError(f"unexpected chapter {r['hs_chapter']!r}")
-        source = r["source"]
+        source = r["source"].replace(
+            "Full refs: notes/tariffs-elasticities-and-first-estimates.md section 5",
+            "Full references: docs/data-sources.md section 3")
         if "DERIVED" not in source:
-            source = "DERIVED (see data/elasticities notes): " + source
+            source = "DERIVED (see docs/data-sources.md section 3): " + source
+        # Econometric estimates (medians of published estimates), not official figures.
         out.append([prefix, r["import_demand"], r["substitution"],
-                    r["export_supply"], source])
+                    r["export_supply"], "ESTIMATE", source])
     empty = [o[0] for o in out if "" in o[1:4]]
     if empty:
         print(f"note: elasticity rows with an empty value: {empty}")
     write_csv(os.path.join(out_dir, "elasticities_hs2.csv"),
               ["hs_prefix", "import_demand", "substitution", "export_supply",
-               "source"], out)
+               "status", "source"], out)
 
 
 # ---------------------------------------------------------------- 4
