@@ -320,6 +320,20 @@ pub fn validate(path: &Path) -> Result<String, Error> {
             s.provenance.policy_rules.len()
         ),
     ];
+    if let Some(g) = &s.gsim {
+        let total: f64 = g.markets.iter().map(|m| m.trade.sum()).sum();
+        lines.push(format!(
+            "  model           GSIM, {} regions ({}); the lines above describe the {} market",
+            g.regions.len(),
+            g.regions.join(", "),
+            s.importer
+        ));
+        lines.push(format!(
+            "  all markets     {:.1} {} of trade",
+            scale.apply(total),
+            scale.label
+        ));
+    }
     let changed = s
         .schedule
         .before

@@ -437,12 +437,14 @@ impl Loader<'_> {
             .iter()
             .filter(|s| **s == ElasticitySource::Default)
             .count();
-        provenance.elasticity_notes.push(format!(
+        if gsim_regions.is_none() {
+            provenance.elasticity_notes.push(format!(
             "{} of {} products take their elasticities from the elasticity file, {} from the scenario defaults.",
             trade.products.len() - n_default,
             trade.products.len(),
             n_default
         ));
+        }
 
         // Rules.
         let groups = self.groups(&raw.groups, &trade.exporters)?;
@@ -1422,7 +1424,7 @@ fn read_elasticities(
         ));
     }
     provenance.elasticity_notes.push(format!(
-        "Elasticity file: {negative} import demand values written negative and {positive} written positive; all used as negative. {empty} empty cells took the scenario default."
+        "Elasticity file: {negative} import demand values written negative and {positive} written positive; all used as negative. {empty} empty cell(s) took the scenario default."
     ));
     Ok(out)
 }
