@@ -173,15 +173,22 @@ pub fn compute_layers(
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load(&args.scenario)?;
+    if scenario.gsim.is_some() && args.sweep.is_some() {
+        return Err(Error::Argument(
+            "sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
+        ));
+    }
+    apply_overrides(&mut scenario, args)?;
     if let (crate::scenario::ModelChoice::Gsim(options), Some(setup)) =
         (scenario.model, scenario.gsim.as_ref())
     {
-        if args.draws.is_some() || args.sweep.is_some() {
-            return Err(Error::Argument(
-                "--draws and sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
-            ));
-        }
-        let run = analysis::gsim::run(&scenario, setup, &options)?;
+        let bar = progress(
+            args.print_summary,
+            scenario.uncertainty.map_or(0, |u| u.draws as u64),
+            "Monte-Carlo draws",
+        );
+        let run = analysis::gsim::run(&scenario, setup, &options, &|| bar.inc(1))?;
+        bar.finish_and_clear();
         let r = report::gsim::GsimReport {
             scenario: &scenario,
             setup,
@@ -189,18 +196,16 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
             command: args.command_line.clone(),
             version: crate::VERSION,
         };
-        report::gsim::write_gsim_outputs(&r, &args.out)?;
+        let files = report::gsim::write_gsim_outputs(&r, &args.out)?;
         if args.print_summary {
             say(report::gsim::summary(&r).trim_end());
             say(&format!(
-                "  Wrote {}/ ({} files; start with report.md)",
-                args.out.display(),
-                report::gsim::FILES.len()
+                "  Wrote {}/ ({files} files; start with report.md)",
+                args.out.display()
             ));
         }
         return Ok(());
     }
-    apply_overrides(&mut scenario, args)?;
     let outcome = analysis::simulate(&scenario)?;
     let layers = compute_layers(&scenario, &outcome, args.print_summary)?;
     let run = RunReport {

@@ -237,9 +237,49 @@ fn the_pakistan_multimarket_scenario_converges_and_redirects_trade() {
         "ASSUMPTION",
         "levels (non-linear CES)",
         "| SMART | GSIM |",
+        "## Uncertainty",
+        "## Sensitivity",
     ] {
         assert!(report.contains(needle), "{needle}");
     }
+    // The uncertainty layer: percentiles ordered and bracketing the central estimate.
+    for r in rows(&out.join("uncertainty.csv")) {
+        let (p5, p50, p95, point) = (
+            num(&r, "p5"),
+            num(&r, "p50"),
+            num(&r, "p95"),
+            num(&r, "point"),
+        );
+        assert!(p5 <= p50 && p50 <= p95, "{r:?}");
+        if r["kind"] == "headline" {
+            assert!(p5 <= point + 1e-9 && point <= p95 + 1e-9, "{r:?}");
+        }
+    }
+    assert!(out.join("tornado.png").exists() && out.join("sensitivity.csv").exists());
+}
+
+#[test]
+fn gsim_monte_carlo_does_not_depend_on_threads() {
+    let path = Path::new(ROOT).join("scenarios/pakistan-multimarket-2025.toml");
+    let mut s = tariffsim::scenario::load(&path).unwrap();
+    s.uncertainty.as_mut().unwrap().draws = 64;
+    let (tariffsim::scenario::ModelChoice::Gsim(options), Some(setup)) = (s.model, s.gsim.as_ref())
+    else {
+        panic!("a GSIM scenario");
+    };
+    let with = |threads: usize| {
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(threads)
+            .build()
+            .unwrap()
+            .install(|| {
+                tariffsim::analysis::gsim::run(&s, setup, &options, &|| {})
+                    .unwrap()
+                    .uncertainty
+                    .unwrap()
+            })
+    };
+    assert_eq!(with(1), with(3));
 }
 
 fn expect_error(

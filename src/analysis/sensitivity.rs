@@ -62,15 +62,19 @@ fn supply_label(v: f64) -> String {
     }
 }
 
-/// Runs the six variants (in parallel) and returns rows sorted by swing, largest first.
-pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<SensitivityRow>, ModelError> {
-    let settings: [(
-        &'static str,
-        ElasticityChange,
-        ElasticityChange,
-        String,
-        String,
-    ); 3] = [
+/// A low and a high setting of one parameter: (name, low change, high change, low label,
+/// high label).
+pub type Setting = (
+    &'static str,
+    ElasticityChange,
+    ElasticityChange,
+    String,
+    String,
+);
+
+/// The three parameters' settings.
+pub fn settings(spec: &SensitivitySpec) -> [Setting; 3] {
+    [
         (
             "import demand elasticity",
             ElasticityChange {
@@ -110,7 +114,18 @@ pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<Sensitivit
             supply_label(spec.export_supply.0),
             supply_label(spec.export_supply.1),
         ),
-    ];
+    ]
+}
+
+/// Sorts rows by swing, largest first (the tornado's order).
+pub fn sorted(mut rows: Vec<SensitivityRow>) -> Vec<SensitivityRow> {
+    rows.sort_by(|a, b| b.swing().total_cmp(&a.swing()));
+    rows
+}
+
+/// Runs the six variants (in parallel) and returns rows sorted by swing, largest first.
+pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<SensitivityRow>, ModelError> {
+    let settings = settings(spec);
     let outcomes: Vec<Outcome> = settings
         .par_iter()
         .flat_map_iter(|(_, low, high, _, _)| [*low, *high])
@@ -124,7 +139,7 @@ pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<Sensitivit
             )
         })
         .collect::<Result<_, _>>()?;
-    let mut rows: Vec<SensitivityRow> = settings
+    let rows: Vec<SensitivityRow> = settings
         .iter()
         .enumerate()
         .map(|(i, (name, _, _, low, high))| {
@@ -140,6 +155,5 @@ pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<Sensitivit
             }
         })
         .collect();
-    rows.sort_by(|a, b| b.swing().total_cmp(&a.swing()));
-    Ok(rows)
+    Ok(sorted(rows))
 }

@@ -59,29 +59,155 @@ impl GsimReport<'_> {
     }
 }
 
-/// The file names a GSIM run writes.
-pub const FILES: [&str; 7] = [
-    "gsim_prices.csv",
-    "gsim_flows.csv",
-    "gsim_welfare.csv",
-    "gsim_world_prices.png",
-    "gsim_welfare.png",
-    "gsim_focus_destinations.png",
-    "report.md",
-];
-
-/// Writes every GSIM output into `out_dir`, whole or not at all.
-pub fn write_gsim_outputs(r: &GsimReport<'_>, out_dir: &Path) -> Result<(), ReportError> {
+/// Writes every GSIM output into `out_dir`, whole or not at all; returns how many files.
+pub fn write_gsim_outputs(r: &GsimReport<'_>, out_dir: &Path) -> Result<usize, ReportError> {
+    let mut count = 0;
     write_atomically(out_dir, |tmp| {
-        prices(r, &tmp.join(FILES[0]))?;
-        flows(r, &tmp.join(FILES[1]))?;
-        welfare_table(r, &tmp.join(FILES[2]))?;
-        price_chart(r, &tmp.join(FILES[3]))?;
-        welfare_chart(r, &tmp.join(FILES[4]))?;
-        destinations_chart(r, &tmp.join(FILES[5]))?;
-        let path = tmp.join(FILES[6]);
-        std::fs::write(&path, markdown(r)).map_err(|source| ReportError::Write { path, source })
-    })
+        let mut file = |name: &str, write: &dyn Fn(&Path) -> Result<(), ReportError>| {
+            count += 1;
+            write(&tmp.join(name))
+        };
+        file("gsim_prices.csv", &|p| prices(r, p))?;
+        file("gsim_flows.csv", &|p| flows(r, p))?;
+        file("gsim_welfare.csv", &|p| welfare_table(r, p))?;
+        file("gsim_world_prices.png", &|p| price_chart(r, p))?;
+        file("gsim_welfare.png", &|p| welfare_chart(r, p))?;
+        file("gsim_focus_destinations.png", &|p| destinations_chart(r, p))?;
+        if r.run.uncertainty.is_some() {
+            file("uncertainty.csv", &|p| uncertainty_table(r, p))?;
+        }
+        if r.run.sensitivity.is_some() {
+            file("sensitivity.csv", &|p| sensitivity_table(r, p))?;
+            file("tornado.png", &|p| tornado_chart(r, p))?;
+        }
+        file("report.md", &|p| {
+            std::fs::write(p, markdown(r)).map_err(|source| ReportError::Write {
+                path: p.to_path_buf(),
+                source,
+            })
+        })
+    })?;
+    Ok(count)
+}
+
+fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let Some(u) = &r.run.uncertainty else {
+        return Ok(());
+    };
+    let mut t = Table::create(
+        path,
+        &[
+            "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
+        ],
+    )?;
+    for row in &u.rows {
+        let p = row.percentiles;
+        t.row(
+            &[row.kind, &row.name],
+            &[
+                ("point", row.point),
+                ("p5", p.p5),
+                ("p25", p.p25),
+                ("p50", p.p50),
+                ("p75", p.p75),
+                ("p95", p.p95),
+                ("draws", u.spec.draws as f64),
+                ("seed", u.spec.seed as f64),
+            ],
+        )?;
+    }
+    t.finish()
+}
+
+fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let Some(rows) = &r.run.sensitivity else {
+        return Ok(());
+    };
+    let setup = r.setup();
+    let point = r.run.focus_to_market(setup);
+    let welfare = r.run.welfare[setup.market_region].net;
+    let mut t = Table::create(
+        path,
+        &[
+            "parameter",
+            "low_setting",
+            "high_setting",
+            "focus_change_point",
+            "focus_change_low",
+            "focus_change_high",
+            "net_welfare_point",
+            "net_welfare_low",
+            "net_welfare_high",
+        ],
+    )?;
+    for row in rows {
+        t.row(
+            &[row.parameter, &row.low_setting, &row.high_setting],
+            &[
+                ("focus_change_point", point),
+                ("focus_change_low", row.focus_low),
+                ("focus_change_high", row.focus_high),
+                ("net_welfare_point", welfare),
+                ("net_welfare_low", row.welfare_low),
+                ("net_welfare_high", row.welfare_high),
+            ],
+        )?;
+    }
+    t.finish()
+}
+
+fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+    let Some(rows) = &r.run.sensitivity else {
+        return Ok(());
+    };
+    let setup = r.setup();
+    let scale = ValueScale::for_unit(&r.scenario.currency_unit);
+    let point = r.run.focus_to_market(setup);
+    let (focus, market) = (
+        &setup.regions[setup.focus_region],
+        &setup.regions[setup.market_region],
+    );
+    draw_bar_chart(
+        path,
+        &BarChart {
+            title: format!("What drives {focus}'s gain in {market}: one elasticity at a time"),
+            value_axis: format!(
+                "Change in {focus}'s sales to {market} vs the central estimate of {} ({})",
+                format_number(scale.apply(point), 1),
+                scale.label
+            ),
+            category_axis: "Elasticity (every region)".into(),
+            categories: rows
+                .iter()
+                .map(|x| format!("{} ({} / {})", x.parameter, x.low_setting, x.high_setting))
+                .collect(),
+            series: vec![
+                BarSeries {
+                    name: "Low setting".into(),
+                    values: rows
+                        .iter()
+                        .map(|x| scale.apply(x.focus_low - point))
+                        .collect(),
+                    colors: vec![palette::SKY],
+                    errors: None,
+                },
+                BarSeries {
+                    name: "High setting".into(),
+                    values: rows
+                        .iter()
+                        .map(|x| scale.apply(x.focus_high - point))
+                        .collect(),
+                    colors: vec![palette::BLUE],
+                    errors: None,
+                },
+            ],
+            horizontal: true,
+            source: r.source(),
+            decimals: 1,
+            stacked: false,
+            totals: None,
+        },
+    )
 }
 
 fn prices(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
@@ -230,7 +356,17 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
                     "Exporter ({} highlighted)",
                     setup.regions[setup.focus_region]
                 )
-            },
+            } + &r
+                .run
+                .uncertainty
+                .as_ref()
+                .map(|u| {
+                    format!(
+                        "; whiskers: 5–95% range over {} elasticity draws",
+                        u.spec.draws
+                    )
+                })
+                .unwrap_or_default(),
             categories: exporters
                 .iter()
                 .map(|&i| setup.regions[i].clone())
@@ -251,7 +387,18 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
                         }
                     })
                     .collect(),
-                errors: None,
+                errors: r.run.uncertainty.as_ref().map(|u| {
+                    exporters
+                        .iter()
+                        .map(|&i| {
+                            let p = u
+                                .row("world_price_change_pct", &setup.regions[i])
+                                .map(|x| x.percentiles)
+                                .unwrap_or_default();
+                            (p.p5, p.p95)
+                        })
+                        .collect()
+                }),
             }],
             horizontal: false,
             source: r.source(),
@@ -460,6 +607,76 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
         "\nSMART attributes all new demand to the market whose tariff changed; GSIM lets {focus} raise its price and draw supply away from its other markets, so part of its gain in {market} is redirected trade, not new production.\n"
     );
 
+    if let Some(unc) = &run.uncertainty {
+        let _ = writeln!(w, "## Uncertainty\n");
+        let _ = writeln!(
+            w,
+            "Monte-Carlo over the elasticities: {} draws, seed {} (ChaCha8, one stream per draw: the same on any machine and thread count). Each draw scales (or sets) the elasticity of every region at once.\n",
+            unc.spec.draws, unc.spec.seed
+        );
+        for (name, p) in [
+            ("Import demand elasticity", unc.spec.import_demand),
+            ("Substitution elasticity", unc.spec.substitution),
+            ("Export supply elasticity", unc.spec.export_supply),
+        ] {
+            let _ = writeln!(
+                w,
+                "- {name}: {}.",
+                p.map_or("fixed at the scenario's values".into(), |p| p.describe())
+            );
+        }
+        let _ = writeln!(w, "\n| Quantity | Central | 5% | Median | 95% |");
+        let _ = writeln!(w, "|---|---:|---:|---:|---:|");
+        for row in unc.rows.iter().filter(|x| x.kind == "headline") {
+            let p = row.percentiles;
+            let f = |v: f64| {
+                if row.name.ends_with("_pct") {
+                    signed(v, 3)
+                } else {
+                    m(v)
+                }
+            };
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} |",
+                row.name.replace('_', " "),
+                f(row.point),
+                f(p.p5),
+                f(p.p50),
+                f(p.p95)
+            );
+        }
+        let _ = writeln!(
+            w,
+            "\nEvery region's world price and net welfare percentiles are in `uncertainty.csv`.\n"
+        );
+    }
+    if let Some(rows) = &run.sensitivity {
+        let _ = writeln!(w, "## Sensitivity\n");
+        let _ = writeln!(
+            w,
+            "Each elasticity moved to a low and a high setting in every region, the others unchanged.\n"
+        );
+        let _ = writeln!(
+            w,
+            "| Elasticity | Low | {focus} to {market} at low ({u}) | High | at high ({u}) | {market} net welfare low / high ({u}) |"
+        );
+        let _ = writeln!(w, "|---|---|---:|---|---:|---:|");
+        for x in rows {
+            let _ = writeln!(
+                w,
+                "| {} | {} | {} | {} | {} | {} / {} |",
+                x.parameter,
+                x.low_setting,
+                m(x.focus_low),
+                x.high_setting,
+                m(x.focus_high),
+                m(x.welfare_low),
+                m(x.welfare_high)
+            );
+        }
+        let _ = writeln!(w, "\n![Sensitivity](tornado.png)\n");
+    }
     let _ = writeln!(w, "## Charts\n");
     let _ = writeln!(w, "![World price changes](gsim_world_prices.png)\n");
     let _ = writeln!(w, "![Welfare by region](gsim_welfare.png)\n");
@@ -618,6 +835,20 @@ pub fn summary(r: &GsimReport<'_>) -> String {
         signed(sc.apply(a - b), 1),
         sc.label
     );
+    if let Some(row) = run
+        .uncertainty
+        .as_ref()
+        .and_then(|u| u.row("headline", "focus_exports_to_market_change"))
+    {
+        let _ = writeln!(
+            w,
+            "  {:<44}{:>12} to {} {}",
+            "  5–95% range",
+            signed(sc.apply(row.percentiles.p5), 1),
+            signed(sc.apply(row.percentiles.p95), 1),
+            sc.label
+        );
+    }
     let _ = writeln!(
         w,
         "  {:<44}{:>12} {}",

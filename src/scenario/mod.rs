@@ -527,8 +527,6 @@ impl Loader<'_> {
         };
         if gsim.is_some() {
             for (present, field) in [
-                (raw.uncertainty.is_some(), "uncertainty"),
-                (raw.sensitivity.is_some(), "sensitivity"),
                 (raw.projection.is_some(), "projection"),
                 (raw.sweep.is_some(), "sweep"),
             ] {
