@@ -75,7 +75,13 @@ pub fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Error> {
     if let Some(draws) = args.draws {
         match (&mut s.uncertainty, draws) {
             (_, 0) => s.uncertainty = None,
-            (Some(u), n) => u.draws = n.min(scenario::layers::MAX_DRAWS),
+            (Some(_), n) if n > scenario::layers::MAX_DRAWS => {
+                return Err(Error::Argument(format!(
+                    "--draws {n} is more than the {} a run may take",
+                    scenario::layers::MAX_DRAWS
+                )));
+            }
+            (Some(u), n) => u.draws = n,
             (None, _) => {
                 return Err(Error::Argument(format!(
                     "--draws needs an [uncertainty] table in {} saying which elasticities are uncertain and how (see docs/scenario-format.md)",
@@ -248,6 +254,13 @@ pub fn compare_scenarios(
     }
     let pairs: Vec<(&Scenario, &Outcome)> = loaded.iter().map(|(s, o)| (s, o)).collect();
     let rows = compare::compare(&pairs);
+    let focus: Vec<&str> = rows.iter().map(|r| r.focus.as_str()).collect();
+    if focus.windows(2).any(|w| w[0] != w[1]) {
+        return Err(Error::Argument(format!(
+            "the scenarios have different focus exporters ({}); compare scenarios about the same exporter",
+            focus.join(", ")
+        )));
+    }
     let units: Vec<&str> = rows.iter().map(|r| r.currency_unit.as_str()).collect();
     if units.windows(2).any(|w| w[0] != w[1]) {
         return Err(Error::Argument(format!(

@@ -14,7 +14,7 @@ use std::path::PathBuf;
         tariffsim run scenarios/us-pakistan-2025-deal.toml\n  \
         tariffsim run scenarios/us-2026-section-301.toml --out results/s301\n  \
         tariffsim validate scenarios/us-reciprocal-2025.toml\n  \
-        tariffsim sweep scenarios/us-pakistan-2025-deal.toml --exporter PAK --from 0 --to 50 --step 1\n  \
+        tariffsim sweep scenarios/us-2026-section-301.toml --exporter PAK --from 0 --to 20 --step 0.5\n  \
         tariffsim compare scenarios/us-pakistan-2025-deal.toml scenarios/us-2026-section-301.toml\n\n\
         The scenario format is documented in docs/scenario-format.md."
 )]

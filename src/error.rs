@@ -65,6 +65,28 @@ pub enum ModelError {
         /// The model's own error.
         source: crate::model::smart::SmartError,
     },
+    /// The GSIM linear form projected negative trade: the change is too large for it.
+    #[error(
+        "product {product}: the linear (percent-change) GSIM form projects negative trade from {exporter} to {importer} ({value:.4}); the tariff change is too large for the linearisation: use [model] form = \"levels\""
+    )]
+    GsimNegativeTrade {
+        /// Product code.
+        product: String,
+        /// Exporting region.
+        exporter: String,
+        /// Importing region.
+        importer: String,
+        /// The projected value.
+        value: f64,
+    },
+    /// A model error inside an analysis layer, with the layer named.
+    #[error("{layer}: {source}")]
+    InLayer {
+        /// Which layer and setting ("sensitivity, export supply elasticity = 1").
+        layer: String,
+        /// The error.
+        source: Box<ModelError>,
+    },
     /// GSIM failed for one product (invalid market, or the solver did not converge).
     #[error("product {product}: {source}")]
     Gsim {
@@ -103,8 +125,20 @@ pub enum ReportError {
         /// The drawing backend's message.
         message: String,
     },
+    /// The output folder exists and was not written by tariffsim.
+    #[error(
+        "'{}' already exists and was not written by tariffsim; choose another --out folder (an existing folder is replaced only if an earlier run wrote it)",
+        path.display()
+    )]
+    NotOurs {
+        /// The folder.
+        path: PathBuf,
+    },
     /// A number that should be finite was not (a bug guard: nothing non-finite is ever written).
-    #[error("refusing to write a non-finite number in '{}' ({what})", path.display())]
+    #[error(
+        "refusing to write a non-finite number in {} ({what}): the inputs are too large for the model's arithmetic",
+        path.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()
+    )]
     NonFinite {
         /// The file.
         path: PathBuf,

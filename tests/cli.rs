@@ -186,17 +186,22 @@ fn validate_describes_the_scenario() {
 fn rerun_replaces_the_output_folder_whole() {
     let dir = scratch("rerun");
     let out = dir.join("results");
-    std::fs::create_dir_all(&out).unwrap();
-    std::fs::write(out.join("stale.txt"), "old").unwrap();
-    let o = run(&[
+    let scenario = dir.join("scenario.toml");
+    let args = [
         "run",
         "-q",
-        dir.join("scenario.toml").to_str().unwrap(),
+        scenario.to_str().unwrap(),
         "--out",
         out.to_str().unwrap(),
-    ]);
+    ];
+    assert!(run(&args).status.success());
+    std::fs::write(out.join("stale.txt"), "old").unwrap();
+    let o = run(&args);
     assert!(o.status.success());
-    assert!(!out.join("stale.txt").exists());
+    assert!(
+        !out.join("stale.txt").exists(),
+        "a rerun replaces its own folder whole"
+    );
     assert!(out.join("report.md").exists());
     assert!(o.stdout.is_empty(), "--quiet prints nothing");
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
@@ -205,6 +210,38 @@ fn rerun_replaces_the_output_folder_whole() {
         .filter(|e| e.file_name().to_string_lossy().starts_with(".results"))
         .collect();
     assert!(leftovers.is_empty(), "temporary folders left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_existing_folder_not_written_by_tariffsim_is_never_replaced() {
+    let dir = scratch("notours");
+    let notes = dir.join("notes");
+    std::fs::create_dir_all(&notes).unwrap();
+    std::fs::write(notes.join("thesis.txt"), "months of work").unwrap();
+    let o = run(&[
+        "run",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        notes.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        stderr.contains("already exists and was not written by tariffsim"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(notes.join("thesis.txt")).unwrap(),
+        "months of work"
+    );
+    assert!(!notes.join("report.md").exists());
+    let leftovers = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok())
+        .filter(|e| e.file_name().to_string_lossy().starts_with('.'))
+        .count();
+    assert_eq!(leftovers, 0, "no temporary folder left behind");
     let _ = std::fs::remove_dir_all(&dir);
 }
 

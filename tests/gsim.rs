@@ -398,3 +398,34 @@ fn bad_gsim_input_gets_a_clear_error() {
         &["SMART models one importing market"],
     );
 }
+
+#[test]
+fn large_changes_need_the_levels_form_and_never_give_negative_trade() {
+    let big = |t: &str, form: &str| {
+        format!(
+            "{}\n[[policy]]\nexporter = \"JP\"\nimporter = \"US\"\nset_pct = 400\nlayer = \"total\"\n",
+            t.replace("form = \"linear\"", &format!("form = \"{form}\""))
+        )
+    };
+    // Linear form: the linearisation would project negative trade; the run stops and says why.
+    let (out, ok, stderr) = four_by_four("neg", |t| big(t, "linear"));
+    assert!(!ok);
+    assert!(
+        stderr.contains("projects negative trade") && stderr.contains("form = \"levels\""),
+        "{stderr}"
+    );
+    assert!(!out.exists());
+    // Levels form: solves; the SMART comparison is out of its range and is reported, not fatal.
+    let (out, ok, stderr) = four_by_four("big-levels", |t| big(t, "levels"));
+    assert!(ok, "{stderr}");
+    assert!(
+        rows(&out.join("gsim_flows.csv"))
+            .iter()
+            .all(|r| num(r, "new_value") >= 0.0)
+    );
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("SMART could not be run for this change"),
+        "{report}"
+    );
+}

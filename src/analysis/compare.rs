@@ -23,23 +23,52 @@ pub struct ComparedScenario {
     pub by_group: Vec<(String, f64)>,
 }
 
-/// Collects the comparison rows.
+/// Collects the comparison rows. Each exporter shown separately in any scenario is valued
+/// from that scenario's own exporter totals (so an exporter that one scenario folds into
+/// "Rest of world" is still compared correctly); "Rest of world" is everything else.
 pub fn compare(items: &[(&Scenario, &Outcome)]) -> Vec<ComparedScenario> {
+    let mut names: Vec<String> = Vec::new();
+    for (s, _) in items {
+        for g in &s.report_groups {
+            if !names.contains(g) {
+                names.push(g.clone());
+            }
+        }
+    }
     items
         .iter()
-        .map(|(s, o)| ComparedScenario {
-            stem: s.stem(),
-            name: s.name.clone(),
-            focus: s.focus_name().to_string(),
-            currency_unit: s.currency_unit.clone(),
-            focus_base: o.focus(s).base_value,
-            headlines: headlines(s, o).to_vec(),
-            by_group: s
-                .report_groups
+        .map(|(s, o)| {
+            let value = |name: &str| {
+                s.exporters
+                    .iter()
+                    .position(|e| e == name)
+                    .map_or(0.0, |e| o.by_exporter[e].total_effect)
+            };
+            let named: f64 = names
                 .iter()
-                .cloned()
-                .zip(o.by_group.iter().map(|t| t.total_effect))
-                .collect(),
+                .filter(|n| n.as_str() != crate::scenario::REST_OF_WORLD)
+                .map(|n| value(n))
+                .sum();
+            let by_group = names
+                .iter()
+                .map(|n| {
+                    let v = if n == crate::scenario::REST_OF_WORLD {
+                        o.total.total_effect - named
+                    } else {
+                        value(n)
+                    };
+                    (n.clone(), v)
+                })
+                .collect();
+            ComparedScenario {
+                stem: s.stem(),
+                name: s.name.clone(),
+                focus: s.focus_name().to_string(),
+                currency_unit: s.currency_unit.clone(),
+                focus_base: o.focus(s).base_value,
+                headlines: headlines(s, o).to_vec(),
+                by_group,
+            }
         })
         .collect()
 }

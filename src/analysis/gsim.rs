@@ -44,8 +44,8 @@ pub struct GsimRun {
     /// Largest final residual norm over products.
     pub max_residual: f64,
     /// SMART on the scenario importer's market with the same tariffs and that market's
-    /// elasticities (the focus exporter's supply elasticity).
-    pub smart: Outcome,
+    /// elasticities (the focus exporter's supply elasticity), or why it could not be run.
+    pub smart: Result<Outcome, String>,
     /// Monte-Carlo percentiles, when the scenario has `[uncertainty]`.
     pub uncertainty: Option<UncertaintyResult>,
     /// One-at-a-time sensitivity (focus exporter's sales to the market; the market's net
@@ -69,10 +69,26 @@ fn solve_all(
                 None => solve(m, options),
                 Some(c) => solve(&with_elasticities(m, c), options),
             };
-            solved.map_err(|source| ModelError::Gsim {
+            let outcome = solved.map_err(|source| ModelError::Gsim {
                 product: scenario.products[p].code.clone(),
                 source,
-            })
+            })?;
+            // The linear form can overshoot for large changes; never report negative trade.
+            if let Some(((r, v), value)) = outcome
+                .trade_after
+                .iter()
+                .enumerate()
+                .map(|(k, x)| ((k % m.n_regions(), k / m.n_regions()), *x))
+                .find(|(_, x)| *x < 0.0)
+            {
+                return Err(ModelError::GsimNegativeTrade {
+                    product: scenario.products[p].code.clone(),
+                    exporter: setup.regions[r].clone(),
+                    importer: setup.regions[v].clone(),
+                    value,
+                });
+            }
+            Ok(outcome)
         })
         .collect()
 }
@@ -110,7 +126,11 @@ fn with_elasticities(m: &GsimMarket, c: &ElasticityChange) -> GsimMarket {
 }
 
 /// Sums the products' outcomes by region.
-fn aggregate(setup: &GsimSetup, products: Vec<GsimOutcome>, smart: Outcome) -> GsimRun {
+fn aggregate(
+    setup: &GsimSetup,
+    products: Vec<GsimOutcome>,
+    smart: Result<Outcome, String>,
+) -> GsimRun {
     let n = setup.regions.len();
     let mut welfare = vec![RegionWelfare::default(); n];
     let (mut before, mut after) = (vec![0.0; n], vec![0.0; n]);
@@ -221,16 +241,22 @@ pub fn run(
     tick: &(dyn Fn() + Sync),
 ) -> Result<GsimRun, ModelError> {
     let products = solve_all(scenario, setup, options, None)?;
-    let mut run = aggregate(setup, products, simulate(scenario)?);
+    // The comparison must not stop the GSIM run: a change too large for SMART's linear
+    // supply formula is reported instead.
+    let smart = simulate(scenario).map_err(|e| e.to_string());
+    let mut run = aggregate(setup, products, smart);
     let summary = |change: &ElasticityChange| -> Result<GsimRun, ModelError> {
         let products = solve_all(scenario, setup, options, Some(change))?;
-        Ok(aggregate(setup, products, Outcome::empty(scenario)))
+        Ok(aggregate(setup, products, Ok(Outcome::empty(scenario))))
     };
     if let Some(spec) = &scenario.uncertainty {
         let samples: Vec<Vec<f64>> = (0..spec.draws as u64)
             .into_par_iter()
             .map(|i| {
-                let r = summary(&spec.draw(i))?;
+                let r = summary(&spec.draw(i)).map_err(|e| ModelError::InLayer {
+                    layer: format!("Monte-Carlo draw {i}"),
+                    source: Box::new(e),
+                })?;
                 tick();
                 Ok(r.quantities(setup).into_iter().map(|(_, _, v)| v).collect())
             })
@@ -257,7 +283,12 @@ pub fn run(
         let rows = sensitivity::settings(spec)
             .into_iter()
             .map(|(parameter, low, high, low_setting, high_setting)| {
-                let (lo, hi) = (summary(&low)?, summary(&high)?);
+                let in_layer = |label: &str, e: ModelError| ModelError::InLayer {
+                    layer: format!("sensitivity, {parameter} {label}"),
+                    source: Box::new(e),
+                };
+                let lo = summary(&low).map_err(|e| in_layer(&low_setting, e))?;
+                let hi = summary(&high).map_err(|e| in_layer(&high_setting, e))?;
                 Ok(SensitivityRow {
                     parameter,
                     low_setting,

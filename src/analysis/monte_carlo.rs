@@ -282,7 +282,10 @@ pub fn run(
                 elasticities: Some(spec.draw(i)),
                 tariff_after: None,
             };
-            let o = simulate_variant(scenario, &variant)?;
+            let o = simulate_variant(scenario, &variant).map_err(|e| ModelError::InLayer {
+                layer: format!("Monte-Carlo draw {i}"),
+                source: Box::new(e),
+            })?;
             tick();
             Ok(quantities(scenario, &o))
         })

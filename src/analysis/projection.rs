@@ -32,7 +32,8 @@ pub struct ProjectionSpec {
     /// carries forward.
     pub phase_in: Vec<f64>,
     /// Explicit additional duty (percent) of one exporter per year, overriding `phase_in`
-    /// for that exporter's flows; the last value carries forward.
+    /// for that exporter's dutiable flows (see [`super::sweep::dutiable_cells`]); the last
+    /// value carries forward.
     pub rates: Option<(usize, Vec<f64>)>,
     /// Share of the remaining gap to the long-run effect closed each year, in (0, 1].
     pub adjustment_speed: f64,
@@ -61,14 +62,9 @@ impl ProjectionSpec {
         if let Some((exporter, rates)) = &self.rates
             && let Some(pct) = Self::carried(rates, k)
         {
-            let mut cell = 0;
-            for m in &scenario.markets {
-                for f in &m.flows {
-                    if f.exporter == *exporter {
-                        out[cell] = s.applied[cell] + pct / 100.0;
-                    }
-                    cell += 1;
-                }
+            // Same flows as a sweep: exempt products stay exempt.
+            for c in super::sweep::dutiable_cells(scenario, *exporter) {
+                out[c] = s.applied[c] + pct / 100.0;
             }
         }
         out
@@ -119,7 +115,11 @@ fn path(
                 elasticities: change,
                 tariff_after: Some(&tariffs[k]),
             },
-        )?;
+        )
+        .map_err(|e| ModelError::InLayer {
+            layer: format!("projection, year {year}"),
+            source: Box::new(e),
+        })?;
         let (mut baseline, mut with_policy) = (0.0, 0.0);
         for (p, r) in realised.iter_mut().enumerate() {
             let target = o.focus_by_product[p].total_effect;

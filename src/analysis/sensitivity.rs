@@ -137,6 +137,10 @@ pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<Sensitivit
                     tariff_after: None,
                 },
             )
+            .map_err(|e| ModelError::InLayer {
+                layer: "sensitivity (one of the low/high elasticity settings)".into(),
+                source: Box::new(e),
+            })
         })
         .collect::<Result<_, _>>()?;
     let rows: Vec<SensitivityRow> = settings

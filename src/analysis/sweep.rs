@@ -65,11 +65,10 @@ pub struct SweepResult {
     pub break_even_pct: Option<f64>,
 }
 
-/// After-policy tariffs with the exporter's additional duty set to `additional`.
-///
-/// The rate goes on the exporter's flows that pay an additional duty after the policy, so
-/// that exempt products stay exempt; when none do, it goes on all of the exporter's flows.
-pub fn tariffs_with(scenario: &Scenario, exporter: usize, additional: Rate) -> Vec<Rate> {
+/// The flows (cells, in market order) on which an exporter's additional duty is set by a
+/// sweep or an explicit rate path: those that pay an additional duty after the policy, so
+/// that exempt products stay exempt; all of the exporter's flows when none do.
+pub fn dutiable_cells(scenario: &Scenario, exporter: usize) -> Vec<usize> {
     let s = &scenario.schedule;
     let exporter_cells: Vec<usize> = scenario
         .markets
@@ -84,13 +83,19 @@ pub fn tariffs_with(scenario: &Scenario, exporter: usize, additional: Rate) -> V
         .copied()
         .filter(|&c| s.after[c] - s.applied[c] > 1e-12)
         .collect();
-    let target = if dutiable.is_empty() {
+    if dutiable.is_empty() {
         exporter_cells
     } else {
         dutiable
-    };
+    }
+}
+
+/// After-policy tariffs with the exporter's additional duty set to `additional` on its
+/// [`dutiable_cells`].
+pub fn tariffs_with(scenario: &Scenario, exporter: usize, additional: Rate) -> Vec<Rate> {
+    let s = &scenario.schedule;
     let mut out = s.after.clone();
-    for c in target {
+    for c in dutiable_cells(scenario, exporter) {
         out[c] = s.applied[c] + additional;
     }
     out
@@ -108,6 +113,10 @@ pub fn run(
         .rates()
         .into_par_iter()
         .map(|pct| {
+            let in_layer = |e: ModelError| ModelError::InLayer {
+                layer: format!("sweep at {pct}%"),
+                source: Box::new(e),
+            };
             let after = tariffs_with(scenario, spec.exporter, pct_to_rate(pct));
             let o = simulate_variant(
                 scenario,
@@ -115,7 +124,8 @@ pub fn run(
                     elasticities: None,
                     tariff_after: Some(&after),
                 },
-            )?;
+            )
+            .map_err(in_layer)?;
             tick();
             let band = match uncertainty {
                 None => None,
@@ -131,7 +141,8 @@ pub fn run(
                             tick();
                             r
                         })
-                        .collect::<Result<Vec<f64>, _>>()?;
+                        .collect::<Result<Vec<f64>, _>>()
+                        .map_err(in_layer)?;
                     Some(Percentiles::of(&mut values))
                 }
             };

@@ -8,7 +8,7 @@
 //! once, so third-country (diversion and terms-of-trade) effects are
 //! captured, which a single-market model such as SMART cannot do.
 //!
-//! Two forms are offered (reference: `pe-models.md` §2):
+//! Two forms are offered (reference: `docs/model.md (section 5)` §2):
 //!
 //! * [`GsimForm::Linear`]: the GSIMv1 percent-change equations (§2.3–2.5).
 //!   They are linear in the world-price changes, so one LU solve is exact.
@@ -845,7 +845,7 @@ mod tests {
     const EU: usize = 2;
     const RW: usize = 3;
 
-    /// The GSIM 4×4 teaching example of `pe-models.md` §3.1, no tariff change.
+    /// The GSIM 4×4 teaching example of `docs/model.md (section 5)` §3.1, no tariff change.
     fn four_by_four() -> GsimMarket {
         #[rustfmt::skip]
         let trade = DMatrix::from_row_slice(4, 4, &[

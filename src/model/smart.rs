@@ -171,8 +171,8 @@ impl ProductOutcome {
 pub enum SmartError {
     /// The linear world-price formula left the range where prices stay positive.
     #[error(
-        "the world price of exporter #{exporter} would fall by {:.0}% (more than 100%): the linear SMART \
-         supply formula is outside its range for this tariff increase; use a larger export supply elasticity",
+        "the world price would fall by {:.0}% (more than 100%): the linear SMART supply formula is \
+         outside its range for this tariff increase with this export supply elasticity",
         -100.0 * world_price_change
     )]
     PriceOutOfRange {
@@ -271,8 +271,13 @@ pub fn simulate_into(
         DiversionMethod::CesShare => ces_share_diversion(out, e.substitution),
         DiversionMethod::LairdYeats => laird_yeats_diversion(out, e.substitution),
     }
-    for f in out.iter_mut() {
-        finish_flow(f);
+    for (f, flow) in out.iter_mut().zip(flows) {
+        let unfloored = if flow.base_value > 0.0 {
+            creation(flow, e.import_demand, e.export_supply).1
+        } else {
+            0.0
+        };
+        finish_flow(f, unfloored);
     }
     Ok(())
 }
@@ -351,8 +356,9 @@ fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
     }
 }
 
-/// Price effect, totals, revenue and surplus of one flow once creation and diversion are known.
-fn finish_flow(f: &mut FlowEffect) {
+/// Price effect, totals, revenue and surplus of one flow once creation and diversion are
+/// known; `unfloored_creation` is the creation before any floor at zero.
+fn finish_flow(f: &mut FlowEffect, unfloored_creation: Value) {
     if f.base_value + f.trade_creation + f.trade_diversion < 0.0 {
         // Only reachable when a large increase meets diversion losses: keep imports at zero.
         f.trade_diversion = -(f.base_value + f.trade_creation);
@@ -366,7 +372,14 @@ fn finish_flow(f: &mut FlowEffect) {
     f.revenue_after = f.tariff_after * f.new_value;
     let price_rise =
         (1.0 + f.tariff_after) * (1.0 + f.world_price_change) - (1.0 + f.tariff_before);
-    f.consumer_surplus = -price_rise * (f.base_value + 0.5 * f.trade_creation);
+    f.consumer_surplus = if price_rise > 0.0 && f.base_value + unfloored_creation < 0.0 {
+        // Imports reach zero before the full price rise: the loss is the whole triangle
+        // under the linear demand curve up to its choke price, no more.
+        let choke_rise = price_rise * f.base_value / -unfloored_creation;
+        -0.5 * f.base_value * choke_rise.min(price_rise)
+    } else {
+        -price_rise * (f.base_value + 0.5 * f.trade_creation)
+    };
     // The triangle carries the sign of the price fall: a gain for a cut, a loss for a rise.
     f.welfare_triangle = -0.5 * price_rise * f.trade_creation.abs();
 }
@@ -687,6 +700,19 @@ mod tests {
         let o = run(&m, DiversionMethod::CesShare);
         assert_eq!(o.flows[0].new_value, 0.0);
         assert!(o.flows[0].floored);
+        // ε = −3, τ̂ = 5: the linear demand hits zero at a price rise of 1/3 (of 500%); the
+        // consumer loss is the whole triangle ½·M·(1/3), not the price rise times M/2.
+        let raw_creation = -3.0 * 100.0 * 5.0;
+        assert_abs_diff_eq!(
+            o.flows[0].consumer_surplus,
+            -0.5 * 100.0 * 5.0 * 100.0 / -raw_creation,
+            epsilon = 1e-9
+        );
+        assert_abs_diff_eq!(
+            o.flows[0].consumer_surplus,
+            -0.5 * 100.0 / 3.0,
+            epsilon = 1e-9
+        );
     }
 
     #[test]

@@ -128,9 +128,10 @@ fn value_range(chart: &BarChart) -> (f64, f64) {
     }
     // Room for value labels, and for the legend when several series share the chart.
     let pad = if chart.series.len() > 1 { 0.24 } else { 0.14 } * (hi - lo);
+    // Labels of zero-length bars go on the positive side: keep room for them there.
     (
         if lo < 0.0 { lo - pad } else { 0.0 },
-        if hi > 0.0 { hi + pad } else { 0.0 },
+        if hi > 0.0 { hi + pad } else { 0.4 * pad },
     )
 }
 

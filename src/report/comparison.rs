@@ -1,6 +1,6 @@
 //! Outputs of `tariffsim compare`: one table, two grouped bar charts and a report.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
 use super::tables::Table;
 use super::{ValueScale, write_atomically};
 use crate::analysis::compare::{ComparedScenario, group_union};
@@ -142,11 +142,11 @@ pub fn write_comparison(
             let v = |n: &str| format_number(scale.apply(headline(r, n)), 1);
             let _ = writeln!(
                 md,
-                "| `{}` | {} | {} | {:.2} | {} | {} | {} | {} |",
+                "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 r.stem,
                 r.name,
                 v("focus_exports_change"),
-                headline(r, "focus_exports_change_pct"),
+                signed(headline(r, "focus_exports_change_pct"), 2),
                 v("imports_change"),
                 v("tariff_revenue_change"),
                 v("consumer_surplus_change"),

@@ -538,7 +538,12 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
-        "- **{focus}'s sales in all other markets (its home market included)**: {} {u} ({}%): sales redirected to (or from) {market}.",
+        "- **{focus}'s sales in all other markets{}**: {} {u} ({}%): sales redirected to (or from) {market}.",
+        if setup.markets.iter().any(|mk| mk.trade[(f, f)] > 0.0) {
+            " (its home market included)"
+        } else {
+            ""
+        },
         m(other_after - other_before),
         signed(pct(other_after, other_before), 2)
     );
@@ -566,41 +571,49 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     );
 
     let _ = writeln!(w, "## SMART and GSIM side by side\n");
-    let smart_focus = run.smart.focus(s);
+    let smart = run.smart.as_ref().ok();
     let _ = writeln!(
         w,
         "The same tariff change in {market}, simulated by SMART (one market, fixed world prices in other markets, CES-share diversion, {market}'s elasticities, {focus}'s supply elasticity) and by GSIM (all markets, world prices cleared).\n"
     );
+    let na = || "—".to_string();
     let _ = writeln!(w, "| | SMART | GSIM |");
     let _ = writeln!(w, "|---|---:|---:|");
     let _ = writeln!(
         w,
         "| {focus}'s exports to {market}: change ({u}) | {} | {} |",
-        m(smart_focus.total_effect),
+        smart.map_or_else(na, |o| m(o.focus(s).total_effect)),
         m(to_market_after - to_market_before)
     );
     let _ = writeln!(
         w,
         "| {focus}'s exports to {market}: change (%) | {} | {} |",
-        signed(smart_focus.total_effect_pct(), 2),
+        smart.map_or_else(na, |o| signed(o.focus(s).total_effect_pct(), 2)),
         signed(pct(to_market_after, to_market_before), 2)
     );
     let _ = writeln!(
         w,
-        "| {focus}'s exports elsewhere: change ({u}) | not modelled | {} |",
+        "| {focus}'s sales elsewhere: change ({u}) | not modelled | {} |",
         m(other_after - other_before)
     );
     let _ = writeln!(
         w,
         "| {market}'s tariff revenue: change ({u}) | {} | {} |",
-        m(run.smart.total.revenue_change()),
+        smart.map_or_else(na, |o| m(o.total.revenue_change())),
         m(wm.tariff_revenue)
     );
     let _ = writeln!(
         w,
         "| {market}'s consumer surplus: change ({u}) | {} | {} |",
-        m(run.smart.total.consumer_surplus),
+        smart.map_or_else(na, |o| m(o.total.consumer_surplus)),
         m(wm.consumer_surplus)
+    );
+    if let Err(e) = &run.smart {
+        let _ = writeln!(w, "\nSMART could not be run for this change: {e}.");
+    }
+    let _ = writeln!(
+        w,
+        "\nThe consumer-surplus rows are not measured alike: SMART's is the linear-demand area on each flow at world prices, GSIM's the area under the market's composite demand on tariff-inclusive spending; compare their signs and orders of magnitude, not their digits."
     );
     let _ = writeln!(
         w,
@@ -756,9 +769,9 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
             e.substitution[i],
             e.export_supply[i].map_or("infinite".into(), |v| v.to_string()),
             if e.from_file[i] {
-                "region file"
+                "region file (empty cells: defaults)"
             } else {
-                "scenario default"
+                "scenario defaults"
             }
         );
     }
@@ -821,7 +834,11 @@ pub fn summary(r: &GsimReport<'_>) -> String {
         .enumerate()
         .filter(|(i, _)| *i != mk)
         .fold((0.0, 0.0), |acc, (_, d)| (acc.0 + d.0, acc.1 + d.1));
-    let smart = run.smart.focus(r.scenario).total_effect;
+    let smart = run
+        .smart
+        .as_ref()
+        .ok()
+        .map(|o| o.focus(r.scenario).total_effect);
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "{}", r.scenario.name);
@@ -853,7 +870,7 @@ pub fn summary(r: &GsimReport<'_>) -> String {
         w,
         "  {:<44}{:>12} {}",
         "  same change in SMART",
-        signed(sc.apply(smart), 1),
+        smart.map_or_else(|| "not available".into(), |v| signed(sc.apply(v), 1)),
         sc.label
     );
     let _ = writeln!(

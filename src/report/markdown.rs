@@ -97,7 +97,7 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
-        "- **Tariff revenue** on these products (before and after tariffs applied to base-year trade): from {} to {} {u} ({} {u}).",
+        "- **Tariff revenue** on these products (before: before-policy tariffs on base-year trade; after: after-policy tariffs on the new trade): from {} to {} {u} ({} {u}).",
         plain(t.revenue_before),
         plain(t.revenue_after),
         m(t.revenue_change())

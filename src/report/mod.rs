@@ -172,8 +172,13 @@ pub fn write_outputs(
     })
 }
 
-/// Runs `fill` on a temporary sibling folder of `out_dir`, then renames it into place
-/// (replacing an earlier folder) only if `fill` succeeded; otherwise removes it.
+/// Marks a folder as written by tariffsim, so that a later run may replace it.
+pub const MARKER: &str = ".tariffsim-output";
+
+/// Runs `fill` on a temporary sibling folder of `out_dir`, then renames it into place only
+/// if `fill` succeeded; otherwise removes it. An existing `out_dir` is replaced only when an
+/// earlier run wrote it (it holds [`MARKER`]): any other folder is left alone and the run
+/// fails, so that `--out` can never delete a user's files.
 pub fn write_atomically(
     out_dir: &Path,
     fill: impl FnOnce(&Path) -> Result<(), ReportError>,
@@ -182,6 +187,11 @@ pub fn write_atomically(
         let path = path.to_path_buf();
         move |source| ReportError::Write { path, source }
     };
+    if out_dir.exists() && !out_dir.join(MARKER).is_file() {
+        return Err(ReportError::NotOurs {
+            path: out_dir.to_path_buf(),
+        });
+    }
     let parent = match out_dir.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
@@ -196,13 +206,26 @@ pub fn write_atomically(
         std::fs::remove_dir_all(&tmp).map_err(write_err(&tmp))?;
     }
     std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
-    if let Err(e) = fill(&tmp) {
+    let filled = fill(&tmp).and_then(|()| {
+        std::fs::write(
+            tmp.join(MARKER),
+            "This folder was written by tariffsim; a new run replaces it whole.\n",
+        )
+        .map_err(write_err(&tmp.join(MARKER)))
+    });
+    if let Err(e) = filled {
         let _ = std::fs::remove_dir_all(&tmp);
         return Err(e);
     }
     let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out_dir.exists() {
-        std::fs::rename(out_dir, &old).map_err(write_err(out_dir))?;
+    if out_dir.exists()
+        && let Err(source) = std::fs::rename(out_dir, &old)
+    {
+        let _ = std::fs::remove_dir_all(&tmp);
+        return Err(ReportError::Write {
+            path: out_dir.to_path_buf(),
+            source,
+        });
     }
     if let Err(source) = std::fs::rename(&tmp, out_dir) {
         if old.exists() {

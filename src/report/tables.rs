@@ -61,9 +61,11 @@ impl Table {
     }
 }
 
-/// Numbers are written with enough digits to reproduce the computation (1e-9 relative).
+/// Numbers are written to 12 significant digits: enough to reproduce every published figure,
+/// relative (so that a residual of 1e-13 stays 1e-13), and free of the last-digit float noise
+/// of sums (5107479031.000001 is written 5107479031).
 fn format_cell(v: f64) -> String {
-    let r = (v * 1e9).round() / 1e9;
+    let r: f64 = format!("{v:.11e}").parse().unwrap_or(v);
     if r == 0.0 { "0".into() } else { format!("{r}") }
 }
 

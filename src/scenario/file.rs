@@ -58,7 +58,7 @@ pub struct ScenarioSection {
     #[serde(default)]
     pub description: String,
     /// Importing market (e.g. "United States").
-    pub importer: String,
+    pub importer: Spanned<String>,
     /// Exporter the headline numbers are about (must be in the trade data).
     pub focus_exporter: Spanned<String>,
     /// Year of the base trade data.

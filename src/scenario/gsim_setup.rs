@@ -164,7 +164,7 @@ impl Loader<'_> {
         }
         let listed = out.from_file.iter().filter(|f| **f).count();
         provenance.elasticity_notes.push(format!(
-            "{listed} of {n} regions take their elasticities from the region file, {} the scenario defaults; import demand elasticities are used as negative.",
+            "{listed} of {n} regions are listed in the region file (their empty cells, and the other {} regions, take the scenario defaults); import demand elasticities are used as negative.",
             n - listed
         ));
         provenance.files.push(describe_file(

@@ -289,14 +289,15 @@ impl Loader<'_> {
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
-        let scenario_span = raw.scenario.span();
         let sc = raw.scenario.into_inner();
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
         let trade_path = self.resolve(&data.trade, "data.trade")?;
         let trade_table = CsvTable::read(&trade_path, "trade data")?;
-        let trade = read_trade(&trade_table, &sc.importer)?;
+        let importer_span = sc.importer.span();
+        let importer = sc.importer.get_ref().clone();
+        let trade = read_trade(&trade_table, &importer)?;
         provenance.files.push(describe_file(
             &trade_table,
             "trade data",
@@ -329,13 +330,13 @@ impl Loader<'_> {
         }
 
         let model = self.model_choice(raw.model.as_ref())?;
-        let market = match trade.importers.iter().position(|i| *i == sc.importer) {
+        let market = match trade.importers.iter().position(|i| *i == importer) {
             Some(m) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => m,
             Some(_) | None if matches!(model, ModelChoice::Smart(_)) => {
                 let i = trade
                     .cells
                     .iter()
-                    .position(|c| trade.importers[c.importer] != sc.importer)
+                    .position(|c| trade.importers[c.importer] != importer)
                     .unwrap_or(0);
                 return Err(trade_table.error(
                     trade.lines[i],
@@ -343,17 +344,17 @@ impl Loader<'_> {
                     format!(
                         "SMART models one importing market (scenario.importer = \"{}\") but this row's importer is \"{}\"; \
                          use [model] kind = \"gsim\" for several markets",
-                        sc.importer, trade.importers[trade.cells[i].importer]
+                        importer, trade.importers[trade.cells[i].importer]
                     ),
                 ));
             }
             _ => {
                 return Err(self.err(
-                    scenario_span,
+                    importer_span,
                     "scenario.importer",
                     format!(
                         "importer '{}' is not among the importers in the trade data ({})",
-                        sc.importer,
+                        importer,
                         trade.importers.join(", ")
                     ),
                 ));
@@ -416,7 +417,7 @@ impl Loader<'_> {
         // In a GSIM scenario the single-market comparison uses the market's elasticities.
         let region_default = gsim_regions
             .as_ref()
-            .map(|r| r.smart_elasticities(&sc.importer, sc.focus_exporter.get_ref()));
+            .map(|r| r.smart_elasticities(&importer, sc.focus_exporter.get_ref()));
         for product in &trade.products {
             let best = prefix_rows
                 .iter()
@@ -526,13 +527,13 @@ impl Loader<'_> {
             _ => None,
         };
         if gsim.is_some() {
-            for (present, field) in [
-                (raw.projection.is_some(), "projection"),
-                (raw.sweep.is_some(), "sweep"),
+            for (span, field) in [
+                (raw.projection.as_ref().map(|p| p.span()), "projection"),
+                (raw.sweep.as_ref().map(|p| p.span()), "sweep"),
             ] {
-                if present {
+                if let Some(span) = span {
                     return Err(self.err(
-                        scenario_span.clone(),
+                        span,
                         field,
                         format!("[{field}] works with SMART scenarios only in this version; remove it from this GSIM scenario"),
                     ));
@@ -564,7 +565,7 @@ impl Loader<'_> {
             path: self.path.to_path_buf(),
             name: sc.name,
             description: sc.description,
-            importer: sc.importer,
+            importer,
             base_year,
             currency_unit: sc.currency_unit,
             focus,
