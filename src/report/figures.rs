@@ -117,29 +117,26 @@ impl Artifact for FocusProductsChart {
         let pick = |f: fn(&crate::model::smart::EffectTotals) -> f64| -> Vec<f64> {
             order.iter().map(|&i| scale.apply(f(&focus[i]))).collect()
         };
-        let mut series = vec![
-            BarSeries {
-                name: "Trade creation".into(),
-                values: pick(|t| t.trade_creation),
-                colors: vec![palette::BLUE],
-                errors: None,
-            },
-            BarSeries {
-                name: "Trade diversion".into(),
-                values: pick(|t| t.trade_diversion),
-                colors: vec![palette::ORANGE],
-                errors: None,
-            },
-        ];
-        let price = pick(|t| t.price_effect);
-        if price.iter().any(|v| v.abs() > 0.0) {
-            series.push(BarSeries {
-                name: "Price effect".into(),
-                values: price,
-                colors: vec![palette::GREEN],
-                errors: None,
-            });
-        }
+        // Components that are zero everywhere (creation when the focus exporter's own tariff
+        // did not change, price effects under infinite supply) are left out of the chart.
+        let series: Vec<BarSeries> = [
+            ("Trade creation", pick(|t| t.trade_creation), palette::BLUE),
+            (
+                "Trade diversion",
+                pick(|t| t.trade_diversion),
+                palette::ORANGE,
+            ),
+            ("Price effect", pick(|t| t.price_effect), palette::GREEN),
+        ]
+        .into_iter()
+        .filter(|(_, values, _)| values.iter().any(|v| v.abs() > 1e-12))
+        .map(|(name, values, color)| BarSeries {
+            name: name.into(),
+            values,
+            colors: vec![color],
+            errors: None,
+        })
+        .collect();
         let chart = BarChart {
             title: format!(
                 "{}: where its {} sales change, top {} products",
