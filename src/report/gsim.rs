@@ -2,6 +2,7 @@
 //! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
 
 use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
+use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
 use super::tables::Table;
 use super::{ValueScale, write_atomically};
 use crate::analysis::gsim::GsimRun;
@@ -91,32 +92,10 @@ pub fn write_gsim_outputs(r: &GsimReport<'_>, out_dir: &Path) -> Result<usize, R
 }
 
 fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
-    let Some(u) = &r.run.uncertainty else {
-        return Ok(());
-    };
-    let mut t = Table::create(
-        path,
-        &[
-            "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
-        ],
-    )?;
-    for row in &u.rows {
-        let p = row.percentiles;
-        t.row(
-            &[row.kind, &row.name],
-            &[
-                ("point", row.point),
-                ("p5", p.p5),
-                ("p25", p.p25),
-                ("p50", p.p50),
-                ("p75", p.p75),
-                ("p95", p.p95),
-                ("draws", u.spec.draws as f64),
-                ("seed", u.spec.seed as f64),
-            ],
-        )?;
+    match &r.run.uncertainty {
+        Some(u) => write_uncertainty_csv(u, path),
+        None => Ok(()),
     }
-    t.finish()
 }
 
 fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
@@ -124,36 +103,12 @@ fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError>
         return Ok(());
     };
     let setup = r.setup();
-    let point = r.run.focus_to_market(setup);
-    let welfare = r.run.welfare[setup.market_region].net;
-    let mut t = Table::create(
+    write_sensitivity_csv(
+        rows,
+        r.run.focus_to_market(setup),
+        r.run.welfare[setup.market_region].net,
         path,
-        &[
-            "parameter",
-            "low_setting",
-            "high_setting",
-            "focus_change_point",
-            "focus_change_low",
-            "focus_change_high",
-            "net_welfare_point",
-            "net_welfare_low",
-            "net_welfare_high",
-        ],
-    )?;
-    for row in rows {
-        t.row(
-            &[row.parameter, &row.low_setting, &row.high_setting],
-            &[
-                ("focus_change_point", point),
-                ("focus_change_low", row.focus_low),
-                ("focus_change_high", row.focus_high),
-                ("net_welfare_point", welfare),
-                ("net_welfare_low", row.welfare_low),
-                ("net_welfare_high", row.welfare_high),
-            ],
-        )?;
-    }
-    t.finish()
+    )
 }
 
 fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
@@ -161,52 +116,18 @@ fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
         return Ok(());
     };
     let setup = r.setup();
-    let scale = ValueScale::for_unit(&r.scenario.currency_unit);
-    let point = r.run.focus_to_market(setup);
     let (focus, market) = (
         &setup.regions[setup.focus_region],
         &setup.regions[setup.market_region],
     );
-    draw_bar_chart(
+    draw_tornado(
+        rows,
+        r.run.focus_to_market(setup),
+        &ValueScale::for_unit(&r.scenario.currency_unit),
+        format!("What drives {focus}'s gain in {market}: one elasticity at a time"),
+        &format!("Change in {focus}'s sales to {market}"),
+        r.source(),
         path,
-        &BarChart {
-            title: format!("What drives {focus}'s gain in {market}: one elasticity at a time"),
-            value_axis: format!(
-                "Change in {focus}'s sales to {market} vs the central estimate of {} ({})",
-                format_number(scale.apply(point), 1),
-                scale.label
-            ),
-            category_axis: "Elasticity (every region)".into(),
-            categories: rows
-                .iter()
-                .map(|x| format!("{} ({} / {})", x.parameter, x.low_setting, x.high_setting))
-                .collect(),
-            series: vec![
-                BarSeries {
-                    name: "Low setting".into(),
-                    values: rows
-                        .iter()
-                        .map(|x| scale.apply(x.focus_low - point))
-                        .collect(),
-                    colors: vec![palette::SKY],
-                    errors: None,
-                },
-                BarSeries {
-                    name: "High setting".into(),
-                    values: rows
-                        .iter()
-                        .map(|x| scale.apply(x.focus_high - point))
-                        .collect(),
-                    colors: vec![palette::BLUE],
-                    errors: None,
-                },
-            ],
-            horizontal: true,
-            source: r.source(),
-            decimals: 1,
-            stacked: false,
-            totals: None,
-        },
     )
 }
 

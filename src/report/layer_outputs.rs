@@ -1,10 +1,14 @@
 //! Tables and charts of the analysis layers: uncertainty, sensitivity, projection, sweep.
 
+use super::ValueScale;
 use super::charts::{
-    Band, BarChart, BarSeries, Line, LineChart, draw_bar_chart, draw_line_chart, palette,
+    Band, BarChart, BarSeries, Line, LineChart, draw_bar_chart, draw_line_chart, format_number,
+    palette,
 };
 use super::tables::Table;
 use super::{Artifact, RunReport};
+use crate::analysis::monte_carlo::UncertaintyResult;
+use crate::analysis::sensitivity::SensitivityRow;
 use crate::error::ReportError;
 use std::path::Path;
 
@@ -30,6 +34,117 @@ fn missing(path: &Path, what: &str) -> ReportError {
     }
 }
 
+/// Writes `uncertainty.csv` (shared by SMART and GSIM runs).
+pub fn write_uncertainty_csv(u: &UncertaintyResult, path: &Path) -> Result<(), ReportError> {
+    let mut t = Table::create(
+        path,
+        &[
+            "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
+        ],
+    )?;
+    for r in &u.rows {
+        let p = r.percentiles;
+        t.row(
+            &[r.kind, &r.name],
+            &[
+                ("point", r.point),
+                ("p5", p.p5),
+                ("p25", p.p25),
+                ("p50", p.p50),
+                ("p75", p.p75),
+                ("p95", p.p95),
+                ("draws", u.spec.draws as f64),
+                ("seed", u.spec.seed as f64),
+            ],
+        )?;
+    }
+    t.finish()
+}
+
+/// Writes `sensitivity.csv`: the focus quantity and net welfare at each setting, next to
+/// their central values (shared by SMART and GSIM runs).
+pub fn write_sensitivity_csv(
+    rows: &[SensitivityRow],
+    focus_point: f64,
+    welfare_point: f64,
+    path: &Path,
+) -> Result<(), ReportError> {
+    let mut t = Table::create(
+        path,
+        &[
+            "parameter",
+            "low_setting",
+            "high_setting",
+            "focus_change_point",
+            "focus_change_low",
+            "focus_change_high",
+            "net_welfare_point",
+            "net_welfare_low",
+            "net_welfare_high",
+        ],
+    )?;
+    for r in rows {
+        t.row(
+            &[r.parameter, &r.low_setting, &r.high_setting],
+            &[
+                ("focus_change_point", focus_point),
+                ("focus_change_low", r.focus_low),
+                ("focus_change_high", r.focus_high),
+                ("net_welfare_point", welfare_point),
+                ("net_welfare_low", r.welfare_low),
+                ("net_welfare_high", r.welfare_high),
+            ],
+        )?;
+    }
+    t.finish()
+}
+
+/// Draws `tornado.png`: each setting's difference from the central estimate.
+pub fn draw_tornado(
+    rows: &[SensitivityRow],
+    focus_point: f64,
+    scale: &ValueScale,
+    title: String,
+    quantity: &str,
+    source: String,
+    path: &Path,
+) -> Result<(), ReportError> {
+    let series = |name: &str, color, pick: fn(&SensitivityRow) -> f64| BarSeries {
+        name: name.into(),
+        values: rows
+            .iter()
+            .map(|r| scale.apply(pick(r) - focus_point))
+            .collect(),
+        colors: vec![color],
+        errors: None,
+    };
+    draw_bar_chart(
+        path,
+        &BarChart {
+            title,
+            value_axis: format!(
+                "{quantity} vs the central estimate of {} ({})",
+                format_number(scale.apply(focus_point), 1),
+                scale.label
+            ),
+            category_axis: "Elasticity".into(),
+            categories: rows
+                .iter()
+                .map(|r| format!("{} ({} / {})", r.parameter, r.low_setting, r.high_setting))
+                .collect(),
+            series: vec![
+                series("Low setting", palette::SKY, |r| r.focus_low),
+                series("High setting", palette::BLUE, |r| r.focus_high),
+            ],
+            horizontal: true,
+            source,
+            decimals: 1,
+            stacked: false,
+            totals: None,
+        },
+    )
+}
+
 impl Artifact for UncertaintyTable {
     fn file_name(&self) -> &'static str {
         "uncertainty.csv"
@@ -40,29 +155,7 @@ impl Artifact for UncertaintyTable {
             .uncertainty
             .as_ref()
             .ok_or_else(|| missing(path, "uncertainty"))?;
-        let mut t = Table::create(
-            path,
-            &[
-                "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
-            ],
-        )?;
-        for r in &u.rows {
-            let p = r.percentiles;
-            t.row(
-                &[r.kind, &r.name],
-                &[
-                    ("point", r.point),
-                    ("p5", p.p5),
-                    ("p25", p.p25),
-                    ("p50", p.p50),
-                    ("p75", p.p75),
-                    ("p95", p.p95),
-                    ("draws", u.spec.draws as f64),
-                    ("seed", u.spec.seed as f64),
-                ],
-            )?;
-        }
-        t.finish()
+        write_uncertainty_csv(u, path)
     }
 }
 
@@ -77,35 +170,7 @@ impl Artifact for SensitivityTable {
             .as_ref()
             .ok_or_else(|| missing(path, "sensitivity"))?;
         let point = run.outcome.focus(run.scenario).total_effect;
-        let welfare = run.outcome.total.net_welfare();
-        let mut t = Table::create(
-            path,
-            &[
-                "parameter",
-                "low_setting",
-                "high_setting",
-                "focus_change_point",
-                "focus_change_low",
-                "focus_change_high",
-                "net_welfare_point",
-                "net_welfare_low",
-                "net_welfare_high",
-            ],
-        )?;
-        for r in rows {
-            t.row(
-                &[r.parameter, &r.low_setting, &r.high_setting],
-                &[
-                    ("focus_change_point", point),
-                    ("focus_change_low", r.focus_low),
-                    ("focus_change_high", r.focus_high),
-                    ("net_welfare_point", welfare),
-                    ("net_welfare_low", r.welfare_low),
-                    ("net_welfare_high", r.welfare_high),
-                ],
-            )?;
-        }
-        t.finish()
+        write_sensitivity_csv(rows, point, run.outcome.total.net_welfare(), path)
     }
 }
 
@@ -120,51 +185,18 @@ impl Artifact for TornadoChart {
             .as_ref()
             .ok_or_else(|| missing(path, "sensitivity"))?;
         let s = run.scenario;
-        let scale = run.scale();
-        let point = run.outcome.focus(s).total_effect;
-        let chart = BarChart {
-            title: format!(
+        draw_tornado(
+            rows,
+            run.outcome.focus(s).total_effect,
+            &run.scale(),
+            format!(
                 "What drives {}'s result: one elasticity at a time",
                 s.focus_name()
             ),
-            value_axis: format!(
-                "Change in {}'s exports vs the central estimate of {} ({})",
-                s.focus_name(),
-                super::charts::format_number(scale.apply(point), 1),
-                scale.label
-            ),
-            category_axis: "Elasticity".into(),
-            categories: rows
-                .iter()
-                .map(|r| format!("{} ({} / {})", r.parameter, r.low_setting, r.high_setting))
-                .collect(),
-            series: vec![
-                BarSeries {
-                    name: "Low setting".into(),
-                    values: rows
-                        .iter()
-                        .map(|r| scale.apply(r.focus_low - point))
-                        .collect(),
-                    colors: vec![palette::SKY],
-                    errors: None,
-                },
-                BarSeries {
-                    name: "High setting".into(),
-                    values: rows
-                        .iter()
-                        .map(|r| scale.apply(r.focus_high - point))
-                        .collect(),
-                    colors: vec![palette::BLUE],
-                    errors: None,
-                },
-            ],
-            horizontal: true,
-            source: run.source_line(),
-            decimals: 1,
-            stacked: false,
-            totals: None,
-        };
-        draw_bar_chart(path, &chart)
+            &format!("Change in {}'s exports", s.focus_name()),
+            run.source_line(),
+            path,
+        )
     }
 }
 
