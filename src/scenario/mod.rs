@@ -530,6 +530,7 @@ impl Loader<'_> {
             for (span, field) in [
                 (raw.projection.as_ref().map(|p| p.span()), "projection"),
                 (raw.sweep.as_ref().map(|p| p.span()), "sweep"),
+                (raw.report.as_ref().map(|p| p.span()), "report"),
             ] {
                 if let Some(span) = span {
                     return Err(self.err(
