@@ -117,12 +117,12 @@ impl ParameterUncertainty {
     pub fn describe(&self) -> String {
         if self.relative {
             format!(
-                "factor on each product's value ~ {}",
+                "factor on each product's (in GSIM, each region's) own value ~ {}",
                 self.distribution.describe()
             )
         } else {
             format!(
-                "magnitude for every product ~ {}",
+                "one magnitude for every product (in GSIM, every region) ~ {}",
                 self.distribution.describe()
             )
         }
@@ -145,6 +145,23 @@ pub struct UncertaintySpec {
 }
 
 impl UncertaintySpec {
+    /// One line per elasticity saying how it is drawn, for reports.
+    pub fn describe(&self) -> Vec<String> {
+        [
+            ("Import demand elasticity", self.import_demand),
+            ("Substitution elasticity", self.substitution),
+            ("Export supply elasticity", self.export_supply),
+        ]
+        .iter()
+        .map(|(name, p)| {
+            format!(
+                "{name}: {}.",
+                p.map_or("fixed at the scenario's values".into(), |p| p.describe())
+            )
+        })
+        .collect()
+    }
+
     /// The elasticity change of draw `index`: its own stream, independent of threads.
     pub fn draw(&self, index: u64) -> ElasticityChange {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);

@@ -548,16 +548,8 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
             "Monte-Carlo over the elasticities: {} draws, seed {} (ChaCha8, one stream per draw: the same on any machine and thread count). Each draw scales (or sets) the elasticity of every region at once.\n",
             unc.spec.draws, unc.spec.seed
         );
-        for (name, p) in [
-            ("Import demand elasticity", unc.spec.import_demand),
-            ("Substitution elasticity", unc.spec.substitution),
-            ("Export supply elasticity", unc.spec.export_supply),
-        ] {
-            let _ = writeln!(
-                w,
-                "- {name}: {}.",
-                p.map_or("fixed at the scenario's values".into(), |p| p.describe())
-            );
+        for line in unc.spec.describe() {
+            let _ = writeln!(w, "- {line}");
         }
         let _ = writeln!(w, "\n| Quantity | Central | 5% | Median | 95% |");
         let _ = writeln!(w, "|---|---:|---:|---:|---:|");

@@ -416,19 +416,8 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
             "Monte-Carlo over the elasticities: {} draws, seed {} (ChaCha8 generator, one stream per draw, so the numbers are the same on any machine and thread count). Each draw takes one value per uncertain parameter and applies it to every product, a common shock to the level of the elasticity.\n",
             unc.spec.draws, unc.spec.seed
         );
-        for (name, p) in [
-            ("Import demand elasticity", unc.spec.import_demand),
-            ("Substitution elasticity", unc.spec.substitution),
-            ("Export supply elasticity", unc.spec.export_supply),
-        ] {
-            match p {
-                Some(p) => {
-                    let _ = writeln!(w, "- {name}: {}.", p.describe());
-                }
-                None => {
-                    let _ = writeln!(w, "- {name}: fixed at the scenario's values.");
-                }
-            }
+        for line in unc.spec.describe() {
+            let _ = writeln!(w, "- {line}");
         }
         let _ = writeln!(
             w,
