@@ -98,8 +98,8 @@ pub fn apply_overrides(s: &mut Scenario, args: &RunArgs) -> Result<(), Error> {
         let exporter = match &req.exporter {
             Some(q) => s.find_exporter(q).ok_or_else(|| {
                 Error::Argument(format!(
-                    "--exporter '{q}' is not in the trade data; exporters: {}",
-                    s.exporters.join(", ")
+                    "--{}",
+                    crate::scenario::data::unknown_name("exporter", q, &s.exporters)
                 ))
             })?,
             None => base.map(|b| b.exporter).ok_or_else(|| {

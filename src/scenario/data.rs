@@ -227,3 +227,60 @@ pub fn check_percent_column(
 
 /// Counts of the `status` column's values weighted by trade value, for the report.
 pub type StatusShares = BTreeMap<String, f64>;
+
+/// The message for a name that is not in the data, with the closest known name suggested
+/// when one is near (a typo such as "Pakistn" or "Viet Nam").
+pub fn unknown_name(kind: &str, name: &str, known: &[String]) -> String {
+    let closest = known
+        .iter()
+        .map(|k| (edit_distance(&name.to_lowercase(), &k.to_lowercase()), k))
+        .min_by_key(|(d, _)| *d)
+        .filter(|(d, k)| *d <= 2.max(k.chars().count() / 4));
+    let hint = closest.map_or(String::new(), |(_, k)| format!("did you mean '{k}'? "));
+    let plural = match kind.strip_suffix('y') {
+        Some(stem) => format!("{stem}ies"),
+        None => format!("{kind}s"),
+    };
+    format!(
+        "{kind} '{name}' is not in the trade data; {hint}{plural} found: {}",
+        known.join(", ")
+    )
+}
+
+/// Levenshtein distance between two strings, by characters.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let current = row[j + 1];
+            row[j + 1] = (previous + usize::from(ca != *cb))
+                .min(row[j] + 1)
+                .min(current + 1);
+            previous = current;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn suggests_the_closest_name_for_a_typo() {
+        let known = vec![
+            "Pakistan".to_string(),
+            "Vietnam".to_string(),
+            "India".to_string(),
+        ];
+        let m = unknown_name("exporter", "Pakistn", &known);
+        assert!(m.contains("did you mean 'Pakistan'?"), "{m}");
+        assert!(unknown_name("exporter", "Viet Nam", &known).contains("did you mean 'Vietnam'?"));
+        assert!(!unknown_name("exporter", "Narnia", &known).contains("did you mean"));
+        assert!(unknown_name("country", "X", &known).contains("countries found"));
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
+    }
+}

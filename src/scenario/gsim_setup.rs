@@ -118,10 +118,7 @@ impl Loader<'_> {
             let r = regions.iter().position(|x| x == name).ok_or_else(|| {
                 row.error(
                     c_region,
-                    format!(
-                        "region '{name}' is not in the trade data; regions found: {}",
-                        regions.join(", ")
-                    ),
+                    super::data::unknown_name("region", name, &regions),
                 )
             })?;
             if let Some(first) = lines.insert(name.to_string(), row.line) {

@@ -336,11 +336,7 @@ impl Loader<'_> {
                         self.err(
                             e.span(),
                             "projection.rates_exporter",
-                            format!(
-                                "exporter '{}' is not in the trade data; exporters found: {}",
-                                e.get_ref(),
-                                exporters.join(", ")
-                            ),
+                            super::data::unknown_name("exporter", e.get_ref(), exporters),
                         )
                     })?;
                 if r.get_ref().is_empty() || r.get_ref().iter().any(|x| !(0.0..=1000.0).contains(x))
@@ -411,11 +407,7 @@ impl Loader<'_> {
                 self.err(
                     s.exporter.span(),
                     "sweep.exporter",
-                    format!(
-                        "exporter '{}' is not in the trade data; exporters found: {}",
-                        s.exporter.get_ref(),
-                        exporters.join(", ")
-                    ),
+                    super::data::unknown_name("exporter", s.exporter.get_ref(), exporters),
                 )
             })?;
         sweep_spec(

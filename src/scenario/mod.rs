@@ -313,11 +313,7 @@ impl Loader<'_> {
                 self.err(
                     sc.focus_exporter.span(),
                     "scenario.focus_exporter",
-                    format!(
-                        "exporter '{}' is not in the trade data; exporters found: {}",
-                        sc.focus_exporter.get_ref(),
-                        trade.exporters.join(", ")
-                    ),
+                    data::unknown_name("exporter", sc.focus_exporter.get_ref(), &trade.exporters),
                 )
             })?;
         let base_year = *sc.base_year.get_ref();
@@ -778,10 +774,7 @@ impl Loader<'_> {
                     self.err(
                         span.clone(),
                         field,
-                        format!(
-                            "exporter '{n}' is not in the trade data; exporters found: {}",
-                            exporters.join(", ")
-                        ),
+                        data::unknown_name("exporter", n, exporters),
                     )
                 })
             })
@@ -893,10 +886,7 @@ impl Loader<'_> {
                             self.err(
                                 names_span.clone(),
                                 &field(key),
-                                format!(
-                                    "importer '{n}' is not in the trade data; importers found: {}",
-                                    trade.importers.join(", ")
-                                ),
+                                data::unknown_name("importer", n, &trade.importers),
                             )
                         })
                     })
