@@ -292,7 +292,7 @@ pub fn render(run: &RunReport<'_>) -> String {
         let _ = writeln!(w, "- {note}");
     }
     let (mut we, mut ws, mut wt, mut finite) = (0.0, 0.0, 0.0, 0usize);
-    for (i, mkt) in s.markets.iter().enumerate() {
+    for mkt in &s.markets {
         let v: f64 = mkt.flows.iter().map(|f| f.base_value).sum();
         we += v * mkt.elasticities.import_demand;
         ws += v * mkt.elasticities.substitution;
@@ -300,7 +300,6 @@ pub fn render(run: &RunReport<'_>) -> String {
         if matches!(mkt.elasticities.export_supply, SupplyElasticity::Finite(_)) {
             finite += 1;
         }
-        let _ = i;
     }
     if wt > 0.0 {
         let _ = writeln!(
