@@ -7,7 +7,7 @@ use super::charts::{
 };
 use super::tables::Table;
 use super::{Artifact, RunReport};
-use crate::analysis::monte_carlo::UncertaintyResult;
+use crate::analysis::monte_carlo::{Percentiles, UncertaintyResult};
 use crate::analysis::sensitivity::SensitivityRow;
 use crate::error::ReportError;
 use std::path::Path;
@@ -145,6 +145,23 @@ pub fn draw_tornado(
     )
 }
 
+/// The 5–95% band of a line chart, when every point has percentiles (a run with
+/// uncertainty); `None` otherwise.
+fn percentile_band(
+    name: &str,
+    points: impl Iterator<Item = (f64, Option<Percentiles>)>,
+    scale: &ValueScale,
+) -> Option<Band> {
+    let points = points
+        .map(|(x, b)| b.map(|b| (x, scale.apply(b.p5), scale.apply(b.p95))))
+        .collect::<Option<Vec<_>>>()?;
+    Some(Band {
+        name: name.into(),
+        points,
+        color: palette::VERMILLION,
+    })
+}
+
 impl Artifact for UncertaintyTable {
     fn file_name(&self) -> &'static str {
         "uncertainty.csv"
@@ -248,21 +265,11 @@ impl Artifact for ProjectionChart {
             .ok_or_else(|| missing(path, "projection"))?;
         let s = run.scenario;
         let scale = run.scale();
-        let band = if years.iter().all(|y| y.band.is_some()) {
-            Some(Band {
-                name: "Scenario, 5–95% range".into(),
-                points: years
-                    .iter()
-                    .map(|y| {
-                        let b = y.band.unwrap_or_default();
-                        (y.year as f64, scale.apply(b.p5), scale.apply(b.p95))
-                    })
-                    .collect(),
-                color: palette::VERMILLION,
-            })
-        } else {
-            None
-        };
+        let band = percentile_band(
+            "Scenario, 5–95% range",
+            years.iter().map(|y| (y.year as f64, y.band)),
+            &scale,
+        );
         let chart = LineChart {
             title: format!(
                 "{}'s exports to {}: baseline and scenario",
@@ -361,22 +368,11 @@ impl Artifact for SweepChart {
         let s = run.scenario;
         let scale = run.scale();
         let exporter = &s.exporters[sweep.spec.exporter];
-        let band = if sweep.points.iter().all(|p| p.band.is_some()) {
-            Some(Band {
-                name: "5–95% range over elasticity draws".into(),
-                points: sweep
-                    .points
-                    .iter()
-                    .map(|p| {
-                        let b = p.band.unwrap_or_default();
-                        (p.additional_pct, scale.apply(b.p5), scale.apply(b.p95))
-                    })
-                    .collect(),
-                color: palette::VERMILLION,
-            })
-        } else {
-            None
-        };
+        let band = percentile_band(
+            "5–95% range over elasticity draws",
+            sweep.points.iter().map(|p| (p.additional_pct, p.band)),
+            &scale,
+        );
         let mut markers = Vec::new();
         if let Some(x) = sweep.break_even_pct {
             markers.push((x, format!("break-even {x:.1}%")));
