@@ -4,7 +4,7 @@
 use crate::analysis::{self, Outcome, compare, monte_carlo, projection, sensitivity, sweep};
 use crate::cli::{Cli, Command, RunArgs, SweepArgs, stem};
 use crate::error::Error;
-use crate::report::{self, Layers, RunReport};
+use crate::report::{self, Layers, ReplacePolicy, RunReport};
 use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -26,10 +26,12 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             quiet,
             draws,
             seed,
+            force,
         } => {
             let mut args = RunArgs::new(scenario, out, quiet, command_line);
             args.draws = draws;
             args.seed = seed;
+            args.replace = ReplacePolicy { force };
             run_scenario(&args)
         }
         Command::Sweep {
@@ -42,18 +44,14 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             seed,
             out,
             quiet,
+            force,
         } => {
-            let label = exporter
-                .clone()
-                .unwrap_or_else(|| "sweep".into())
-                .to_lowercase()
-                .replace(' ', "-");
-            let out = out.unwrap_or_else(|| {
-                PathBuf::from("output").join(format!("{}-sweep-{label}", stem(&scenario)))
-            });
+            let out =
+                out.unwrap_or_else(|| crate::cli::sweep_out_dir(&scenario, exporter.as_deref()));
             let mut args = RunArgs::new(scenario, Some(out), quiet, command_line);
             args.draws = draws;
             args.seed = seed;
+            args.replace = ReplacePolicy { force };
             args.sweep = Some(SweepArgs {
                 exporter,
                 from,
@@ -62,7 +60,11 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             });
             run_scenario(&args)
         }
-        Command::Compare { scenarios, out } => compare_scenarios(&scenarios, out, &command_line),
+        Command::Compare {
+            scenarios,
+            out,
+            force,
+        } => compare_scenarios(&scenarios, out, &command_line, ReplacePolicy { force }),
         Command::Validate { scenario } => {
             say(&validate(&scenario)?);
             Ok(())
@@ -176,6 +178,31 @@ pub fn compute_layers(
     Ok(layers)
 }
 
+/// Checks the output folder before any work: it must not hold the scenario's own files,
+/// and an existing folder must be one a run may replace (checked again when writing).
+fn check_output_folder(s: &Scenario, out: &Path, replace: ReplacePolicy) -> Result<(), Error> {
+    let inputs: Vec<&Path> = std::iter::once(s.path.as_path())
+        .chain(s.provenance.files.iter().map(|f| f.path.as_path()))
+        .collect();
+    report::output_dir::check_not_inputs(out, &inputs)?;
+    report::output_dir::check_replaceable(out, replace)?;
+    Ok(())
+}
+
+/// Removes the stage of a run in progress when the user presses Ctrl-C or the process is
+/// asked to stop (SIGTERM), then exits with the conventional code 130. Called by `main`.
+pub fn remove_partial_output_on_interrupt() {
+    let _ = ctrlc::set_handler(|| {
+        let _held = report::output_dir::remove_stages_in_progress();
+        use std::io::Write as _;
+        let _ = writeln!(
+            std::io::stderr(),
+            "interrupted: no output was written (an earlier output folder is unchanged)"
+        );
+        std::process::exit(130);
+    });
+}
+
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load(&args.scenario)?;
@@ -185,6 +212,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         ));
     }
     apply_overrides(&mut scenario, args)?;
+    check_output_folder(&scenario, &args.out, args.replace)?;
     if let (crate::scenario::ModelChoice::Gsim(options), Some(setup)) =
         (scenario.model, scenario.gsim.as_ref())
     {
@@ -202,9 +230,15 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
             command: args.command_line.clone(),
             version: crate::VERSION,
         };
-        let files = report::gsim::write_gsim_outputs(&r, &args.out)?;
+        let files = report::gsim::write_gsim_outputs(&r, &args.out, args.replace)?;
         if args.print_summary {
-            say(report::gsim::summary(&r).trim_end());
+            let text = report::gsim::summary(&r);
+            let mut allowed = report::guard::scenario_words(&scenario);
+            allowed.extend(report::guard::user_words(
+                setup.regions.iter().map(String::as_str),
+            ));
+            report::guard::check_text("the terminal summary", &text, &allowed)?;
+            say(text.trim_end());
             say(&format!(
                 "  Wrote {}/ ({files} files; start with report.md)",
                 args.out.display()
@@ -222,9 +256,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         layers,
     };
     let artifacts = report::run_artifacts(&run.layers);
-    report::write_outputs(&run, &artifacts, &args.out)?;
+    report::write_outputs(&run, &artifacts, &args.out, args.replace)?;
     if args.print_summary {
-        say(report::terminal::summary(&run).trim_end());
+        let text = report::terminal::summary(&run);
+        let allowed = report::guard::scenario_words(&scenario);
+        report::guard::check_text("the terminal summary", &text, &allowed)?;
+        say(text.trim_end());
         say(&format!(
             "  Wrote {}/ ({} files; start with report.md)",
             args.out.display(),
@@ -239,10 +276,20 @@ pub fn compare_scenarios(
     paths: &[PathBuf],
     out: Option<PathBuf>,
     command_line: &str,
+    replace: ReplacePolicy,
 ) -> Result<(), Error> {
+    let out = out.unwrap_or_else(|| {
+        let stems: Vec<String> = paths.iter().map(|p| stem(p)).collect();
+        let mut name = format!("compare-{}", stems.join("-"));
+        if name.len() > 120 {
+            name = format!("compare-{}-scenarios", stems.len());
+        }
+        PathBuf::from("output").join(name)
+    });
     let mut loaded = Vec::with_capacity(paths.len());
     for p in paths {
         let s = scenario::load(p)?;
+        check_output_folder(&s, &out, replace)?;
         if s.gsim.is_some() {
             return Err(Error::Argument(format!(
                 "{}: compare works with SMART scenarios in this version; run GSIM scenarios one by one",
@@ -268,15 +315,7 @@ pub fn compare_scenarios(
             units.join(", ")
         )));
     }
-    let out = out.unwrap_or_else(|| {
-        let stems: Vec<String> = paths.iter().map(|p| stem(p)).collect();
-        let mut name = format!("compare-{}", stems.join("-"));
-        if name.len() > 120 {
-            name = format!("compare-{}-scenarios", stems.len());
-        }
-        PathBuf::from("output").join(name)
-    });
-    report::comparison::write_comparison(&rows, &out, command_line, crate::VERSION)?;
+    report::comparison::write_comparison(&rows, &out, command_line, crate::VERSION, replace)?;
     let scale = report::ValueScale::for_unit(units.first().copied().unwrap_or("USD"));
     for r in &rows {
         let change = r.headlines[0].1;

@@ -48,6 +48,9 @@ pub enum Command {
         /// Random seed of the Monte-Carlo draws (overrides [uncertainty] seed).
         #[arg(long, value_name = "S")]
         seed: Option<u64>,
+        /// Replace an earlier run's folder even if it holds other files (they are kept).
+        #[arg(long)]
+        force: bool,
     },
     /// Run a scenario while sweeping one exporter's additional tariff over a range.
     #[command(
@@ -82,6 +85,9 @@ pub enum Command {
         /// Do not print the summary or show progress.
         #[arg(long, short)]
         quiet: bool,
+        /// Replace an earlier run's folder even if it holds other files (they are kept).
+        #[arg(long)]
+        force: bool,
     },
     /// Run several scenarios and compare their headline results side by side.
     #[command(
@@ -95,6 +101,9 @@ pub enum Command {
         /// Output folder.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+        /// Replace an earlier run's folder even if it holds other files (they are kept).
+        #[arg(long)]
+        force: bool,
     },
     /// Check a scenario and its data without running it; print what was found.
     Validate {
@@ -133,13 +142,44 @@ pub struct RunArgs {
     pub sweep: Option<SweepArgs>,
     /// The command line as typed, for the report.
     pub command_line: String,
+    /// How an existing output folder may be replaced.
+    pub replace: crate::report::ReplacePolicy,
 }
 
-/// The file stem of a scenario path.
+/// The file stem of a scenario path, safe as part of a folder name.
 pub fn stem(path: &std::path::Path) -> String {
     path.file_stem()
-        .map(|s| s.to_string_lossy().into_owned())
+        .map(|s| path_safe(&s.to_string_lossy()))
+        .filter(|s| !s.is_empty())
         .unwrap_or_else(|| "scenario".into())
+}
+
+/// A name made safe for use inside a folder name: letters, digits, `_` and inner `.` are
+/// kept, anything else becomes one `-`, so `../x` or `a/b` can never leave the folder it
+/// is meant for. At most 60 characters.
+pub fn path_safe(name: &str) -> String {
+    let mut out = String::new();
+    for c in name.chars() {
+        if c.is_alphanumeric() || c == '_' || (c == '.' && !out.is_empty() && !out.ends_with('.')) {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+        if out.chars().count() >= 60 {
+            break;
+        }
+    }
+    out.trim_matches(['-', '.']).to_string()
+}
+
+/// The default folder of a sweep: `output/<stem>-sweep-<exporter>`. The exporter is typed
+/// by the user, so it names a folder only once made safe.
+pub fn sweep_out_dir(scenario: &std::path::Path, exporter: Option<&str>) -> PathBuf {
+    let label = exporter
+        .map(|e| path_safe(&e.to_lowercase()))
+        .filter(|l| !l.is_empty())
+        .unwrap_or_else(|| "sweep".into());
+    PathBuf::from("output").join(format!("{}-sweep-{label}", stem(scenario)))
 }
 
 impl RunArgs {
@@ -154,6 +194,57 @@ impl RunArgs {
             seed: None,
             sweep: None,
             command_line,
+            replace: crate::report::ReplacePolicy::default(),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_in_paths_cannot_escape() {
+        for bad in [
+            "../../etc",
+            "a/b",
+            "..",
+            ".",
+            "x\\..\\y",
+            "/abs",
+            "a\nb",
+            "",
+        ] {
+            let safe = path_safe(bad);
+            assert!(
+                !safe.contains(['/', '\\']) && safe != ".." && safe != ".",
+                "{bad:?} -> {safe:?}"
+            );
+            assert!(!safe.starts_with('.'), "{bad:?} -> {safe:?}");
+        }
+        assert_eq!(path_safe("Pakistan"), "Pakistan");
+        assert_eq!(path_safe("us-2026.v2"), "us-2026.v2");
+        assert_eq!(path_safe("Rest of world"), "Rest-of-world");
+        assert_eq!(stem(std::path::Path::new("dir/..toml")), "scenario");
+    }
+
+    #[test]
+    fn a_sweep_folder_stays_inside_output() {
+        use std::path::{Component, Path};
+        for e in ["../../escape", "PAK/../../x", "..", "/etc", "a\\..\\b"] {
+            let out = sweep_out_dir(Path::new("s/deal.toml"), Some(e));
+            let parts: Vec<Component> = out.components().collect();
+            assert_eq!(parts.len(), 2, "{e:?} -> {}", out.display());
+            assert_eq!(parts[0], Component::Normal("output".as_ref()));
+            assert!(
+                matches!(parts[1], Component::Normal(_)),
+                "{e:?} -> {}",
+                out.display()
+            );
+        }
+        assert_eq!(
+            sweep_out_dir(Path::new("s/deal.toml"), Some("Rest of world")),
+            Path::new("output/deal-sweep-rest-of-world")
+        );
     }
 }

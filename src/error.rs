@@ -134,6 +134,42 @@ pub enum ReportError {
         /// The folder.
         path: PathBuf,
     },
+    /// The output folder is an earlier run's, but holds files that run did not write.
+    #[error(
+        "'{}' holds files that tariffsim did not write: {}; a new run would replace the folder, so move them elsewhere, choose another --out folder, or give --force to replace the run's files and keep these",
+        path.display(),
+        files.join(", ")
+    )]
+    HoldsOtherFiles {
+        /// The folder.
+        path: PathBuf,
+        /// The other files, by name.
+        files: Vec<String>,
+    },
+    /// The output folder holds the scenario or one of its data files.
+    #[error(
+        "'{}' holds '{}', an input of this scenario; a run replaces its output folder, so choose an --out folder outside the scenario's files",
+        path.display(),
+        input.display()
+    )]
+    HoldsInputs {
+        /// The folder.
+        path: PathBuf,
+        /// The input file inside it.
+        input: PathBuf,
+    },
+    /// The new results are in place, but the previous folder could not be removed whole.
+    #[error(
+        "the results are in '{}', but files appeared in the previous results while this run was writing; they were kept in '{}'",
+        path.display(),
+        kept.display()
+    )]
+    KeptOld {
+        /// The output folder.
+        path: PathBuf,
+        /// Where the previous folder's remaining files are.
+        kept: PathBuf,
+    },
     /// A number that should be finite was not (a bug guard: nothing non-finite is ever written).
     #[error(
         "refusing to write a non-finite number in {} ({what}): the inputs are too large for the model's arithmetic",

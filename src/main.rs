@@ -10,10 +10,13 @@ fn main() -> ExitCode {
         .collect::<Vec<_>>()
         .join(" ");
     let cli = tariffsim::cli::Cli::parse();
+    tariffsim::app::remove_partial_output_on_interrupt();
     match tariffsim::app::run(cli, command_line) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
+            // A closed or full stderr must not turn an error into a panic.
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr(), "error: {e}");
             ExitCode::FAILURE
         }
     }

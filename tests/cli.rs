@@ -183,11 +183,11 @@ fn validate_describes_the_scenario() {
 }
 
 #[test]
-fn rerun_replaces_the_output_folder_whole() {
+fn rerun_replaces_the_output_folder_whole_and_never_deletes_other_files() {
     let dir = scratch("rerun");
     let out = dir.join("results");
     let scenario = dir.join("scenario.toml");
-    let args = [
+    let mut args = vec![
         "run",
         "-q",
         scenario.to_str().unwrap(),
@@ -195,21 +195,79 @@ fn rerun_replaces_the_output_folder_whole() {
         out.to_str().unwrap(),
     ];
     assert!(run(&args).status.success());
-    std::fs::write(out.join("stale.txt"), "old").unwrap();
+    let first_report = std::fs::read(out.join("report.md")).unwrap();
+    // A plain rerun replaces the run's own files.
     let o = run(&args);
     assert!(o.status.success());
-    assert!(
-        !out.join("stale.txt").exists(),
-        "a rerun replaces its own folder whole"
-    );
-    assert!(out.join("report.md").exists());
     assert!(o.stdout.is_empty(), "--quiet prints nothing");
+    // A file the user put there stops the rerun, is named, and survives.
+    std::fs::write(out.join("my notes.txt"), "mine").unwrap();
+    let o = run(&args);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("my notes.txt") && err.contains("--force"),
+        "{err}"
+    );
+    assert_eq!(
+        std::fs::read_to_string(out.join("my notes.txt")).unwrap(),
+        "mine"
+    );
+    assert_eq!(std::fs::read(out.join("report.md")).unwrap(), first_report);
+    // With --force the run's files are replaced and the user's file is kept.
+    args.push("--force");
+    let o = run(&args);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(
+        std::fs::read_to_string(out.join("my notes.txt")).unwrap(),
+        "mine"
+    );
+    assert!(out.join("report.md").exists() && out.join("flows.csv").exists());
     let leftovers: Vec<_> = std::fs::read_dir(&dir)
         .unwrap()
         .filter_map(|e| e.ok())
         .filter(|e| e.file_name().to_string_lossy().starts_with(".results"))
         .collect();
     assert!(leftovers.is_empty(), "temporary folders left behind");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn an_output_folder_holding_the_scenario_or_its_data_is_refused() {
+    let dir = scratch("inputs-inside");
+    // Run from inside the folder, as a user who copied the scenario there would.
+    let o = run(&[
+        "run",
+        "-q",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("scenario.toml"));
+    let mut names: Vec<String> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    let mut fixture: Vec<String> = std::fs::read_dir(FIXTURE)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    fixture.sort();
+    assert_eq!(names, fixture, "the folder is exactly as it was");
+    // Even with --force, and even after the folder was marked as an earlier run's.
+    std::fs::write(dir.join(".tariffsim-output"), "file: flows.csv\n").unwrap();
+    let o = run(&[
+        "run",
+        "-q",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        dir.to_str().unwrap(),
+        "--force",
+    ]);
+    assert!(!o.status.success());
+    assert!(dir.join("scenario.toml").exists() && dir.join("trade.csv").exists());
     let _ = std::fs::remove_dir_all(&dir);
 }
 

@@ -90,6 +90,20 @@ pub struct BarChart {
 const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 800;
 
+/// Encodes RGB pixels as a PNG file's bytes.
+fn encode_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ReportError> {
+    let mut bytes = Vec::with_capacity(pixels.len() / 8);
+    let mut encoder = png::Encoder::new(&mut bytes, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| chart_error(path, e))?;
+    writer
+        .write_image_data(pixels)
+        .map_err(|e| chart_error(path, e))?;
+    writer.finish().map_err(|e| chart_error(path, e))?;
+    Ok(bytes)
+}
+
 fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Chart {
         path: path.to_path_buf(),
@@ -236,10 +250,9 @@ pub fn signed(v: f64, decimals: usize) -> String {
     }
 }
 
-/// Draws a bar chart to a PNG file.
-pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> {
+/// Draws a bar chart; returns the PNG file's bytes. `path` names it in errors.
+pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<Vec<u8>, ReportError> {
     init_fonts();
-    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
     let bars = chart.categories.len().max(1) * chart.series.len().max(1);
     // Horizontal charts grow with the number of bars so that value labels never collide.
     let height = if chart.horizontal {
@@ -247,7 +260,19 @@ pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<(), ReportError> 
     } else {
         HEIGHT
     };
-    let root = BitMapBackend::new(path, (WIDTH, height)).into_drawing_area();
+    let mut pixels = vec![0u8; WIDTH as usize * height as usize * 3];
+    paint_bar_chart(&mut pixels, height, path, chart)?;
+    encode_png(path, &pixels, WIDTH, height)
+}
+
+fn paint_bar_chart(
+    pixels: &mut [u8],
+    height: u32,
+    path: &Path,
+    chart: &BarChart,
+) -> Result<(), ReportError> {
+    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
+    let root = BitMapBackend::with_buffer(pixels, (WIDTH, height)).into_drawing_area();
     let legend: Vec<LegendEntry> = chart
         .series
         .iter()
@@ -563,11 +588,17 @@ fn tint(c: RGBColor) -> RGBColor {
     RGBColor(t(c.0), t(c.1), t(c.2))
 }
 
-/// Draws a line chart to a PNG file.
-pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<(), ReportError> {
+/// Draws a line chart; returns the PNG file's bytes. `path` names it in errors.
+pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<Vec<u8>, ReportError> {
     init_fonts();
+    let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
+    paint_line_chart(&mut pixels, path, chart)?;
+    encode_png(path, &pixels, WIDTH, HEIGHT)
+}
+
+fn paint_line_chart(pixels: &mut [u8], path: &Path, chart: &LineChart) -> Result<(), ReportError> {
     let err = |e: &dyn std::fmt::Display| chart_error(path, e);
-    let root = BitMapBackend::new(path, (WIDTH, HEIGHT)).into_drawing_area();
+    let root = BitMapBackend::with_buffer(pixels, (WIDTH, HEIGHT)).into_drawing_area();
     let mut legend: Vec<LegendEntry> = chart
         .band
         .iter()

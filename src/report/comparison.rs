@@ -2,7 +2,7 @@
 
 use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
 use super::tables::Table;
-use super::{ValueScale, write_atomically};
+use super::{ReplacePolicy, ValueScale, write_atomically};
 use crate::analysis::compare::{ComparedScenario, group_union};
 use crate::error::ReportError;
 use std::fmt::Write as _;
@@ -25,6 +25,7 @@ pub fn write_comparison(
     out_dir: &Path,
     command: &str,
     version: &str,
+    policy: ReplacePolicy,
 ) -> Result<(), ReportError> {
     let scale = ValueScale::for_unit(rows.first().map_or("USD", |r| r.currency_unit.as_str()));
     let groups = group_union(rows);
@@ -35,8 +36,8 @@ pub fn write_comparison(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    write_atomically(out_dir, |tmp| {
-        let path = tmp.join("comparison.csv");
+    write_atomically(out_dir, policy, |stage| {
+        let path = Path::new("comparison.csv");
         let mut header = vec!["scenario", "name", "focus_exporter", "focus_base_value"];
         header.extend(
             rows.first()
@@ -45,7 +46,7 @@ pub fn write_comparison(
         );
         let group_cols: Vec<String> = groups.iter().map(|g| format!("change {g}")).collect();
         header.extend(group_cols.iter().map(|s| s.as_str()));
-        let mut t = Table::create(&path, &header)?;
+        let mut t = Table::create(path, &header)?;
         for r in rows {
             let mut numbers: Vec<(&str, f64)> = vec![("focus_base_value", r.focus_base)];
             numbers.extend(r.headlines.iter().copied());
@@ -59,7 +60,7 @@ pub fn write_comparison(
             }
             t.row(&[&r.stem, &r.name, &r.focus], &numbers)?;
         }
-        t.finish()?;
+        stage.put("comparison.csv", &t.finish()?)?;
 
         let focus = rows.first().map_or("focus exporter", |r| r.focus.as_str());
         let headline = |r: &ComparedScenario, name: &str| {
@@ -68,8 +69,8 @@ pub fn write_comparison(
                 .find(|(n, _)| *n == name)
                 .map_or(0.0, |(_, v)| *v)
         };
-        draw_bar_chart(
-            &tmp.join("compare_focus.png"),
+        let png = draw_bar_chart(
+            Path::new("compare_focus.png"),
             &BarChart {
                 title: format!("{focus}'s exports: change under each scenario"),
                 value_axis: format!("Change in {focus}'s exports ({})", scale.label),
@@ -91,8 +92,9 @@ pub fn write_comparison(
                 totals: None,
             },
         )?;
-        draw_bar_chart(
-            &tmp.join("compare_exporters.png"),
+        stage.put("compare_focus.png", &png)?;
+        let png = draw_bar_chart(
+            Path::new("compare_exporters.png"),
             &BarChart {
                 title: "Change in imports by exporter, scenario by scenario".into(),
                 value_axis: format!("Change in imports ({})", scale.label),
@@ -125,6 +127,7 @@ pub fn write_comparison(
                 totals: None,
             },
         )?;
+        stage.put("compare_exporters.png", &png)?;
 
         let mut md = String::new();
         let _ = writeln!(md, "# Scenario comparison\n");
@@ -163,9 +166,13 @@ pub fn write_comparison(
             "Each scenario compares its own before and after states, so the rows are separate experiments, not a sequence. Each scenario's own report (from `tariffsim run`) states its assumptions and data sources.\n"
         );
         let _ = writeln!(md, "## Reproduce\n\n```\n{command}\n```");
-        std::fs::write(tmp.join("report.md"), md).map_err(|source| ReportError::Write {
-            path: tmp.join("report.md"),
-            source,
-        })
+        let allowed = super::guard::user_words(
+            rows.iter()
+                .flat_map(|r| [r.stem.as_str(), &r.name, &r.focus])
+                .chain(groups.iter().map(String::as_str))
+                .chain(std::iter::once(command)),
+        );
+        super::guard::check_text("report.md", &md, &allowed)?;
+        stage.put("report.md", md.as_bytes())
     })
 }

@@ -39,7 +39,8 @@ impl Artifact for ChangeByExporterChart {
     fn file_name(&self) -> &'static str {
         "change_by_exporter.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let scale = run.scale();
         let by = &run.outcome.by_group;
@@ -100,7 +101,8 @@ impl Artifact for FocusProductsChart {
     fn file_name(&self) -> &'static str {
         "focus_products.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let scale = run.scale();
         let focus = &run.outcome.focus_by_product;
@@ -172,7 +174,8 @@ impl Artifact for MarketSharesChart {
     }
     /// Shares within the focus exporter's largest products: over all products the focus
     /// exporter's share is too small to read, and these are the markets its story is about.
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let o = run.outcome;
         let mut top: Vec<usize> = (0..s.products.len())
@@ -237,7 +240,8 @@ impl Artifact for WelfareChart {
     fn file_name(&self) -> &'static str {
         "welfare.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let scale = run.scale();
         let t = &run.outcome.total;

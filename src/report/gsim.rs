@@ -4,7 +4,15 @@
 use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
 use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
 use super::tables::Table;
-use super::{ValueScale, write_atomically};
+use super::{ReplacePolicy, ValueScale, write_atomically};
+
+/// A layer's output was asked for although the run has no such results (a bug guard).
+fn missing(path: &Path) -> ReportError {
+    ReportError::Chart {
+        path: path.to_path_buf(),
+        message: "no results of this analysis to write".into(),
+    }
+}
 use crate::analysis::gsim::GsimRun;
 use crate::error::ReportError;
 use crate::model::gsim::{CsFormula, GsimForm};
@@ -61,46 +69,56 @@ impl GsimReport<'_> {
 }
 
 /// Writes every GSIM output into `out_dir`, whole or not at all; returns how many files.
-pub fn write_gsim_outputs(r: &GsimReport<'_>, out_dir: &Path) -> Result<usize, ReportError> {
-    let mut count = 0;
-    write_atomically(out_dir, |tmp| {
-        let mut file = |name: &str, write: &dyn Fn(&Path) -> Result<(), ReportError>| {
-            count += 1;
-            write(&tmp.join(name))
-        };
-        file("gsim_prices.csv", &|p| prices(r, p))?;
-        file("gsim_flows.csv", &|p| flows(r, p))?;
-        file("gsim_welfare.csv", &|p| welfare_table(r, p))?;
-        file("gsim_world_prices.png", &|p| price_chart(r, p))?;
-        file("gsim_welfare.png", &|p| welfare_chart(r, p))?;
-        file("gsim_focus_destinations.png", &|p| destinations_chart(r, p))?;
-        if r.run.uncertainty.is_some() {
-            file("uncertainty.csv", &|p| uncertainty_table(r, p))?;
-        }
-        if r.run.sensitivity.is_some() {
-            file("sensitivity.csv", &|p| sensitivity_table(r, p))?;
-            file("tornado.png", &|p| tornado_chart(r, p))?;
-        }
-        file("report.md", &|p| {
-            std::fs::write(p, markdown(r)).map_err(|source| ReportError::Write {
-                path: p.to_path_buf(),
-                source,
-            })
-        })
+pub fn write_gsim_outputs(
+    r: &GsimReport<'_>,
+    out_dir: &Path,
+    policy: ReplacePolicy,
+) -> Result<usize, ReportError> {
+    type Render<'a> = &'a dyn Fn(&GsimReport<'_>, &Path) -> Result<Vec<u8>, ReportError>;
+    let mut files: Vec<(&str, Render)> = vec![
+        ("gsim_prices.csv", &prices),
+        ("gsim_flows.csv", &flows),
+        ("gsim_welfare.csv", &welfare_table),
+        ("gsim_world_prices.png", &price_chart),
+        ("gsim_welfare.png", &welfare_chart),
+        ("gsim_focus_destinations.png", &destinations_chart),
+    ];
+    if r.run.uncertainty.is_some() {
+        files.push(("uncertainty.csv", &uncertainty_table));
+    }
+    if r.run.sensitivity.is_some() {
+        files.push(("sensitivity.csv", &sensitivity_table));
+        files.push(("tornado.png", &tornado_chart));
+    }
+    files.push(("report.md", &markdown_file));
+    write_atomically(out_dir, policy, |stage| {
+        files
+            .iter()
+            .try_for_each(|(name, render)| stage.put(name, &render(r, Path::new(name))?))
     })?;
-    Ok(count)
+    Ok(files.len())
 }
 
-fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn markdown_file(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
+    let text = markdown(r);
+    let mut allowed = super::guard::scenario_words(r.scenario);
+    allowed.extend(super::guard::user_words(
+        r.setup().regions.iter().map(String::as_str),
+    ));
+    super::guard::check_text(&path.to_string_lossy(), &text, &allowed)?;
+    Ok(text.into_bytes())
+}
+
+fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     match &r.run.uncertainty {
         Some(u) => write_uncertainty_csv(u, path),
-        None => Ok(()),
+        None => Err(missing(path)),
     }
 }
 
-fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let Some(rows) = &r.run.sensitivity else {
-        return Ok(());
+        return Err(missing(path));
     };
     let setup = r.setup();
     write_sensitivity_csv(
@@ -111,9 +129,9 @@ fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError>
     )
 }
 
-fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let Some(rows) = &r.run.sensitivity else {
-        return Ok(());
+        return Err(missing(path));
     };
     let setup = r.setup();
     let (focus, market) = (
@@ -131,7 +149,7 @@ fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     )
 }
 
-fn prices(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
     let mut t = Table::create(
@@ -167,7 +185,7 @@ fn prices(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     t.finish()
 }
 
-fn flows(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
     let mut t = Table::create(
@@ -213,7 +231,7 @@ fn flows(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     t.finish()
 }
 
-fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
     let mut t = Table::create(
@@ -257,7 +275,7 @@ fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     t.finish()
 }
 
-fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let setup = r.setup();
     let exporters: Vec<usize> = (0..setup.regions.len())
         .filter(|&i| r.run.exports_before[i] > 0.0)
@@ -330,7 +348,7 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     )
 }
 
-fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let setup = r.setup();
     let scale = ValueScale::for_unit(&r.scenario.currency_unit);
     let w = &r.run.welfare;
@@ -373,7 +391,7 @@ fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
     )
 }
 
-fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<(), ReportError> {
+fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let setup = r.setup();
     let scale = ValueScale::for_unit(&r.scenario.currency_unit);
     let d = &r.run.focus_destinations;

@@ -35,7 +35,7 @@ fn missing(path: &Path, what: &str) -> ReportError {
 }
 
 /// Writes `uncertainty.csv` (shared by SMART and GSIM runs).
-pub fn write_uncertainty_csv(u: &UncertaintyResult, path: &Path) -> Result<(), ReportError> {
+pub fn write_uncertainty_csv(u: &UncertaintyResult, path: &Path) -> Result<Vec<u8>, ReportError> {
     let mut t = Table::create(
         path,
         &[
@@ -68,7 +68,7 @@ pub fn write_sensitivity_csv(
     focus_point: f64,
     welfare_point: f64,
     path: &Path,
-) -> Result<(), ReportError> {
+) -> Result<Vec<u8>, ReportError> {
     let mut t = Table::create(
         path,
         &[
@@ -108,7 +108,7 @@ pub fn draw_tornado(
     quantity: &str,
     source: String,
     path: &Path,
-) -> Result<(), ReportError> {
+) -> Result<Vec<u8>, ReportError> {
     let series = |name: &str, color, pick: fn(&SensitivityRow) -> f64| BarSeries {
         name: name.into(),
         values: rows
@@ -166,7 +166,8 @@ impl Artifact for UncertaintyTable {
     fn file_name(&self) -> &'static str {
         "uncertainty.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let u = run
             .layers
             .uncertainty
@@ -180,7 +181,8 @@ impl Artifact for SensitivityTable {
     fn file_name(&self) -> &'static str {
         "sensitivity.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let rows = run
             .layers
             .sensitivity
@@ -195,7 +197,8 @@ impl Artifact for TornadoChart {
     fn file_name(&self) -> &'static str {
         "tornado.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let rows = run
             .layers
             .sensitivity
@@ -221,7 +224,8 @@ impl Artifact for ProjectionTable {
     fn file_name(&self) -> &'static str {
         "projection.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let years = run
             .layers
             .projection
@@ -257,7 +261,8 @@ impl Artifact for ProjectionChart {
     fn file_name(&self) -> &'static str {
         "projection.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let years = run
             .layers
             .projection
@@ -312,7 +317,8 @@ impl Artifact for SweepTable {
     fn file_name(&self) -> &'static str {
         "sweep.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let sweep = run
             .layers
             .sweep
@@ -359,7 +365,8 @@ impl Artifact for SweepChart {
     fn file_name(&self) -> &'static str {
         "sweep.png"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let sweep = run
             .layers
             .sweep

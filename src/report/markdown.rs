@@ -7,7 +7,6 @@ use crate::model::SupplyElasticity;
 use crate::model::smart::DiversionMethod;
 use crate::scenario::ElasticitySource;
 use std::fmt::Write as _;
-use std::path::Path;
 
 /// The Markdown report.
 pub struct MarkdownReport;
@@ -16,11 +15,14 @@ impl Artifact for MarkdownReport {
     fn file_name(&self) -> &'static str {
         "report.md"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
-        std::fs::write(path, render(run)).map_err(|source| ReportError::Write {
-            path: path.to_path_buf(),
-            source,
-        })
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let text = render(run);
+        super::guard::check_text(
+            self.file_name(),
+            &text,
+            &super::guard::scenario_words(run.scenario),
+        )?;
+        Ok(text.into_bytes())
     }
 }
 

@@ -1,22 +1,26 @@
 //! Outputs of a run: CSV tables, PNG charts, a Markdown report and a terminal summary.
 //!
-//! Each output file is one [`Artifact`] (hyperfine's exporter pattern). [`write_outputs`]
-//! writes them all into a temporary folder next to the destination and renames it into
-//! place only when every file succeeded, so a folder of results is whole or absent.
+//! Each output file is one [`Artifact`] (hyperfine's exporter pattern) rendered to bytes.
+//! [`write_outputs`] writes them all through [`output_dir`], which stages them beside the
+//! destination and swaps the folder into place only when every file succeeded, so a
+//! folder of results is whole or absent.
 
 pub mod charts;
 pub mod comparison;
 pub mod figures;
 pub mod gsim;
+pub mod guard;
 pub mod layer_outputs;
 pub mod markdown;
+pub mod output_dir;
 pub mod tables;
 pub mod terminal;
 
 use crate::analysis::Outcome;
 use crate::error::ReportError;
 use crate::scenario::Scenario;
-use std::path::{Path, PathBuf};
+pub use output_dir::{MARKER, ReplacePolicy, write_atomically};
+use std::path::Path;
 
 /// Everything an output needs to know about a run.
 pub struct RunReport<'a> {
@@ -124,8 +128,9 @@ impl ValueScale {
 pub trait Artifact {
     /// File name inside the output folder.
     fn file_name(&self) -> &'static str;
-    /// Writes the file to `path`.
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError>;
+    /// The file's bytes: every artifact is rendered in memory and written by one checked
+    /// writer ([`output_dir::Stage::put`]).
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError>;
 }
 
 /// The artifacts of a single run, in writing order (the report last: it embeds the rest).
@@ -164,81 +169,11 @@ pub fn write_outputs(
     run: &RunReport<'_>,
     artifacts: &[Box<dyn Artifact + Sync>],
     out_dir: &Path,
+    policy: ReplacePolicy,
 ) -> Result<(), ReportError> {
-    write_atomically(out_dir, |tmp| {
+    write_atomically(out_dir, policy, |stage| {
         artifacts
             .iter()
-            .try_for_each(|a| a.write(run, &tmp.join(a.file_name())))
+            .try_for_each(|a| stage.put(a.file_name(), &a.render(run)?))
     })
-}
-
-/// Marks a folder as written by tariffsim, so that a later run may replace it.
-pub const MARKER: &str = ".tariffsim-output";
-
-/// Runs `fill` on a temporary sibling folder of `out_dir`, then renames it into place only
-/// if `fill` succeeded; otherwise removes it. An existing `out_dir` is replaced only when an
-/// earlier run wrote it (it holds [`MARKER`]): any other folder is left alone and the run
-/// fails, so that `--out` can never delete a user's files.
-pub fn write_atomically(
-    out_dir: &Path,
-    fill: impl FnOnce(&Path) -> Result<(), ReportError>,
-) -> Result<(), ReportError> {
-    let write_err = |path: &Path| {
-        let path = path.to_path_buf();
-        move |source| ReportError::Write { path, source }
-    };
-    if out_dir.exists() && !out_dir.join(MARKER).is_file() {
-        return Err(ReportError::NotOurs {
-            path: out_dir.to_path_buf(),
-        });
-    }
-    let parent = match out_dir.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    std::fs::create_dir_all(&parent).map_err(write_err(&parent))?;
-    let name = out_dir
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "output".into());
-    let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-    if tmp.exists() {
-        std::fs::remove_dir_all(&tmp).map_err(write_err(&tmp))?;
-    }
-    std::fs::create_dir_all(&tmp).map_err(write_err(&tmp))?;
-    let filled = fill(&tmp).and_then(|()| {
-        std::fs::write(
-            tmp.join(MARKER),
-            "This folder was written by tariffsim; a new run replaces it whole.\n",
-        )
-        .map_err(write_err(&tmp.join(MARKER)))
-    });
-    if let Err(e) = filled {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(e);
-    }
-    let old = parent.join(format!(".{name}.old-{}", std::process::id()));
-    if out_dir.exists()
-        && let Err(source) = std::fs::rename(out_dir, &old)
-    {
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(ReportError::Write {
-            path: out_dir.to_path_buf(),
-            source,
-        });
-    }
-    if let Err(source) = std::fs::rename(&tmp, out_dir) {
-        if old.exists() {
-            let _ = std::fs::rename(&old, out_dir);
-        }
-        let _ = std::fs::remove_dir_all(&tmp);
-        return Err(ReportError::Write {
-            path: out_dir.to_path_buf(),
-            source,
-        });
-    }
-    if old.exists() {
-        let _ = std::fs::remove_dir_all(&old);
-    }
-    Ok(())
 }

@@ -9,15 +9,12 @@ use std::path::Path;
 /// A CSV table written cell by cell, refusing non-finite numbers (shared by every table).
 pub(crate) struct Table {
     path: std::path::PathBuf,
-    writer: csv::Writer<std::fs::File>,
+    writer: csv::Writer<Vec<u8>>,
 }
 
 impl Table {
     pub(crate) fn create(path: &Path, header: &[&str]) -> Result<Self, ReportError> {
-        let mut writer = csv::Writer::from_path(path).map_err(|source| ReportError::Csv {
-            path: path.to_path_buf(),
-            source,
-        })?;
+        let mut writer = csv::Writer::from_writer(Vec::new());
         writer
             .write_record(header)
             .map_err(|source| ReportError::Csv {
@@ -53,20 +50,30 @@ impl Table {
             })
     }
 
-    pub(crate) fn finish(mut self) -> Result<(), ReportError> {
-        self.writer.flush().map_err(|source| ReportError::Write {
-            path: self.path.clone(),
-            source,
+    /// The table's bytes.
+    pub(crate) fn finish(self) -> Result<Vec<u8>, ReportError> {
+        let path = self.path;
+        self.writer.into_inner().map_err(|e| ReportError::Write {
+            path,
+            source: std::io::Error::other(e.to_string()),
         })
     }
 }
 
 /// Numbers are written to 12 significant digits: enough to reproduce every published figure,
 /// relative (so that a residual of 1e-13 stays 1e-13), and free of the last-digit float noise
-/// of sums (5107479031.000001 is written 5107479031).
-fn format_cell(v: f64) -> String {
+/// of sums (5107479031.000001 is written 5107479031). Very small or very large magnitudes
+/// use exponent notation (`2.5e-13`, `1.2e+20` reads back in every spreadsheet), never
+/// hundreds of digits.
+pub(crate) fn format_cell(v: f64) -> String {
     let r: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-    if r == 0.0 { "0".into() } else { format!("{r}") }
+    if r == 0.0 {
+        "0".into()
+    } else if r.abs() < 1e-6 || r.abs() >= 1e15 {
+        format!("{r:e}")
+    } else {
+        format!("{r}")
+    }
 }
 
 /// `flows.csv`: one row per product × exporter.
@@ -82,7 +89,8 @@ impl Artifact for FlowsTable {
     fn file_name(&self) -> &'static str {
         "flows.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let mut t = Table::create(
             path,
@@ -174,7 +182,8 @@ impl Artifact for ByExporterTable {
     fn file_name(&self) -> &'static str {
         "by_exporter.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let mut header = vec!["exporter", "report_group"];
         header.extend(TOTAL_COLUMNS);
@@ -191,7 +200,8 @@ impl Artifact for ByProductTable {
     fn file_name(&self) -> &'static str {
         "by_product.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let mut header = vec!["product", "description"];
         header.extend(TOTAL_COLUMNS);
@@ -225,7 +235,8 @@ impl Artifact for SummaryTable {
     fn file_name(&self) -> &'static str {
         "summary.csv"
     }
-    fn write(&self, run: &RunReport<'_>, path: &Path) -> Result<(), ReportError> {
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
         let s = run.scenario;
         let unit = s.currency_unit.as_str();
         let mut t = Table::create(path, &["quantity", "unit", "value"])?;
@@ -293,5 +304,34 @@ impl Artifact for SummaryTable {
             t.row(&[&q, u], &[(q.as_str(), v)])?;
         }
         t.finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::format_cell;
+
+    #[test]
+    fn cells_are_short_and_read_back_to_twelve_digits() {
+        for v in [
+            1e-300,
+            -3.7e-200,
+            2.5e-13,
+            1e-6,
+            0.5,
+            5107479031.000001,
+            1e14,
+            1.2e15,
+            -9.9e300,
+            1e308,
+        ] {
+            let s = format_cell(v);
+            assert!(s.len() <= 20, "{v} -> {s}");
+            let back: f64 = s.parse().unwrap();
+            assert!(((back - v) / v).abs() < 1e-11, "{v} -> {s}");
+        }
+        assert_eq!(format_cell(5107479031.000001), "5107479031");
+        assert_eq!(format_cell(0.0), "0");
+        assert_eq!(format_cell(1e-300), "1e-300");
     }
 }
