@@ -661,13 +661,22 @@ impl LevelsSystem<'_, '_> {
     }
 
     /// `ln Σ_v φ[r][v]·m̂[r][v]`.
+    ///
+    /// Near base prices this is `ln(1 + Σ φ·(m̂ − 1))` (the shares sum to 1),
+    /// whose rounding is relative to the change rather than to 1: the
+    /// residual then resolves price changes of any size, not just those
+    /// above ≈ 1e-16/E.
     fn log_supply_demand(&self, x: &DVector<f64>, r: usize, log_index: &[f64]) -> f64 {
         let cal = self.cal;
-        log_sum_exp(
-            (0..cal.n)
-                .filter(|&v| cal.phi[(r, v)] > 0.0)
-                .map(|v| (cal.phi[(r, v)], self.log_quantity(x, r, v, log_index[v]))),
-        )
+        let terms = (0..cal.n)
+            .filter(|&v| cal.phi[(r, v)] > 0.0)
+            .map(|v| (cal.phi[(r, v)], self.log_quantity(x, r, v, log_index[v])));
+        let largest = terms.clone().map(|(_, a)| a.abs()).fold(0.0, f64::max);
+        if largest <= 0.5 {
+            terms.map(|(phi, a)| phi * a.exp_m1()).sum::<f64>().ln_1p()
+        } else {
+            log_sum_exp(terms)
+        }
     }
 
     fn log_indices(&self, x: &DVector<f64>) -> Vec<f64> {

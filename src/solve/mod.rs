@@ -12,6 +12,31 @@
 //! residual halves the step until the norm decreases. Failures come back as
 //! [`SolveError`]; the solver never panics and never hands back a non-finite
 //! iterate as a solution.
+//!
+//! # Stopping rule
+//!
+//! The residual test is relative to the problem (Kelley, *Iterative Methods
+//! for Linear and Nonlinear Equations*, 1995, §5.2): the residual is *small*
+//! once `‖F(x)‖ ≤ tolerance + relative_tolerance·‖F(x₀)‖`, so a system whose
+//! starting residual is tiny (a tiny shock) is held to a proportionally tiny
+//! residual. Being small does not stop the iteration: from then on full
+//! Newton steps (*polishing* steps, without line search) are taken as long as
+//! each one reduces the residual, because near a root one more step squares
+//! the error for the price of one factorisation. The solve stops, with the
+//! reason in [`Termination`], when
+//!
+//! * a Newton step is within [`NewtonOptions::step_tolerance`] of the iterate
+//!   (relative, infinity norm): the iterate is at machine precision
+//!   ([`Termination::Converged`]);
+//! * the residual is exactly zero ([`Termination::Converged`]);
+//! * a full Newton step no longer reduces the residual: it is at its rounding
+//!   floor ([`Termination::NoFurtherDecrease`]);
+//! * the iteration limit is reached with the residual small
+//!   ([`Termination::IterationLimit`]).
+//!
+//! A solve that took no step at all reports [`Termination::InitialGuess`].
+//! The iteration limit reached, or a failed line search, *before* the
+//! residual is small is an error.
 
 use std::fmt;
 
@@ -37,12 +62,24 @@ pub trait NonlinearSystem {
 /// Settings for [`newton_solve`].
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NewtonOptions {
-    /// Maximum number of Newton steps before giving up with
-    /// [`SolveError::NotConverged`].
+    /// Maximum number of Newton steps. Reached before the residual is small
+    /// (see [`tolerance`](Self::tolerance)), it is
+    /// [`SolveError::NotConverged`]; reached while polishing, the solve
+    /// succeeds with [`Termination::IterationLimit`].
     pub max_iterations: usize,
-    /// Convergence test: the Euclidean norm of the residual must fall to this
-    /// value or below. Must be finite and non-negative.
+    /// Absolute part of the residual test: the residual is small once its
+    /// Euclidean norm is at most
+    /// `tolerance + relative_tolerance·‖F(x₀)‖`. It is a floor for problems
+    /// whose starting residual is already near rounding; it should sit above
+    /// the rounding level of `F`. Must be finite and non-negative.
     pub tolerance: f64,
+    /// Relative part of the residual test, a fraction of the residual norm at
+    /// the starting point. Must be finite and non-negative.
+    pub relative_tolerance: f64,
+    /// Step-size test: once the residual is small, the solve stops when a
+    /// Newton step's largest component is at most this fraction of the
+    /// iterate's largest component. Must be finite and non-negative.
+    pub step_tolerance: f64,
     /// Damping: the largest component of a step (infinity norm) is scaled
     /// down to this size. Must be positive; `f64::INFINITY` means no cap.
     pub max_step: f64,
@@ -52,14 +89,19 @@ pub struct NewtonOptions {
 }
 
 impl Default for NewtonOptions {
-    /// 100 iterations, tolerance `1e-10`, no step cap, line search on.
+    /// 100 iterations; residual small at `1e-12 + 1e-10·‖F(x₀)‖`; step
+    /// tolerance `1e-14` (about 45 ulp); no step cap; line search on.
     ///
-    /// Newton converges quadratically, so once the residual is near `1e-10`
-    /// the final step usually lands at rounding level anyway.
+    /// The residual test only decides when polishing starts and what a
+    /// stalled solve must have reached; the accuracy comes from the polishing
+    /// steps, which carry a quadratically convergent iteration to rounding
+    /// level. See `docs/decisions.md`.
     fn default() -> Self {
         Self {
             max_iterations: 100,
-            tolerance: 1e-10,
+            tolerance: 1e-12,
+            relative_tolerance: 1e-10,
+            step_tolerance: 1e-14,
             max_step: f64::INFINITY,
             line_search: true,
         }
@@ -70,9 +112,18 @@ impl Default for NewtonOptions {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum Termination {
-    /// The residual norm fell to the tolerance after one or more steps.
+    /// The residual is small and the last Newton step was within the step
+    /// tolerance (or the residual is exactly zero): the iterate is at
+    /// machine precision.
     Converged,
-    /// The starting point already met the tolerance; no step was taken.
+    /// The residual is small and a further full Newton step did not reduce
+    /// it (or could not be computed): the residual is at its rounding floor.
+    NoFurtherDecrease,
+    /// The residual is small, but the iteration limit ended the polishing
+    /// steps while they were still reducing it.
+    IterationLimit,
+    /// The starting point is returned unchanged: its residual was small and
+    /// no Newton step improved it.
     InitialGuess,
     /// The problem is linear and was solved with one LU factorisation
     /// (used by callers that bypass the iteration, such as linear GSIM).
@@ -83,6 +134,8 @@ impl fmt::Display for Termination {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
             Self::Converged => "converged",
+            Self::NoFurtherDecrease => "converged to the rounding floor of the residual",
+            Self::IterationLimit => "residual within tolerance at the iteration limit",
             Self::InitialGuess => "initial guess already converged",
             Self::DirectSolve => "solved directly (linear system)",
         })
@@ -93,7 +146,8 @@ impl fmt::Display for Termination {
 /// obtained.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct NewtonReport {
-    /// Newton steps taken (Jacobian factorisations).
+    /// Newton steps taken (accepted). A polishing step that was tried and
+    /// rejected is not counted.
     pub iterations: usize,
     /// Euclidean norm of the residual at the returned point.
     pub residual_norm: f64,
@@ -112,8 +166,8 @@ pub enum SolveError {
         /// Newton step (1-based) at which the factorisation failed.
         iteration: usize,
     },
-    /// The iteration limit was reached before the residual met the
-    /// tolerance.
+    /// The iteration limit was reached before the residual was small (see
+    /// [`NewtonOptions::tolerance`]).
     #[error(
         "Newton solver did not converge in {iterations} iterations \
          (residual norm {residual_norm:e})"
@@ -158,16 +212,18 @@ const ARMIJO: f64 = 1e-4;
 /// Halvings before the line search gives up (2⁻⁴⁰ ≈ 1e-12 of the step).
 const MAX_HALVINGS: usize = 40;
 
-/// Solves `system(x) = 0` by damped Newton, starting from `x`.
+/// Solves `system(x) = 0` by damped Newton, starting from `x`, with the
+/// stopping rule of the [module documentation](self).
 ///
 /// On success `x` holds the solution. On error it holds the last accepted
 /// iterate, which helps diagnose the failure.
 ///
 /// # Errors
 ///
-/// See [`SolveError`]: a singular Jacobian, a non-finite residual or
-/// Jacobian, a failed line search, no convergence within
-/// [`NewtonOptions::max_iterations`], or invalid options or starting point.
+/// See [`SolveError`]: before the residual is small, a singular Jacobian, a
+/// non-finite residual or Jacobian, a failed line search, or the iteration
+/// limit; at any time, invalid options or starting point. Once the residual
+/// is small, the solve always succeeds.
 pub fn newton_solve<S: NonlinearSystem + ?Sized>(
     system: &S,
     x: &mut DVector<f64>,
@@ -192,13 +248,7 @@ pub fn newton_solve<S: NonlinearSystem + ?Sized>(
         return Err(SolveError::NonFinite { iteration: 0 });
     }
     let mut norm = f.norm();
-    if norm <= options.tolerance {
-        return Ok(NewtonReport {
-            iterations: 0,
-            residual_norm: norm,
-            termination: Termination::InitialGuess,
-        });
-    }
+    let small = options.tolerance + options.relative_tolerance * norm;
 
     // Buffers reused across iterations; only the LU factors are allocated
     // per step (nalgebra's LU consumes its matrix).
@@ -207,20 +257,85 @@ pub fn newton_solve<S: NonlinearSystem + ?Sized>(
     let mut trial_x = DVector::zeros(n);
     let mut trial_f = DVector::zeros(n);
 
-    for iteration in 1..=options.max_iterations {
-        system.jacobian(x, &mut jac);
-        if !all_finite(jac.as_slice()) {
-            return Err(SolveError::NonFinite { iteration });
+    let mut iterations = 0;
+    let done = |iterations: usize, residual_norm: f64, termination: Termination| {
+        Ok(NewtonReport {
+            iterations,
+            residual_norm,
+            termination: if iterations == 0 {
+                Termination::InitialGuess
+            } else {
+                termination
+            },
+        })
+    };
+    loop {
+        if norm == 0.0 {
+            return done(iterations, norm, Termination::Converged);
         }
-        dx.copy_from(&f);
-        dx.neg_mut();
-        let lu = jac.clone().lu();
-        if !lu.solve_mut(&mut dx) || !all_finite(dx.as_slice()) {
-            return Err(SolveError::SingularJacobian { iteration });
+        let polishing = norm <= small;
+        if iterations == options.max_iterations {
+            return if polishing {
+                done(iterations, norm, Termination::IterationLimit)
+            } else {
+                Err(SolveError::NotConverged {
+                    iterations,
+                    residual_norm: norm,
+                })
+            };
+        }
+        let iteration = iterations + 1;
+
+        // Newton direction, capped. While polishing, a step that cannot be
+        // computed only means no further improvement: the residual is small.
+        system.jacobian(x, &mut jac);
+        let direction = if !all_finite(jac.as_slice()) {
+            Err(SolveError::NonFinite { iteration })
+        } else {
+            dx.copy_from(&f);
+            dx.neg_mut();
+            if jac.clone().lu().solve_mut(&mut dx) && all_finite(dx.as_slice()) {
+                Ok(())
+            } else {
+                Err(SolveError::SingularJacobian { iteration })
+            }
+        };
+        if let Err(err) = direction {
+            return if polishing {
+                done(iterations, norm, Termination::NoFurtherDecrease)
+            } else {
+                Err(err)
+            };
         }
         let largest = dx.amax();
         if largest > options.max_step {
             dx *= options.max_step / largest;
+        }
+
+        if polishing {
+            // One full step, kept only if it reduces the residual.
+            let at_precision = dx.amax() <= options.step_tolerance * x.amax();
+            trial_x.copy_from(x);
+            trial_x += &dx;
+            let trial_norm = trial_residual(system, &trial_x, &mut trial_f);
+            let reduces = if at_precision {
+                trial_norm < norm
+            } else {
+                trial_norm <= (1.0 - ARMIJO) * norm
+            };
+            if reduces {
+                std::mem::swap(x, &mut trial_x);
+                std::mem::swap(&mut f, &mut trial_f);
+                norm = trial_norm;
+                iterations = iteration;
+            }
+            if at_precision {
+                return done(iterations, norm, Termination::Converged);
+            }
+            if !reduces {
+                return done(iterations, norm, Termination::NoFurtherDecrease);
+            }
+            continue;
         }
 
         let mut alpha = 1.0;
@@ -228,12 +343,7 @@ pub fn newton_solve<S: NonlinearSystem + ?Sized>(
         for _ in 0..=MAX_HALVINGS {
             trial_x.copy_from(x);
             trial_x.axpy(alpha, &dx, 1.0);
-            system.residual(&trial_x, &mut trial_f);
-            let trial_norm = if all_finite(trial_f.as_slice()) {
-                trial_f.norm()
-            } else {
-                f64::INFINITY
-            };
+            let trial_norm = trial_residual(system, &trial_x, &mut trial_f);
             if !options.line_search {
                 if !trial_norm.is_finite() {
                     return Err(SolveError::NonFinite { iteration });
@@ -256,25 +366,43 @@ pub fn newton_solve<S: NonlinearSystem + ?Sized>(
         std::mem::swap(x, &mut trial_x);
         std::mem::swap(&mut f, &mut trial_f);
         norm = trial_norm;
-        if norm <= options.tolerance {
-            return Ok(NewtonReport {
-                iterations: iteration,
-                residual_norm: norm,
-                termination: Termination::Converged,
-            });
-        }
+        iterations = iteration;
     }
-    Err(SolveError::NotConverged {
-        iterations: options.max_iterations,
-        residual_norm: norm,
-    })
+}
+
+/// Writes `F(x)` into `out` and returns its norm, or infinity if any
+/// component is not finite.
+fn trial_residual<S: NonlinearSystem + ?Sized>(
+    system: &S,
+    x: &DVector<f64>,
+    out: &mut DVector<f64>,
+) -> f64 {
+    system.residual(x, out);
+    if all_finite(out.as_slice()) {
+        out.norm()
+    } else {
+        f64::INFINITY
+    }
 }
 
 fn check_options(options: &NewtonOptions) -> Result<(), SolveError> {
-    if !(options.tolerance.is_finite() && options.tolerance >= 0.0) {
-        return Err(SolveError::InvalidInput {
-            reason: "tolerance must be finite and non-negative",
-        });
+    for (value, reason) in [
+        (
+            options.tolerance,
+            "tolerance must be finite and non-negative",
+        ),
+        (
+            options.relative_tolerance,
+            "relative_tolerance must be finite and non-negative",
+        ),
+        (
+            options.step_tolerance,
+            "step_tolerance must be finite and non-negative",
+        ),
+    ] {
+        if !(value.is_finite() && value >= 0.0) {
+            return Err(SolveError::InvalidInput { reason });
+        }
     }
     if options.max_step.is_nan() || options.max_step <= 0.0 {
         return Err(SolveError::InvalidInput {
@@ -474,6 +602,7 @@ mod tests {
     fn unreachable_tolerance_fails_cleanly() {
         let options = NewtonOptions {
             tolerance: 0.0,
+            relative_tolerance: 0.0,
             max_iterations: 50,
             ..NewtonOptions::default()
         };
@@ -490,6 +619,142 @@ mod tests {
         }
     }
 
+    /// `x² − a² = 0` with a tiny root `a`, from `2a`.
+    struct TinyRoot(f64);
+
+    impl NonlinearSystem for TinyRoot {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
+            out[0] = x[0] * x[0] - self.0 * self.0;
+        }
+        fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
+            out[(0, 0)] = 2.0 * x[0];
+        }
+    }
+
+    #[test]
+    fn tiny_root_is_found_to_machine_precision() {
+        // The residual starts at 3e-10. An absolute test of 1e-10 stops after
+        // one step at x = 1.25e-5, 25% off; the test relative to the
+        // starting residual, and the polishing steps after it, go on to the
+        // root.
+        let a = 1e-5;
+        let mut x = DVector::from_vec(vec![2.0 * a]);
+        let report = newton_solve(&TinyRoot(a), &mut x, &NewtonOptions::default()).unwrap();
+        assert_eq!(report.termination, Termination::Converged, "{report:?}");
+        assert_relative_eq!(x[0], a, max_relative = 4.0 * f64::EPSILON);
+    }
+
+    /// The circle scaled by `1e8`: the residual's rounding floor is ≈ 1e-7.
+    struct BigCircle;
+
+    impl NonlinearSystem for BigCircle {
+        fn dim(&self) -> usize {
+            2
+        }
+        fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
+            Circle.residual(x, out);
+            *out *= 1e8;
+        }
+        fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
+            Circle.jacobian(x, out);
+            *out *= 1e8;
+        }
+    }
+
+    #[test]
+    fn tolerance_scales_with_the_equations() {
+        // An absolute 1e-10 is below the rounding floor here, so the line
+        // search would fail; relative to the starting residual it is met,
+        // and polishing reaches the root to machine precision.
+        let mut x = DVector::from_vec(vec![1.0, 0.5]);
+        let report = newton_solve(&BigCircle, &mut x, &NewtonOptions::default()).unwrap();
+        assert_eq!(report.termination, Termination::Converged, "{report:?}");
+        let root = 2f64.sqrt();
+        assert_relative_eq!(x, DVector::from_vec(vec![root, root]), epsilon = 1e-15);
+        assert!(report.residual_norm < 1e-6, "{report:?}");
+    }
+
+    #[test]
+    fn polishing_continues_past_a_loose_tolerance() {
+        // The residual is small at 1e-2 already, yet the answer is the same
+        // as with the default tolerance: the polishing steps are taken.
+        let loose = NewtonOptions {
+            tolerance: 1e-2,
+            relative_tolerance: 0.0,
+            ..NewtonOptions::default()
+        };
+        let (mut a, mut b) = (
+            DVector::from_vec(vec![1.0, 0.5]),
+            DVector::from_vec(vec![1.0, 0.5]),
+        );
+        let la = newton_solve(&Circle, &mut a, &loose).unwrap();
+        let lb = newton_solve(&Circle, &mut b, &NewtonOptions::default()).unwrap();
+        assert_eq!(la.termination, Termination::Converged);
+        assert!(la.residual_norm <= 1e-15, "{la:?}");
+        assert_relative_eq!(a, b, epsilon = 1e-15);
+        assert_eq!(la.iterations, lb.iterations);
+    }
+
+    /// `x² + 1e-14 = 0`: no root; the residual cannot fall below 1e-14.
+    struct NoRoot;
+
+    impl NonlinearSystem for NoRoot {
+        fn dim(&self) -> usize {
+            1
+        }
+        fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
+            out[0] = x[0] * x[0] + 1e-14;
+        }
+        fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
+            out[(0, 0)] = 2.0 * x[0];
+        }
+    }
+
+    #[test]
+    fn residual_floor_stops_polishing_without_error() {
+        // Below the tolerance of 1e-12 the residual stops decreasing: the
+        // solve succeeds and says why it stopped.
+        let mut x = DVector::from_vec(vec![1.0]);
+        let report = newton_solve(&NoRoot, &mut x, &NewtonOptions::default()).unwrap();
+        assert_eq!(report.termination, Termination::NoFurtherDecrease);
+        assert!(
+            (1e-14..=1e-12).contains(&report.residual_norm),
+            "{report:?}"
+        );
+        // From x = 0 the Jacobian is singular: nothing to polish, no step.
+        let mut x = DVector::from_vec(vec![0.0]);
+        let report = newton_solve(&NoRoot, &mut x, &NewtonOptions::default()).unwrap();
+        assert_eq!(report.termination, Termination::InitialGuess);
+        assert_eq!(report.iterations, 0);
+        // Asked for less than the floor, it is an error, as before.
+        let strict = NewtonOptions {
+            tolerance: 1e-15,
+            relative_tolerance: 0.0,
+            ..NewtonOptions::default()
+        };
+        let mut x = DVector::from_vec(vec![1.0]);
+        let err = newton_solve(&NoRoot, &mut x, &strict).unwrap_err();
+        assert!(
+            matches!(err, SolveError::LineSearchFailed { .. }),
+            "{err:?}"
+        );
+    }
+
+    #[test]
+    fn iteration_limit_while_polishing_is_success() {
+        // A double root (x² = 0): Newton halves x at every step, so from
+        // 1e-7 (residual 1e-14, already small) the polishing steps go on
+        // reducing the residual until the limit.
+        let mut x = DVector::from_vec(vec![1e-7]);
+        let report = newton_solve(&TinyRoot(0.0), &mut x, &NewtonOptions::default()).unwrap();
+        assert_eq!(report.termination, Termination::IterationLimit);
+        assert_eq!(report.iterations, 100);
+        assert_relative_eq!(x[0], 1e-7 * 0.5f64.powi(100));
+    }
+
     #[test]
     fn invalid_input_is_rejected() {
         let mut x = DVector::from_vec(vec![1.0]);
@@ -500,6 +765,14 @@ mod tests {
             },
             NewtonOptions {
                 tolerance: -1.0,
+                ..NewtonOptions::default()
+            },
+            NewtonOptions {
+                relative_tolerance: f64::INFINITY,
+                ..NewtonOptions::default()
+            },
+            NewtonOptions {
+                step_tolerance: -1e-14,
                 ..NewtonOptions::default()
             },
             NewtonOptions {
@@ -522,6 +795,10 @@ mod tests {
     #[test]
     fn messages_are_readable() {
         assert_eq!(Termination::Converged.to_string(), "converged");
+        assert_eq!(
+            Termination::NoFurtherDecrease.to_string(),
+            "converged to the rounding floor of the residual"
+        );
         let msg = SolveError::NotConverged {
             iterations: 7,
             residual_norm: 0.5,
