@@ -274,6 +274,11 @@ fn remove_stale(parent: &Path, name: &str) {
             ("tmp", Ok(Some(_))) => {
                 let _ = std::fs::remove_dir_all(&dir);
             }
+            // Killed between making the stage and writing its marker: it is empty, and
+            // removing an empty folder can never cost anyone a file.
+            ("tmp", Ok(None)) => {
+                let _ = std::fs::remove_dir(&dir);
+            }
             ("old", Ok(Some(c))) => {
                 remove_listed(&dir, &c);
             }
@@ -342,11 +347,21 @@ pub fn write_atomically_with(
     let tmp = parent.join(format!(".{name}.tmp-{pid}"));
     let old = parent.join(format!(".{name}.old-{pid}"));
     // A stage of this process id is from an earlier process that had the same id.
-    if let Ok(Some(_)) = read_contents(&tmp) {
-        let _ = std::fs::remove_dir_all(&tmp);
+    match read_contents(&tmp) {
+        Ok(Some(_)) => {
+            let _ = std::fs::remove_dir_all(&tmp);
+        }
+        Ok(None) => {
+            let _ = std::fs::remove_dir(&tmp);
+        }
+        Err(_) => {}
     }
-    std::fs::create_dir(&tmp).map_err(write_err(&tmp))?;
+    // Registered before it exists, so that a signal at any moment finds it.
     in_progress().push(tmp.clone());
+    if let Err(source) = std::fs::create_dir(&tmp) {
+        in_progress().retain(|p| p != &tmp);
+        return Err(ReportError::Write { path: tmp, source });
+    }
     let result = fill_and_swap(out_dir, &tmp, &old, policy, opener, fill);
     let mut list = in_progress();
     if result.is_err() {
@@ -645,9 +660,11 @@ mod tests {
         std::fs::write(gone_old.join(MARKER), marker_text(&["a.csv".into()])).unwrap();
         std::fs::write(gone_old.join("a.csv"), "1").unwrap();
         std::fs::write(not_ours.join("mine.txt"), "mine").unwrap();
+        let gone_empty = root.join(".res.tmp-4194396");
+        std::fs::create_dir(&gone_empty).unwrap();
         write_atomically(&out, ReplacePolicy::default(), |s| s.put("a.csv", b"1\n")).unwrap();
         if cfg!(target_os = "linux") {
-            assert!(!gone_tmp.exists() && !gone_old.exists());
+            assert!(!gone_tmp.exists() && !gone_old.exists() && !gone_empty.exists());
         }
         assert!(not_ours.join("mine.txt").exists());
     }
