@@ -424,5 +424,11 @@ pub fn validate(path: &Path) -> Result<String, Error> {
     if !layers.is_empty() {
         lines.push(format!("  analyses        {}", layers.join(", ")));
     }
-    Ok(lines.join("\n"))
+    let text = lines.join("\n");
+    report::guard::check_text(
+        "the validate summary",
+        &text,
+        &report::guard::scenario_words(&s),
+    )?;
+    Ok(text)
 }

@@ -90,6 +90,18 @@ pub struct BarChart {
 const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 800;
 
+/// A chart never shows a non-finite number: its values are checked before drawing.
+fn all_finite(path: &Path, mut values: impl Iterator<Item = f64>) -> Result<(), ReportError> {
+    if values.all(f64::is_finite) {
+        Ok(())
+    } else {
+        Err(ReportError::NonFinite {
+            path: path.to_path_buf(),
+            what: "a value to plot".into(),
+        })
+    }
+}
+
 /// Encodes RGB pixels as a PNG file's bytes.
 fn encode_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ReportError> {
     let mut bytes = Vec::with_capacity(pixels.len() / 8);
@@ -252,6 +264,14 @@ pub fn signed(v: f64, decimals: usize) -> String {
 
 /// Draws a bar chart; returns the PNG file's bytes. `path` names it in errors.
 pub fn draw_bar_chart(path: &Path, chart: &BarChart) -> Result<Vec<u8>, ReportError> {
+    let values = chart.series.iter().flat_map(|s| {
+        s.values
+            .iter()
+            .copied()
+            .chain(s.errors.iter().flatten().flat_map(|&(lo, hi)| [lo, hi]))
+    });
+    let totals = chart.totals.iter().flat_map(|(_, t)| t.iter().copied());
+    all_finite(path, values.chain(totals))?;
     init_fonts();
     let bars = chart.categories.len().max(1) * chart.series.len().max(1);
     // Horizontal charts grow with the number of bars so that value labels never collide.
@@ -590,6 +610,16 @@ fn tint(c: RGBColor) -> RGBColor {
 
 /// Draws a line chart; returns the PNG file's bytes. `path` names it in errors.
 pub fn draw_line_chart(path: &Path, chart: &LineChart) -> Result<Vec<u8>, ReportError> {
+    let lines = chart
+        .lines
+        .iter()
+        .flat_map(|l| l.points.iter().flat_map(|&(x, y)| [x, y]));
+    let band = chart
+        .band
+        .iter()
+        .flat_map(|b| b.points.iter().flat_map(|&(x, lo, hi)| [x, lo, hi]));
+    let markers = chart.markers.iter().map(|(x, _)| *x);
+    all_finite(path, lines.chain(band).chain(markers))?;
     init_fonts();
     let mut pixels = vec![0u8; WIDTH as usize * HEIGHT as usize * 3];
     paint_line_chart(&mut pixels, path, chart)?;
@@ -737,4 +767,44 @@ fn paint_line_chart(pixels: &mut [u8], path: &Path, chart: &LineChart) -> Result
     }
     root.present().map_err(|e| err(&e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn bar(v: f64, err: Option<(f64, f64)>) -> BarChart {
+        BarChart {
+            title: "t".into(),
+            value_axis: "v".into(),
+            category_axis: "c".into(),
+            categories: vec!["a".into()],
+            series: vec![BarSeries {
+                name: String::new(),
+                values: vec![v],
+                colors: vec![palette::BLUE],
+                errors: err.map(|e| vec![e]),
+            }],
+            horizontal: false,
+            source: "s".into(),
+            decimals: 1,
+            stacked: false,
+            totals: None,
+        }
+    }
+
+    #[test]
+    fn charts_refuse_non_finite_values() {
+        let p = Path::new("x.png");
+        assert!(matches!(
+            draw_bar_chart(p, &bar(f64::INFINITY, None)),
+            Err(ReportError::NonFinite { .. })
+        ));
+        assert!(matches!(
+            draw_bar_chart(p, &bar(1.0, Some((f64::NAN, 2.0)))),
+            Err(ReportError::NonFinite { .. })
+        ));
+        let png = draw_bar_chart(p, &bar(1.0, Some((0.5, 2.0)))).unwrap();
+        assert_eq!(&png[1..4], b"PNG");
+    }
 }
