@@ -272,10 +272,11 @@ pub fn simulate_into(
         DiversionMethod::LairdYeats => laird_yeats_diversion(out, e.substitution),
     }
     for (f, flow) in out.iter_mut().zip(flows) {
-        let unfloored = if flow.base_value > 0.0 {
+        // Only a flow floored above lost part of its creation: recompute it for that one.
+        let unfloored = if f.floored {
             creation(flow, e.import_demand, e.export_supply).1
         } else {
-            0.0
+            f.trade_creation
         };
         finish_flow(f, unfloored);
     }
@@ -295,19 +296,21 @@ fn ces_share_diversion(flows: &mut [FlowEffect], sigma: f64) {
     if total <= 0.0 {
         return;
     }
-    let log_weight = |f: &FlowEffect| (f.base_value / total).ln() - sigma * price_factor(f).ln();
-    let max = flows
-        .iter()
-        .filter(|f| f.base_value > 0.0)
-        .map(log_weight)
-        .fold(f64::NEG_INFINITY, f64::max);
-    let denom: f64 = flows
-        .iter()
-        .filter(|f| f.base_value > 0.0)
-        .map(|f| (log_weight(f) - max).exp())
-        .sum();
+    // `trade_diversion` (zero until set below) holds each flow's log weight, then its
+    // weight: every logarithm and exponential is taken once (this is the Monte-Carlo loop).
+    let mut max = f64::NEG_INFINITY;
     for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
-        let new_share = (log_weight(f) - max).exp() / denom;
+        let log_weight = (f.base_value / total).ln() - sigma * price_factor(f).ln();
+        f.trade_diversion = log_weight;
+        max = max.max(log_weight);
+    }
+    let mut denom = 0.0;
+    for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
+        f.trade_diversion = (f.trade_diversion - max).exp();
+        denom += f.trade_diversion;
+    }
+    for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
+        let new_share = f.trade_diversion / denom;
         f.trade_diversion = (new_share - f.base_value / total) * total;
     }
 }
