@@ -10,6 +10,8 @@ use std::path::Path;
 pub(crate) struct Table {
     path: std::path::PathBuf,
     writer: csv::Writer<Vec<u8>>,
+    /// Reused for every number: writing a row allocates nothing.
+    cell: String,
 }
 
 impl Table {
@@ -24,6 +26,7 @@ impl Table {
         Ok(Table {
             path: path.to_path_buf(),
             writer,
+            cell: String::with_capacity(32),
         })
     }
 
@@ -32,22 +35,24 @@ impl Table {
         text: &[&str],
         numbers: &[(&str, f64)],
     ) -> Result<(), ReportError> {
-        let mut record: Vec<String> = text.iter().map(|s| s.to_string()).collect();
-        for (what, v) in numbers {
-            if !v.is_finite() {
-                return Err(ReportError::NonFinite {
-                    path: self.path.clone(),
-                    what: what.to_string(),
-                });
-            }
-            record.push(format_cell(*v));
-        }
-        self.writer
-            .write_record(&record)
-            .map_err(|source| ReportError::Csv {
+        if let Some((what, _)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(ReportError::NonFinite {
                 path: self.path.clone(),
-                source,
-            })
+                what: what.to_string(),
+            });
+        }
+        let csv_err = |source| ReportError::Csv {
+            path: self.path.clone(),
+            source,
+        };
+        for t in text {
+            self.writer.write_field(t).map_err(csv_err)?;
+        }
+        for (_, v) in numbers {
+            write_cell(&mut self.cell, *v);
+            self.writer.write_field(&self.cell).map_err(csv_err)?;
+        }
+        self.writer.write_record(None::<&[u8]>).map_err(csv_err)
     }
 
     /// The table's bytes.
@@ -63,17 +68,29 @@ impl Table {
 /// Numbers are written to 12 significant digits: enough to reproduce every published figure,
 /// relative (so that a residual of 1e-13 stays 1e-13), and free of the last-digit float noise
 /// of sums (5107479031.000001 is written 5107479031). Very small or very large magnitudes
-/// use exponent notation (`2.5e-13`, `1.2e+20` reads back in every spreadsheet), never
+/// use exponent notation (`2.5e-13`, `1.2e20` reads back in every spreadsheet), never
 /// hundreds of digits.
+#[cfg(test)]
 pub(crate) fn format_cell(v: f64) -> String {
-    let r: f64 = format!("{v:.11e}").parse().unwrap_or(v);
-    if r == 0.0 {
-        "0".into()
+    let mut s = String::new();
+    write_cell(&mut s, v);
+    s
+}
+
+/// [`format_cell`] into a reused buffer.
+fn write_cell(buf: &mut String, v: f64) {
+    use std::fmt::Write as _;
+    buf.clear();
+    let _ = write!(buf, "{v:.11e}");
+    let r: f64 = buf.parse().unwrap_or(v);
+    buf.clear();
+    let _ = if r == 0.0 {
+        write!(buf, "0")
     } else if r.abs() < 1e-6 || r.abs() >= 1e15 {
-        format!("{r:e}")
+        write!(buf, "{r:e}")
     } else {
-        format!("{r}")
-    }
+        write!(buf, "{r}")
+    };
 }
 
 /// `flows.csv`: one row per product × exporter.
