@@ -411,3 +411,77 @@ fn a_cell_rate_weights_its_line_classes() {
     assert!(pk > 15.0 && pk < 20.0, "{pk}");
     assert_eq!(r.partners[p].imports, 5_107_479_031.0);
 }
+
+/// `tariffsim rates` writes both tables, with the library's figures, and says what is wrong
+/// with a bad date or exporter.
+#[test]
+fn the_rates_command_writes_the_schedule() {
+    use std::process::Command;
+    let root = env!("CARGO_MANIFEST_DIR");
+    let out = std::env::temp_dir().join(format!("tariffsim-rates-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_tariffsim"))
+            .current_dir(root)
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let o = run(&[
+        "rates",
+        "--date",
+        "2025-08-07",
+        "--exporter",
+        "PAK",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(text.contains("Pakistan: 1223 HS6 lines"), "{text}");
+
+    let s = data();
+    let r = tariffsim::schedule::rates_on(&s, Date::parse("2025-08-07").unwrap()).unwrap();
+    let mut partners = csv::Reader::from_path(out.join("additional_by_partner.csv")).unwrap();
+    let mut n = 0;
+    for row in partners.records() {
+        let row = row.unwrap();
+        let i = s.find_partner(&row[2]).unwrap();
+        let written: f64 = row[7].parse().unwrap();
+        assert!(
+            (written - r.partners[i].additional_pct).abs() < 1e-9,
+            "{}",
+            &row[1]
+        );
+        n += 1;
+    }
+    assert_eq!(n, 51);
+    let mut lines = csv::Reader::from_path(out.join("schedule_hs6.csv")).unwrap();
+    let rows: Vec<_> = lines.records().map(|x| x.unwrap()).collect();
+    assert_eq!(rows.len(), 1223);
+    assert!(
+        rows.iter()
+            .all(|x| &x[2] == "Pakistan" && &x[0] == "2025-08-07")
+    );
+
+    let o = run(&[
+        "rates",
+        "--date",
+        "2025-02-30",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert!(String::from_utf8_lossy(&o.stderr).contains("--date: '2025-02-30' is not a day"));
+    let o = run(&[
+        "rates",
+        "--date",
+        "2027-03-01",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("outside the years"));
+    let o = run(&["rates", "--date", "2025-08-07", "--exporter", "Pakistn"]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean 'Pakistan'?"));
+    let _ = std::fs::remove_dir_all(&out);
+}
