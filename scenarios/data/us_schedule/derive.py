@@ -18,6 +18,7 @@ table was made from). Outputs, in this folder:
                          mask 0 is not written (it is the rest of the cell)
 * measures.csv, partner_rates.csv, additional_by_partner_date_check.csv: the shared tables,
   needed columns only, the long source text replaced by an id of sources.csv.
+* sources.csv            the citations of those ids (one source table)
 """
 import csv
 import io
@@ -220,15 +221,31 @@ def main():
     m = read_csv(shared / "tariffs/us_measures_2025_2026.csv")
     cols = ["id", "authority", "legal_reference", "start_date", "end_date", "who", "rate_pct", "kind",
             "product_scope", "status"]
-    write_csv("measures.csv", cols + ["source_id"], [[r[c] for c in cols] + ["S4+S7"] for r in m])
+    write_csv("measures.csv", cols + ["source_id"], [[r[c] for c in cols] + ["B1+S4+S7"] for r in m])
     pr = read_csv(shared / "tariffs/us_measures_2025_2026_partner_rates.csv")
     cols = ["measure_id", "partner", "cty_code", "rate_pct", "tracker_rate_pct", "row_type", "status"]
-    write_csv("partner_rates.csv", cols + ["source_id"], [[r[c] for c in cols] + ["S4+S7"] for r in pr])
+    write_csv("partner_rates.csv", cols + ["source_id"], [[r[c] for c in cols] + ["B1+S4+S7"] for r in pr])
     ck = read_csv(shared / "tariffs/us_additional_by_partner_date_check.csv")
     cols = ["date", "partner", "cty_code", "panel_date_used", "tracker_additional_tariff_pct",
             "tracker_engine_annex2_hs8_pct", "weights_2024_imports_usd", "status"]
     write_csv("additional_by_partner_date_check.csv", cols + ["source_id"],
-              [[r[c] for c in cols] + ["S9+S7"] for r in ck if r["cty_code"]])
+              [[r[c] for c in cols] + ["B1+S4+S7"] for r in ck if r["cty_code"]])
+
+    # One source table: the bundle's citations of the ids used here, and the bundle itself.
+    src = [r for r in read_csv(shared / "sources.csv") if r["source_id"] in {"S1", "S2", "S4", "S6", "S7"}]
+    header = list(src[0].keys())
+    bundle = dict.fromkeys(header, "")
+    bundle.update({
+        "source_id": "B1",
+        "kind": "project source data bundle (derived tables and notes)",
+        "citation": "shared data bundle: census_2024/us_imports_2024_hs6_partners.csv, "
+                    "tariffs/us_measures_2025_2026.csv, tariffs/us_measures_2025_2026_partner_rates.csv, "
+                    "tariffs/us_measures_lists_index.csv, tariffs/lists/*.csv, "
+                    "tariffs/us_additional_by_partner_date_check.csv, notes/us-measures-and-partners.md "
+                    "(all made by its derive_us_measures.py from S1, S2, S4, S6, S7 at commit " + COMMIT + ")",
+        "what_it_holds": "the measures, partner rates, lists and check figures copied here (needed columns only)",
+    })
+    write_csv("sources.csv", header, [[r[h] for h in header] for r in src + [bundle]])
 
 
 if __name__ == "__main__":
