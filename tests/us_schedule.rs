@@ -485,3 +485,36 @@ fn the_rates_command_writes_the_schedule() {
     assert!(String::from_utf8_lossy(&o.stderr).contains("did you mean 'Pakistan'?"));
     let _ = std::fs::remove_dir_all(&out);
 }
+
+/// Every `source_id` of the schedule's files is cited in its `sources.csv`.
+#[test]
+fn every_source_id_is_cited() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(tariffsim::schedule::DATA_DIR);
+    let ids = |file: &str, column: &str| -> Vec<String> {
+        let mut r = csv::Reader::from_path(dir.join(file)).unwrap();
+        let i = r
+            .headers()
+            .unwrap()
+            .iter()
+            .position(|h| h == column)
+            .unwrap();
+        r.records().map(|x| x.unwrap()[i].to_string()).collect()
+    };
+    let cited = ids("sources.csv", "source_id");
+    for file in [
+        "partners.csv",
+        "lists.csv",
+        "measures.csv",
+        "partner_rates.csv",
+        "additional_by_partner_date_check.csv",
+    ] {
+        for id in ids(file, "source_id") {
+            for part in id.split('+') {
+                assert!(
+                    cited.iter().any(|c| c == part),
+                    "{file}: {part} not in sources.csv"
+                );
+            }
+        }
+    }
+}
