@@ -100,6 +100,12 @@ pub fn rates(
     use crate::schedule::{self, output};
     let date = schedule::Date::parse(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
     schedule::engine::check_covered(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
+    if !data.is_dir() {
+        return Err(Error::Argument(format!(
+            "--data: '{}' is not a folder; run tariffsim from the project folder or give --data DIR",
+            data.display()
+        )));
+    }
     let s = schedule::Schedule::load(data)?;
     let partner = match exporter {
         Some(q) => Some(s.find_partner(q).ok_or_else(|| {

@@ -226,6 +226,7 @@ fn read_partners(path: &Path) -> Result<Vec<Partner>, ScenarioError> {
         ["cty_code", "partner", "iso3", "status"].map(|c| t.require(c));
     let (code, name, iso3, status) = (code?, name?, iso3?, status?);
     let mut out: Vec<Partner> = Vec::with_capacity(t.len());
+    let mut seen = std::collections::HashSet::with_capacity(t.len());
     for row in t.rows() {
         let p = Partner {
             code: row.required_text(code)?.to_string(),
@@ -233,7 +234,7 @@ fn read_partners(path: &Path) -> Result<Vec<Partner>, ScenarioError> {
             iso3: row.text(iso3).to_string(),
             status: row.text(status).to_string(),
         };
-        if out.iter().any(|q| q.code == p.code) {
+        if !seen.insert(p.code.clone()) {
             return Err(row.error(code, format!("partner code {} is listed twice", p.code)));
         }
         out.push(p);
