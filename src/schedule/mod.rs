@@ -6,6 +6,7 @@
 //! in force on a date and weights them by 2024 imports, [`output`] renders the `rates`
 //! command's tables.
 
+pub mod artefacts;
 pub mod data;
 pub mod date;
 pub mod engine;
