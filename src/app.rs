@@ -69,7 +69,69 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             say(&validate(&scenario)?);
             Ok(())
         }
+        Command::Rates {
+            date,
+            exporter,
+            out,
+            data,
+            force,
+        } => {
+            let out = out.unwrap_or_else(|| PathBuf::from("output").join(format!("rates-{date}")));
+            say(&rates(
+                &data,
+                &date,
+                exporter.as_deref(),
+                &out,
+                ReplacePolicy { force },
+            )?);
+            Ok(())
+        }
     }
+}
+
+/// `tariffsim rates`: the schedule on one date, written to `out` and returned as text.
+pub fn rates(
+    data: &Path,
+    date: &str,
+    exporter: Option<&str>,
+    out: &Path,
+    replace: ReplacePolicy,
+) -> Result<String, Error> {
+    use crate::schedule::{self, output};
+    let date = schedule::Date::parse(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
+    schedule::engine::check_covered(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
+    if !data.is_dir() {
+        return Err(Error::Argument(format!(
+            "--data: '{}' is not a folder; run tariffsim from the project folder or give --data DIR",
+            data.display()
+        )));
+    }
+    let s = schedule::Schedule::load(data)?;
+    let partner = match exporter {
+        Some(q) => Some(s.find_partner(q).ok_or_else(|| {
+            let names: Vec<String> = s.partners.iter().map(|p| p.name.clone()).collect();
+            Error::Argument(format!(
+                "--{}",
+                crate::scenario::data::unknown_name("exporter", q, &names)
+            ))
+        })?),
+        None => None,
+    };
+    let r = schedule::rates_on(&s, date)?;
+    let partners = output::partner_csv(&s, &r, out)?;
+    let lines = output::schedule_csv(&s, &r, partner, out)?;
+    report::output_dir::check_not_inputs(out, &[data])?;
+    report::write_atomically(out, replace, |stage| {
+        stage.put(output::PARTNER_FILE, &partners)?;
+        stage.put(output::SCHEDULE_FILE, &lines)
+    })?;
+    Ok(format!(
+        "{}\nWrote {} and {} to {}",
+        output::summary(&s, &r, partner, 20),
+        output::PARTNER_FILE,
+        output::SCHEDULE_FILE,
+        out.display()
+    ))
 }
 
 /// Applies command-line overrides (draws, seed, sweep) to a loaded scenario.

@@ -110,6 +110,29 @@ pub enum Command {
         /// The scenario file (TOML).
         scenario: PathBuf,
     },
+    /// Print and write the US additional tariff in force on a date of 2025–2026, per partner
+    /// (weighted by 2024 imports) and per HS6 line.
+    #[command(after_help = "Writes output/rates-<date>/ unless --out is given:\n  \
+        additional_by_partner.csv and schedule_hs6.csv (every HS6 x partner line; with\n  \
+        --exporter, that exporter's lines only).\n\
+        The measures and data are in scenarios/data/us_schedule/ (see docs/data-sources.md).")]
+    Rates {
+        /// The date, YYYY-MM-DD (2025-01-01 to 2026-12-31).
+        #[arg(long)]
+        date: String,
+        /// One exporter (name, ISO code or Census code): also print its products.
+        #[arg(long)]
+        exporter: Option<String>,
+        /// Output folder (default: output/rates-<date>).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// The schedule's data folder.
+        #[arg(long, value_name = "DIR", default_value = crate::schedule::DATA_DIR)]
+        data: PathBuf,
+        /// Replace an earlier run's folder even if it holds other files (they are kept).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// A sweep requested on the command line (each part overrides the scenario's `[sweep]`).

@@ -28,6 +28,7 @@ pub mod error;
 pub mod model;
 pub mod report;
 pub mod scenario;
+pub mod schedule;
 pub mod solve;
 pub mod units;
 
