@@ -1759,7 +1759,7 @@ fn save_crash(sh: &Shared, class: &str, i: u64, input: &Input, log: &Log, detail
     let slug: String = class
         .chars()
         .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
-        .take(60)
+        .take(100)
         .collect();
     let dir = sh
         .crash_root
