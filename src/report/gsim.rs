@@ -68,29 +68,38 @@ impl GsimReport<'_> {
     }
 }
 
+/// Renders one GSIM output file to bytes; the path names it in errors.
+pub type GsimRender = fn(&GsimReport<'_>, &Path) -> Result<Vec<u8>, ReportError>;
+
+/// The GSIM output files of a run, in writing order (the report last), each with its
+/// renderer: [`write_gsim_outputs`] writes them, and tests can render them in memory.
+pub fn gsim_files(r: &GsimReport<'_>) -> Vec<(&'static str, GsimRender)> {
+    let mut files: Vec<(&'static str, GsimRender)> = vec![
+        ("gsim_prices.csv", prices),
+        ("gsim_flows.csv", flows),
+        ("gsim_welfare.csv", welfare_table),
+        ("gsim_world_prices.png", price_chart),
+        ("gsim_welfare.png", welfare_chart),
+        ("gsim_focus_destinations.png", destinations_chart),
+    ];
+    if r.run.uncertainty.is_some() {
+        files.push(("uncertainty.csv", uncertainty_table));
+    }
+    if r.run.sensitivity.is_some() {
+        files.push(("sensitivity.csv", sensitivity_table));
+        files.push(("tornado.png", tornado_chart));
+    }
+    files.push(("report.md", markdown_file));
+    files
+}
+
 /// Writes every GSIM output into `out_dir`, whole or not at all; returns how many files.
 pub fn write_gsim_outputs(
     r: &GsimReport<'_>,
     out_dir: &Path,
     policy: ReplacePolicy,
 ) -> Result<usize, ReportError> {
-    type Render<'a> = &'a dyn Fn(&GsimReport<'_>, &Path) -> Result<Vec<u8>, ReportError>;
-    let mut files: Vec<(&str, Render)> = vec![
-        ("gsim_prices.csv", &prices),
-        ("gsim_flows.csv", &flows),
-        ("gsim_welfare.csv", &welfare_table),
-        ("gsim_world_prices.png", &price_chart),
-        ("gsim_welfare.png", &welfare_chart),
-        ("gsim_focus_destinations.png", &destinations_chart),
-    ];
-    if r.run.uncertainty.is_some() {
-        files.push(("uncertainty.csv", &uncertainty_table));
-    }
-    if r.run.sensitivity.is_some() {
-        files.push(("sensitivity.csv", &sensitivity_table));
-        files.push(("tornado.png", &tornado_chart));
-    }
-    files.push(("report.md", &markdown_file));
+    let files = gsim_files(r);
     write_atomically(out_dir, policy, |stage| {
         files
             .iter()
