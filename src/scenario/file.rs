@@ -25,6 +25,9 @@ pub struct ScenarioFile {
     /// `[groups]`: named lists of exporters usable in rules.
     #[serde(default)]
     pub groups: BTreeMap<String, Spanned<Vec<String>>>,
+    /// `[tariffs]`: the before and after states as dates of the US measures schedule.
+    #[serde(default)]
+    pub tariffs: Option<Spanned<TariffsSection>>,
     /// `[[before]]`: additional duties in force before the policy (both states start here).
     #[serde(default)]
     pub before: Vec<Spanned<RuleSection>>,
@@ -72,7 +75,13 @@ pub struct ScenarioSection {
 #[serde(deny_unknown_fields)]
 pub struct DataSection {
     /// Trade CSV: `product, exporter, value` (+ optional `description, status, source`).
-    pub trade: Spanned<String>,
+    /// Required unless `us_schedule` is given.
+    #[serde(default)]
+    pub trade: Option<Spanned<String>>,
+    /// The US measures schedule folder: its HS6 × partner 2024 imports are the trade data
+    /// and their duty / value the applied rates (instead of `trade` and `applied_tariffs`).
+    #[serde(default)]
+    pub us_schedule: Option<Spanned<String>>,
     /// Applied (base) tariffs CSV: `product, exporter, rate_pct`. Without it the base is 0.
     #[serde(default)]
     pub applied_tariffs: Option<Spanned<String>>,
@@ -85,6 +94,24 @@ pub struct DataSection {
     /// GSIM: elasticities per region CSV: `region, import_demand, substitution, export_supply`.
     #[serde(default)]
     pub region_elasticities: Option<Spanned<String>>,
+}
+
+/// `[tariffs]`: each state is the schedule on a date (both needed; rules add on top).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TariffsSection {
+    /// The state before the policy.
+    pub before: Spanned<DatedState>,
+    /// The state after the policy; `[[policy]]` rules act on it.
+    pub after: Spanned<DatedState>,
+}
+
+/// One dated state, `{ date = "YYYY-MM-DD" }` (a table so later options can join the date).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatedState {
+    /// The day whose additional duties apply, 2025–2026.
+    pub date: Spanned<String>,
 }
 
 /// An export supply elasticity as written: a number or the word "infinite".

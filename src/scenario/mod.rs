@@ -5,6 +5,7 @@
 //! models can take as they are. After loading, nothing downstream needs the file again.
 
 pub mod data;
+pub mod dated;
 pub mod file;
 pub mod gsim_setup;
 pub mod layers;
@@ -290,20 +291,41 @@ impl Loader<'_> {
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
         let sc = raw.scenario.into_inner();
+        let data_span = raw.data.span();
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
-        let trade_path = self.resolve(&data.trade, "data.trade")?;
-        let trade_table = CsvTable::read(&trade_path, "trade data")?;
         let importer_span = sc.importer.span();
         let importer = sc.importer.get_ref().clone();
-        let trade = read_trade(&trade_table, &importer)?;
-        provenance.files.push(describe_file(
-            &trade_table,
-            "trade data",
-            data.trade.get_ref(),
-            Some(&trade.values),
-        ));
+        let schedule_base = self.dated_base(
+            &data,
+            raw.tariffs.as_ref(),
+            &raw.before,
+            &sc.importer,
+            &mut provenance,
+        )?;
+        let (trade, trade_table, schedule_base) = match schedule_base {
+            Some((trade, base)) => (trade, None, Some(base)),
+            None => {
+                let Some(written) = &data.trade else {
+                    return Err(self.err(
+                        data_span,
+                        "data.trade",
+                        "the trade data is missing: give `trade = \"...csv\"` or `us_schedule = \"data/us_schedule\"`".into(),
+                    ));
+                };
+                let trade_path = self.resolve(written, "data.trade")?;
+                let trade_table = CsvTable::read(&trade_path, "trade data")?;
+                let trade = read_trade(&trade_table, &importer)?;
+                provenance.files.push(describe_file(
+                    &trade_table,
+                    "trade data",
+                    written.get_ref(),
+                    Some(&trade.values),
+                ));
+                (trade, Some(trade_table), None)
+            }
+        };
 
         let focus = trade
             .exporters
@@ -326,9 +348,22 @@ impl Loader<'_> {
         }
 
         let model = self.model_choice(raw.model.as_ref())?;
-        let market = match trade.importers.iter().position(|i| *i == importer) {
-            Some(m) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => m,
-            Some(_) | None if matches!(model, ModelChoice::Smart(_)) => {
+        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.us_schedule) {
+            return Err(self.err(
+                written.span(),
+                "data.us_schedule",
+                "the US measures schedule is one importing market; use it with kind = \"smart\""
+                    .into(),
+            ));
+        }
+        let market = match (
+            trade.importers.iter().position(|i| *i == importer),
+            &trade_table,
+        ) {
+            (Some(m), _) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => {
+                m
+            }
+            (_, Some(trade_table)) if matches!(model, ModelChoice::Smart(_)) => {
                 let i = trade
                     .cells
                     .iter()
@@ -358,7 +393,10 @@ impl Loader<'_> {
         };
 
         // Applied (base) rates.
-        let mut applied = vec![0.0; trade.cells.len()];
+        let mut applied = match &schedule_base {
+            Some(base) => base.applied.clone(),
+            None => vec![0.0; trade.cells.len()],
+        };
         if let Some(written) = &data.applied_tariffs {
             let p = self.resolve(written, "data.applied_tariffs")?;
             let table = CsvTable::read(&p, "applied tariffs")?;
@@ -447,9 +485,14 @@ impl Loader<'_> {
         let groups = self.groups(&raw.groups, &trade.exporters)?;
         let before_rules = self.rules(&raw.before, "before", &groups, &trade, market)?;
         let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade, market)?;
-        provenance.before_rules = before_rules.iter().map(|r| r.description.clone()).collect();
-        provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
-        let mut additional = vec![0.0; trade.cells.len()];
+        // Extend: a dated scenario's schedule notes come first.
+        (provenance.before_rules).extend(before_rules.iter().map(|r| r.description.clone()));
+        (provenance.policy_rules).extend(policy_rules.iter().map(|r| r.description.clone()));
+        let dated = schedule_base.as_ref().and_then(|b| b.dated.as_ref());
+        let mut additional = match dated {
+            Some(d) => d.before.clone(),
+            None => vec![0.0; trade.cells.len()],
+        };
         policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
             .map_err(|e| self.negative_rate(e, &trade))?;
         let mut before: Vec<Rate> = applied
@@ -457,6 +500,9 @@ impl Loader<'_> {
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
+        if let Some(d) = dated {
+            additional.clone_from(&d.after);
+        }
         policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
             .map_err(|e| self.negative_rate(e, &trade))?;
         let mut after: Vec<Rate> = applied
@@ -510,10 +556,10 @@ impl Loader<'_> {
 
         let (report_group_of, report_groups, top_products) =
             self.report_choices(raw.report.as_ref(), &trade, focus)?;
-        let gsim = match (&model, gsim_regions) {
-            (ModelChoice::Gsim(_), Some(regions)) => Some(self.gsim_setup(
+        let gsim = match (&model, gsim_regions, &trade_table) {
+            (ModelChoice::Gsim(_), Some(regions), Some(trade_table)) => Some(self.gsim_setup(
                 &trade,
-                &trade_table,
+                trade_table,
                 regions,
                 &before,
                 &after,
