@@ -1,0 +1,329 @@
+//! Scenarios that name dates (`[tariffs]`) on the HS6 × partner base of the US measures
+//! schedule (`[data] us_schedule`): their rates against the `rates` figures, the base
+//! totals, a run through the binary, and the errors a student meets.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use tariffsim::scenario::{self, Scenario};
+use tariffsim::schedule::{Date, Schedule, rates_on};
+
+const BIN: &str = env!("CARGO_BIN_EXE_tariffsim");
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+/// A fresh scratch folder.
+fn scratch(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("tariffsim-dated-{}-{name}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A scenario on the shipped schedule, with `extra` appended; returns its path.
+fn write_scenario(name: &str, focus: &str, extra: &str) -> PathBuf {
+    let dir = scratch(name);
+    let text = format!(
+        r#"[scenario]
+name = "test {name}"
+importer = "United States"
+focus_exporter = "{focus}"
+base_year = 2024
+currency_unit = "USD"
+
+[data]
+us_schedule = "{root}/scenarios/data/us_schedule"
+elasticities = "{root}/scenarios/data/elasticities_hs2.csv"
+
+[elasticities]
+import_demand = -1.5
+substitution = 1.5
+export_supply = "infinite"
+{extra}"#,
+        root = ROOT
+    );
+    let path = dir.join("scenario.toml");
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn shipped(stem: &str) -> Scenario {
+    scenario::load(
+        &Path::new(ROOT)
+            .join("scenarios")
+            .join(format!("{stem}.toml")),
+    )
+    .unwrap_or_else(|e| panic!("{stem} loads: {e}"))
+}
+
+fn schedule() -> Schedule {
+    Schedule::load(&Path::new(ROOT).join(tariffsim::schedule::DATA_DIR)).unwrap()
+}
+
+/// Per exporter: 2024 value and the trade-weighted additional duty, percent, of the
+/// before and after states (total rate minus the 2024 applied rate).
+fn weighted_additional(s: &Scenario) -> Vec<(f64, f64, f64)> {
+    let mut sums = vec![(0.0, 0.0, 0.0); s.exporters.len()];
+    let flows = s.markets.iter().flat_map(|m| &m.flows);
+    for (f, applied) in flows.zip(&s.schedule.applied) {
+        let e = &mut sums[f.exporter];
+        e.0 += f.base_value;
+        e.1 += f.base_value * (f.tariff_before - applied);
+        e.2 += f.base_value * (f.tariff_after - applied);
+    }
+    sums.into_iter()
+        .map(|(v, b, a)| (v, 100.0 * b / v, 100.0 * a / v))
+        .collect()
+}
+
+#[test]
+fn dated_rates_are_the_rates_command_figures() {
+    let sch = schedule();
+    for (stem, before, after) in [
+        ("us-pakistan-deal-collected", "2025-08-06", "2025-08-07"),
+        ("us-2026-court-ruling-dated", "2026-02-19", "2026-02-24"),
+        ("us-2026-section-301-dated", "2026-07-23", "2026-07-24"),
+    ] {
+        let s = shipped(stem);
+        let got = weighted_additional(&s);
+        let rb = rates_on(&sch, Date::parse(before).unwrap()).unwrap();
+        let ra = rates_on(&sch, Date::parse(after).unwrap()).unwrap();
+        assert_eq!(s.exporters.len(), sch.partners.len());
+        for (p, partner) in sch.partners.iter().enumerate() {
+            let e = s.find_exporter(&partner.name).unwrap();
+            let (v, b, a) = got[e];
+            assert_eq!(
+                v, rb.partners[p].imports,
+                "{stem} {}: weights",
+                partner.name
+            );
+            for (what, ours, theirs) in [
+                (before, b, rb.partners[p].additional_pct),
+                (after, a, ra.partners[p].additional_pct),
+            ] {
+                assert!(
+                    (ours - theirs).abs() < 1e-9,
+                    "{stem} {} on {what}: scenario {ours} vs rates {theirs}",
+                    partner.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn the_rates_command_prints_the_same_pakistan_figure() {
+    let out = scratch("rates-cmd").join("out");
+    let o = Command::new(BIN)
+        .args(["rates", "--date", "2025-08-07", "--out"])
+        .arg(&out)
+        .current_dir(ROOT)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mut r = csv::Reader::from_path(out.join("additional_by_partner.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (partner, pct) = (col("partner"), col("additional_pct"));
+    let written: f64 = r
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| &x[partner] == "Pakistan")
+        .unwrap()[pct]
+        .parse()
+        .unwrap();
+    let s = shipped("us-pakistan-deal-collected");
+    let ours = weighted_additional(&s)[s.focus].2;
+    // The CSV holds 12 significant digits.
+    assert!((ours - written).abs() < 1e-9, "{ours} vs {written}");
+}
+
+#[test]
+fn pakistan_base_is_the_census_total_and_any_partner_can_be_the_focus() {
+    let s = shipped("us-pakistan-deal-collected");
+    assert_eq!(s.focus_name(), "Pakistan");
+    let pakistan: f64 = s
+        .markets
+        .iter()
+        .flat_map(|m| &m.flows)
+        .filter(|f| f.exporter == s.focus)
+        .map(|f| f.base_value)
+        .sum();
+    assert_eq!(pakistan, 5_107_479_031.0);
+    // Every product has a name (HS file or the project's labels for chapter 98 codes).
+    assert!(s.products.iter().all(|p| !p.description.is_empty()));
+    assert_eq!(s.products.len(), 5486);
+
+    let sch = schedule();
+    let india = sch.find_partner("India").unwrap();
+    let path = write_scenario("india", "India", "");
+    let s = scenario::load(&path).unwrap();
+    let base: f64 = s
+        .markets
+        .iter()
+        .flat_map(|m| &m.flows)
+        .filter(|f| f.exporter == s.focus)
+        .map(|f| f.base_value)
+        .sum();
+    assert_eq!(s.focus_name(), "India");
+    assert_eq!(
+        base,
+        sch.cells
+            .iter()
+            .filter(|c| c.partner as usize == india)
+            .map(|c| c.value)
+            .sum::<f64>()
+    );
+    // Without dates the additional duty is zero: before = after = the 2024 applied rate.
+    assert_eq!(s.schedule.before, s.schedule.applied);
+    assert_eq!(s.schedule.after, s.schedule.applied);
+}
+
+#[test]
+fn policy_rules_act_on_the_after_date() {
+    let path = write_scenario(
+        "rule",
+        "Pakistan",
+        r#"
+[tariffs]
+before = { date = "2025-08-06" }
+after = { date = "2025-08-07" }
+
+[[policy]]
+exporter = "Pakistan"
+set_pct = 15
+note = "hypothetical: Pakistan at 15% instead"
+"#,
+    );
+    let s = scenario::load(&path).unwrap();
+    let sch = schedule();
+    let rb = rates_on(&sch, Date::parse("2025-08-06").unwrap()).unwrap();
+    let p = sch.find_partner("Pakistan").unwrap();
+    let (_, before, after) = weighted_additional(&s)[s.focus];
+    assert!((before - rb.partners[p].additional_pct).abs() < 1e-9);
+    assert!((after - 15.0).abs() < 1e-9, "{after}");
+    // Other partners keep the after date's schedule.
+    let ra = rates_on(&sch, Date::parse("2025-08-07").unwrap()).unwrap();
+    let india = s.find_exporter("India").unwrap();
+    let ip = sch.find_partner("India").unwrap();
+    assert!((weighted_additional(&s)[india].2 - ra.partners[ip].additional_pct).abs() < 1e-9);
+}
+
+#[test]
+fn a_dated_scenario_runs_through_the_binary() {
+    let path = write_scenario(
+        "run",
+        "Pakistan",
+        r#"
+[tariffs]
+before = { date = "2025-08-06" }
+after = { date = "2025-08-07" }
+"#,
+    );
+    let out = path.parent().unwrap().join("out");
+    let o = Command::new(BIN)
+        .arg("run")
+        .arg(&path)
+        .arg("--out")
+        .arg(&out)
+        .arg("-q")
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let report = std::fs::read_to_string(out.join("report.md")).unwrap();
+    assert!(
+        report.contains("Additional duties in force on 2025-08-06 from the US measures schedule")
+    );
+    assert!(
+        report.contains("Additional duties in force on 2025-08-07 from the US measures schedule")
+    );
+    let mut r = csv::Reader::from_path(out.join("by_exporter.csv")).unwrap();
+    let h = r.headers().unwrap().clone();
+    let col = |n: &str| h.iter().position(|x| x == n).unwrap();
+    let (exporter, base, change) = (col("exporter"), col("base_value"), col("change_pct"));
+    let pak = r
+        .records()
+        .map(|x| x.unwrap())
+        .find(|x| &x[exporter] == "Pakistan")
+        .unwrap();
+    assert_eq!(&pak[base], "5107479031");
+    // Pakistan's duty rises by about 9 points, more than most competitors': its sales fall.
+    let pct: f64 = pak[change].parse().unwrap();
+    assert!(pct.is_finite() && (-20.0..-2.0).contains(&pct), "{pct}");
+}
+
+/// The error of loading a scenario with `extra` appended, as displayed.
+fn load_error(name: &str, extra: &str) -> (PathBuf, String) {
+    let path = write_scenario(name, "Pakistan", extra);
+    let e = scenario::load(&path).expect_err("refused").to_string();
+    (path, e)
+}
+
+#[test]
+fn a_bad_date_names_file_line_and_field() {
+    let (path, e) = load_error(
+        "bad-date",
+        "\n[tariffs]\nbefore = { date = \"2025-08-06\" }\nafter = { date = \"2025-02-30\" }\n",
+    );
+    // The scenario text has 15 lines; the appended text starts with a blank line 16.
+    assert!(
+        e.starts_with(&format!(
+            "{}:19: field `tariffs.after.date`",
+            path.display()
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("'2025-02-30' is not a day of the calendar"),
+        "{e}"
+    );
+
+    let (_, e) = load_error(
+        "bad-format",
+        "\n[tariffs]\nbefore = { date = \"6 August 2025\" }\nafter = { date = \"2025-08-07\" }\n",
+    );
+    assert!(e.contains(":18: field `tariffs.before.date`"), "{e}");
+    assert!(e.contains("YYYY-MM-DD"), "{e}");
+}
+
+#[test]
+fn a_date_outside_2025_2026_is_refused() {
+    let (path, e) = load_error(
+        "2027",
+        "\n[tariffs]\nbefore = { date = \"2026-12-31\" }\nafter = { date = \"2027-01-01\" }\n",
+    );
+    assert!(
+        e.starts_with(&format!(
+            "{}:19: field `tariffs.after.date`",
+            path.display()
+        )),
+        "{e}"
+    );
+    assert!(
+        e.contains("outside the years the measures table covers (2025–2026)"),
+        "{e}"
+    );
+}
+
+#[test]
+fn dates_need_the_schedule_base_and_replace_before_rules() {
+    let dir = scratch("no-base");
+    let path = dir.join("s.toml");
+    let text = std::fs::read_to_string(Path::new(ROOT).join("scenarios/us-2026-court-ruling.toml"))
+        .unwrap()
+        .replace("\"data/", &format!("\"{ROOT}/scenarios/data/"))
+        + "\n[tariffs]\nbefore = { date = \"2026-02-19\" }\nafter = { date = \"2026-02-24\" }\n";
+    std::fs::write(&path, text).unwrap();
+    let e = scenario::load(&path).expect_err("refused").to_string();
+    assert!(
+        e.contains("field `tariffs`") && e.contains("us_schedule"),
+        "{e}"
+    );
+
+    let (_, e) = load_error(
+        "before-rule",
+        "\n[tariffs]\nbefore = { date = \"2025-08-06\" }\nafter = { date = \"2025-08-07\" }\n\n[[before]]\nexporter = \"Pakistan\"\nset_pct = 29\n",
+    );
+    assert!(
+        e.contains(":21: field `before`") && e.contains("remove the [[before]] rules"),
+        "{e}"
+    );
+}
