@@ -4,6 +4,148 @@ use crate::error::ScenarioError;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
+/// Largest data (CSV) file read, in bytes: far above any real tariff table, small enough that a
+/// path mistakenly pointing at a huge file fails at once instead of exhausting memory.
+pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why an input path could not be read, in a user's words.
+#[derive(Debug)]
+pub enum PathProblem {
+    /// Nothing at that path.
+    NotFound,
+    /// The path exists but is not a regular file (a folder, a pipe, a device, ...).
+    NotAFile(&'static str),
+    /// The file is larger than the cap for its kind.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The cap in bytes.
+        cap: u64,
+    },
+    /// Another I/O error (permissions, ...).
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathProblem::NotFound => write!(f, "not found"),
+            PathProblem::NotAFile(what) => {
+                write!(f, "is {what}, not a file; give the path of a regular file")
+            }
+            PathProblem::TooLarge { size, cap } => write!(
+                f,
+                "is too large ({}; at most {} is read)",
+                human_bytes(*size),
+                human_bytes(*cap)
+            ),
+            PathProblem::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                write!(f, "cannot be read: permission denied")
+            }
+            PathProblem::Io(e) => write!(f, "cannot be read: {}", e.kind()),
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        format!("{:.0} MiB", n as f64 / MIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What kind of thing a path that is not a regular file is, for messages.
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads an input file whole, accepting regular files (or links to them) of at most `cap`
+/// bytes only. Folders, pipes and devices are refused before they are opened, so a FIFO
+/// cannot block and `/dev/zero` cannot fill the memory.
+pub fn read_input_file(path: &Path, cap: u64) -> Result<Vec<u8>, PathProblem> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PathProblem::NotFound,
+        _ => PathProblem::Io(e),
+    })?;
+    if !meta.is_file() {
+        return Err(PathProblem::NotAFile(kind_of(&meta.file_type())));
+    }
+    if meta.len() > cap {
+        return Err(PathProblem::TooLarge {
+            size: meta.len(),
+            cap,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(PathProblem::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // `take` keeps the cap even for a file that grows while it is read.
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(PathProblem::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(PathProblem::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Byte offsets where the lines of a text start, so that an offset can be turned into the
+/// line number an editor shows. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files),
+/// the same terminators the CSV reader accepts.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes a text.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut starts = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+/// The 1-based line of the first byte that is not UTF-8, if any.
+pub fn first_non_utf8_line(bytes: &[u8]) -> Option<usize> {
+    let e = std::str::from_utf8(bytes).err()?;
+    Some(LineIndex::new(bytes).line_of(e.valid_up_to()))
+}
+
+/// What to say about a line that is not UTF-8.
+pub const NOT_UTF8: &str = "this line is not valid UTF-8 text (a character on it is written in \
+    another encoding, such as Windows-1252 or Latin-1); save the file as UTF-8";
+
 /// A CSV file read into memory with its header, so rows can be checked by column name.
 pub struct CsvTable {
     path: PathBuf,
@@ -20,39 +162,96 @@ pub struct CsvRow<'a> {
 }
 
 impl CsvTable {
-    /// Reads a whole CSV file. `role` names the file in errors ("trade data").
+    /// Reads a whole CSV file (a regular file of at most [`MAX_DATA_BYTES`]). `role` names
+    /// the file in errors ("trade data").
     pub fn read(path: &Path, role: &str) -> Result<Self, ScenarioError> {
+        let bytes =
+            read_input_file(path, MAX_DATA_BYTES).map_err(|problem| ScenarioError::Path {
+                role: role.to_string(),
+                path: path.to_path_buf(),
+                problem: problem.to_string(),
+            })?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Parses a CSV file already read into memory; `path` is used in errors. Line numbers
+    /// are those an editor shows, whatever the line endings (LF, CRLF or CR).
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ScenarioError> {
+        let at = |line: usize, column: Option<String>, message: String| ScenarioError::Csv {
+            path: path.to_path_buf(),
+            line: line as u64,
+            column,
+            message,
+        };
+        if let Some(line) = first_non_utf8_line(bytes) {
+            return Err(at(
+                line,
+                None,
+                format!("{NOT_UTF8} (in Excel: \"CSV UTF-8\")"),
+            ));
+        }
+        let lines = LineIndex::new(bytes);
+        // The line a record starts on: its position may point at the line ending before it.
+        let line_at = |offset: u64| {
+            let mut o = offset as usize;
+            while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
+                o += 1;
+            }
+            lines.line_of(o)
+        };
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| csv_open_error(path, role, e))?;
+            .from_reader(bytes);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_open_error(path, role, e))?
+            .map_err(|e| at(1, None, format!("cannot read the header line: {e}")))?
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
             .collect();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(at(
+                1,
+                None,
+                "the first line should be a header naming the columns (such as \
+                 product,exporter,value), but it is empty"
+                    .into(),
+            ));
+        }
+        let mut first_seen: HashMap<&str, usize> = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if h.is_empty() {
+                continue;
+            }
+            if let Some(first) = first_seen.insert(h.as_str(), i) {
+                return Err(at(
+                    1,
+                    Some(h.clone()),
+                    format!(
+                        "the header names this column twice (columns {} and {}); each column \
+                         may appear once, so rename or delete one of them",
+                        first + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => format!(
-                        "this row has {len} fields but the header has {expected_len} ({})",
+                        "this row has {len} fields but the header has {expected_len} ({}); a \
+                         text that contains a comma must be in double quotes",
                         headers.join(", ")
                     ),
-                    _ => e.to_string(),
+                    _ => format!("this row cannot be read: {e}"),
                 };
-                ScenarioError::Csv {
-                    path: path.to_path_buf(),
-                    line,
-                    column: None,
-                    message,
-                }
+                at(line, None, message)
             })?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| line_at(p.byte())) as u64;
             if record.iter().all(|f| f.is_empty()) {
                 continue;
             }
@@ -115,22 +314,6 @@ impl CsvTable {
             column: column.map(|c| self.headers[c].clone()),
             message,
         }
-    }
-}
-
-fn csv_open_error(path: &Path, role: &str, e: csv::Error) -> ScenarioError {
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Read {
-            role: role.to_string(),
-            path: path.to_path_buf(),
-            source,
-        },
-        other => ScenarioError::Csv {
-            path: path.to_path_buf(),
-            line: 1,
-            column: None,
-            message: format!("{other:?}"),
-        },
     }
 }
 
@@ -268,6 +451,36 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_count_lf_crlf_and_cr_endings() {
+        for text in ["a\nb\nc", "a\r\nb\r\nc", "a\rb\rc"] {
+            let idx = LineIndex::new(text.as_bytes());
+            let c = text.find('c').unwrap();
+            assert_eq!(idx.line_of(0), 1, "{text:?}");
+            assert_eq!(idx.line_of(c), 3, "{text:?}");
+        }
+        let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r\n1,2\r\n\r\n3,4\r\n").unwrap();
+        let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 4]);
+        let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r1,2\r3,4").unwrap();
+        let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3]);
+    }
+
+    #[test]
+    fn duplicate_headers_and_non_utf8_are_refused() {
+        let e = CsvTable::parse(Path::new("t.csv"), b"a,b,a\n1,2,3\n")
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("t.csv:1: column `a`"), "{e}");
+        // Two unnamed columns (trailing commas) are not a duplicate.
+        assert!(CsvTable::parse(Path::new("t.csv"), b"a,,\n1,,\n").is_ok());
+        let e = CsvTable::parse(Path::new("t.csv"), b"a\n1\n\xe9\n")
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
+    }
 
     #[test]
     fn suggests_the_closest_name_for_a_typo() {

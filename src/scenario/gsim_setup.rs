@@ -106,8 +106,7 @@ impl Loader<'_> {
             ));
             return Ok(out);
         };
-        let path = self.resolve(written, "data.region_elasticities")?;
-        let table = CsvTable::read(&path, "region elasticities")?;
+        let table = self.read_csv(written, "data.region_elasticities")?;
         let c_region = table.require("region")?;
         let c_demand = table.require("import_demand")?;
         let c_sub = table.require("substitution")?;

@@ -216,13 +216,25 @@ impl Scenario {
     }
 }
 
+/// Largest scenario (TOML) file read, in bytes.
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Loads and validates a scenario file and its data.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        role: "scenario file".into(),
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        data::read_input_file(path, MAX_SCENARIO_BYTES).map_err(|problem| ScenarioError::Path {
+            role: "scenario file".into(),
+            path: path.to_path_buf(),
+            problem: problem.to_string(),
+        })?;
+    if let Some(line) = data::first_non_utf8_line(&bytes) {
+        return Err(ScenarioError::Text {
+            path: path.to_path_buf(),
+            line,
+            message: data::NOT_UTF8.into(),
+        });
+    }
+    let text = String::from_utf8(bytes).expect("checked to be UTF-8 above");
     let raw: ScenarioFile = toml::from_str(&text).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
         message: e.to_string().trim_end().to_string(),
@@ -272,20 +284,22 @@ impl Loader<'_> {
         }
     }
 
-    fn resolve(&self, written: &Spanned<String>, field: &str) -> Result<PathBuf, ScenarioError> {
+    /// Reads the CSV file a `[data]` key names (relative to the scenario file); a path that is
+    /// missing, not a regular file, or too large is an error at that key.
+    fn read_csv(&self, written: &Spanned<String>, field: &str) -> Result<CsvTable, ScenarioError> {
         let p = self.dir.join(written.get_ref());
-        if !p.is_file() {
-            return Err(self.err(
+        let bytes = data::read_input_file(&p, data::MAX_DATA_BYTES).map_err(|problem| {
+            self.err(
                 written.span(),
                 field,
                 format!(
-                    "data file '{}' not found (resolved to '{}'; paths are relative to the scenario file)",
+                    "data file '{}' {problem} (resolved to '{}'; paths are relative to the scenario file)",
                     written.get_ref(),
                     p.display()
                 ),
-            ));
-        }
-        Ok(p)
+            )
+        })?;
+        CsvTable::parse(&p, &bytes)
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
@@ -293,8 +307,7 @@ impl Loader<'_> {
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
-        let trade_path = self.resolve(&data.trade, "data.trade")?;
-        let trade_table = CsvTable::read(&trade_path, "trade data")?;
+        let trade_table = self.read_csv(&data.trade, "data.trade")?;
         let importer_span = sc.importer.span();
         let importer = sc.importer.get_ref().clone();
         let trade = read_trade(&trade_table, &importer)?;
@@ -360,8 +373,7 @@ impl Loader<'_> {
         // Applied (base) rates.
         let mut applied = vec![0.0; trade.cells.len()];
         if let Some(written) = &data.applied_tariffs {
-            let p = self.resolve(written, "data.applied_tariffs")?;
-            let table = CsvTable::read(&p, "applied tariffs")?;
+            let table = self.read_csv(written, "data.applied_tariffs")?;
             read_applied(&table, &trade, &mut applied)?;
             provenance.files.push(describe_file(
                 &table,
@@ -398,8 +410,7 @@ impl Loader<'_> {
             ModelChoice::Smart(_) => None,
         };
         if let Some(written) = &data.elasticities {
-            let p = self.resolve(written, "data.elasticities")?;
-            let table = CsvTable::read(&p, "elasticities")?;
+            let table = self.read_csv(written, "data.elasticities")?;
             prefix_rows = read_elasticities(&table, &defaults, &mut provenance)?;
             provenance.files.push(describe_file(
                 &table,
@@ -465,8 +476,7 @@ impl Loader<'_> {
             .map(|(a, b)| a + b)
             .collect();
         if let Some(written) = &data.policy_rates {
-            let p = self.resolve(written, "data.policy_rates")?;
-            let table = CsvTable::read(&p, "policy rates")?;
+            let table = self.read_csv(written, "data.policy_rates")?;
             provenance.explicit_cells = read_policy_rates(&table, &trade, &mut before, &mut after)?;
             provenance.files.push(describe_file(
                 &table,
