@@ -207,3 +207,54 @@ fn a_csv_that_is_not_utf8_names_the_line() {
     let e = assert_fails_at(&validate(&dir), "trade.csv", 4);
     assert!(e.contains("UTF-8"), "{e}");
 }
+
+// ---- Defect 2: the policy-rates percent check covers both rate columns together ------------
+
+fn with_policy_rates(name: &str, rows: &str) -> PathBuf {
+    let dir = scratch(name);
+    edit(
+        &dir,
+        "scenario.toml",
+        "elasticities = \"elasticities.csv\"",
+        "elasticities = \"elasticities.csv\"\npolicy_rates = \"policy_rates.csv\"",
+    );
+    std::fs::write(
+        dir.join("policy_rates.csv"),
+        format!("product,exporter,before_pct,after_pct\n{rows}"),
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn a_policy_rates_cut_to_below_one_percent_is_accepted() {
+    // The case the documentation tells users to write in this file: 15% cut to 0.5%.
+    let dir = with_policy_rates("policy-half-pct", "630260,Vietnam,15,0.5\n");
+    let o = validate(&dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = dir.join("results");
+    let o = run_bin(&[
+        "run",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let flows = std::fs::read_to_string(out.join("flows.csv")).unwrap();
+    let vietnam = flows
+        .lines()
+        .find(|l| l.starts_with("630260,") && l.contains("Vietnam"))
+        .unwrap();
+    assert!(vietnam.contains(",0.5,"), "after rate 0.5%: {vietnam}");
+}
+
+#[test]
+fn policy_rates_that_are_all_fractions_are_still_refused() {
+    let dir = with_policy_rates(
+        "policy-fractions",
+        "630260,Vietnam,0.15,0.05\n630260,China,0.15,0.15\n",
+    );
+    let e = assert_refused(&dir, "policy_rates.csv", 1);
+    assert!(e.contains("before_pct") && e.contains("after_pct"), "{e}");
+}

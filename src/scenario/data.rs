@@ -388,20 +388,37 @@ pub fn register_cell(
     Ok(())
 }
 
-/// Rejects a percent column whose values all look like fractions (0.15 for 15 %).
-pub fn check_percent_column(
+/// Rejects percent columns whose values, taken together, all look like fractions (0.15 for
+/// 15 %): the largest value of all the given columns is above 0 and at most 1. Columns that
+/// hold rates of the same kind (before and after) are checked together, so a cut from 15 to
+/// 0.5 is accepted.
+pub fn check_percent_columns(
     table: &CsvTable,
-    column: usize,
-    values: &[f64],
+    columns: &[(usize, &[f64])],
 ) -> Result<(), ScenarioError> {
-    let max = values.iter().copied().fold(0.0, f64::max);
+    let max = columns
+        .iter()
+        .flat_map(|(_, values)| values.iter().copied())
+        .fold(0.0, f64::max);
     if max > 0.0 && max <= 1.0 {
+        let names: Vec<&str> = columns
+            .iter()
+            .map(|(c, _)| table.headers[*c].as_str())
+            .collect();
+        let (column, whose, holds) = match columns {
+            [(c, _)] => (Some(*c), "every rate".to_string(), "the column holds"),
+            _ => (
+                None,
+                format!("every rate in {}", names.join(" and ")),
+                "these columns hold",
+            ),
+        };
         return Err(table.error(
             1,
-            Some(column),
+            column,
             format!(
-                "every rate is at most 1 (largest {max}): these look like fractions, but the column \
-                 holds percent; write 15 for 15%"
+                "{whose} is at most 1 (largest {max}): these look like fractions, but \
+                 {holds} percent; write 15 for 15%"
             ),
         ));
     }

@@ -16,7 +16,7 @@ use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::solve::NewtonOptions;
 use crate::units::{Rate, pct_to_rate};
-use data::{CsvTable, check_percent_column, register_cell};
+use data::{CsvTable, check_percent_columns, register_cell};
 use file::{RuleSection, ScenarioFile, SupplyValue};
 use policy::{CellKey, Layer, RuleAction, TariffRule, TariffSchedule};
 use std::collections::{BTreeMap, HashMap};
@@ -1329,7 +1329,7 @@ fn read_applied(
             found[i] = true;
         }
     }
-    check_percent_column(table, c_rate, &rates)?;
+    check_percent_columns(table, &[(c_rate, &rates)])?;
     if let Some(i) = found.iter().position(|f| !f) {
         let cell = trade.cells[i];
         return Err(table.error(
@@ -1471,8 +1471,8 @@ fn read_policy_rates(
         afters.push(a);
         n += 1;
     }
-    check_percent_column(table, c_before, &befores)?;
-    check_percent_column(table, c_after, &afters)?;
+    // Together, as documented: a cut from 15% to 0.5% is a real policy.
+    check_percent_columns(table, &[(c_before, &befores), (c_after, &afters)])?;
     Ok(n)
 }
 
