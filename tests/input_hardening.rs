@@ -73,6 +73,14 @@ fn assert_fails_at(o: &Output, file: &str, line: usize) -> String {
     e
 }
 
+/// Appends TOML to the scenario; returns the line number of the appended text's first line.
+fn append(dir: &Path, extra: &str) -> usize {
+    let path = dir.join("scenario.toml");
+    let text = std::fs::read_to_string(&path).unwrap();
+    std::fs::write(&path, format!("{text}\n{extra}")).unwrap();
+    text.lines().count() + 2
+}
+
 /// `validate` fails at `file:line`, and so does `run`, leaving no output folder.
 fn assert_refused(dir: &Path, file: &str, line: usize) -> String {
     let e = assert_fails_at(&validate(dir), file, line);
@@ -257,4 +265,253 @@ fn policy_rates_that_are_all_fractions_are_still_refused() {
     );
     let e = assert_refused(&dir, "policy_rates.csv", 1);
     assert!(e.contains("before_pct") && e.contains("after_pct"), "{e}");
+}
+
+// ---- Defects 7 and 8: values that would overflow the model fail in `validate` ----------------
+
+#[test]
+fn out_of_range_numbers_fail_in_validate_naming_the_input() {
+    // (file, from, to, the file and line the message must name, the field it must name)
+    let cases: &[(&str, &str, &str, &str, usize, &str)] = &[
+        (
+            "trade.csv",
+            "Pakistan,100,",
+            "Pakistan,1e308,",
+            "trade.csv",
+            2,
+            "value",
+        ),
+        (
+            "trade.csv",
+            "China,150,",
+            "China,2e15,",
+            "trade.csv",
+            6,
+            "value",
+        ),
+        (
+            "scenario.toml",
+            "substitution = 3.0",
+            "substitution = 1000",
+            "scenario.toml",
+            17,
+            "substitution",
+        ),
+        (
+            "scenario.toml",
+            "substitution = 3.0",
+            "substitution = 1e306",
+            "scenario.toml",
+            17,
+            "substitution",
+        ),
+        (
+            "scenario.toml",
+            "import_demand = -2.0",
+            "import_demand = -1e308",
+            "scenario.toml",
+            16,
+            "import_demand",
+        ),
+        (
+            "scenario.toml",
+            "export_supply = 99",
+            "export_supply = 1e-300",
+            "scenario.toml",
+            18,
+            "export_supply",
+        ),
+        (
+            "elasticities.csv",
+            "63,1.5,1.5,99",
+            "63,1.5,1e306,99",
+            "elasticities.csv",
+            2,
+            "substitution",
+        ),
+        (
+            "elasticities.csv",
+            "63,1.5,1.5,99",
+            "63,-1e308,1.5,99",
+            "elasticities.csv",
+            2,
+            "import_demand",
+        ),
+        (
+            "elasticities.csv",
+            "63,1.5,1.5,99",
+            "63,1.5,1.5,0.000001",
+            "elasticities.csv",
+            2,
+            "export_supply",
+        ),
+    ];
+    for (i, (file, from, to, at, line, field)) in cases.iter().enumerate() {
+        let dir = scratch(&format!("range-{i}"));
+        edit(&dir, file, from, to);
+        let e = assert_refused(&dir, at, *line);
+        assert!(e.contains(field), "{to}: {e}");
+        assert!(!e.contains("non-finite"), "{to}: {e}");
+        // Numbers are shown short, never as hundreds of digits.
+        assert!(!e.contains("0000000000000000"), "{to}: {e}");
+    }
+}
+
+#[test]
+fn rules_cannot_raise_a_tariff_above_the_cap() {
+    let dir = scratch("rule-cap");
+    edit(&dir, "scenario.toml", "set_pct = 0", "change_pts = 990");
+    let e = assert_refused(&dir, "scenario.toml", 24);
+    assert!(e.contains("policy[1]") && e.contains("1000"), "{e}");
+}
+
+#[test]
+fn a_smart_world_price_fall_beyond_100_percent_fails_in_validate() {
+    // Finite export supply and a large tariff rise: the linear SMART price formula leaves its
+    // range. `run` used to find this; `validate` now does, naming the trade row.
+    let dir = scratch("price-range");
+    edit(
+        &dir,
+        "scenario.toml",
+        "export_supply = 99",
+        "export_supply = 0.5",
+    );
+    let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+    std::fs::write(
+        dir.join("scenario.toml"),
+        format!(
+            "{text}\n[[policy]]\nexporter = \"China\"\nhs_codes = [\"611020\"]\nset_pct = 500\n"
+        ),
+    )
+    .unwrap();
+    let e = assert_refused(&dir, "trade.csv", 6);
+    assert!(e.contains("611020") && e.contains("China"), "{e}");
+}
+
+#[test]
+fn analysis_settings_that_would_overflow_are_refused() {
+    let cases = [
+        (
+            "[sensitivity]\nsubstitution = [0.5, 1e306]\n",
+            "sensitivity.substitution",
+        ),
+        (
+            "[sensitivity]\nimport_demand = [0.5, 1000]\n",
+            "sensitivity.import_demand",
+        ),
+        (
+            "[uncertainty]\nsubstitution = { dist = \"lognormal\", sigma = 50 }\n",
+            "uncertainty.substitution.sigma",
+        ),
+        (
+            "[uncertainty]\nimport_demand = { dist = \"uniform\", low = 1, high = 1e300, relative = false }\n",
+            "uncertainty.import_demand.high",
+        ),
+        (
+            "[uncertainty]\nsubstitution = { dist = \"normal\", sd = 1e300 }\n",
+            "uncertainty.substitution.sd",
+        ),
+    ];
+    for (i, (table, field)) in cases.iter().enumerate() {
+        let dir = scratch(&format!("layer-range-{i}"));
+        let line = append(&dir, table) + 1;
+        let e = assert_fails_at(&validate(&dir), "scenario.toml", line);
+        assert!(e.contains(field), "{table}: {e}");
+    }
+}
+
+#[test]
+fn a_sensitivity_setting_outside_smarts_range_fails_in_validate() {
+    let dir = scratch("sensitivity-range");
+    let line = append(
+        &dir,
+        "[[policy]]\nexporter = \"China\"\nhs_codes = [\"611020\"]\nset_pct = 500\n\n\
+         [sensitivity]\nexport_supply = [0.1, \"infinite\"]\n",
+    );
+    let e = assert_refused(&dir, "scenario.toml", line + 6);
+    assert!(e.contains("sensitivity.export_supply"), "{e}");
+}
+
+/// Every value at the ends of the accepted ranges runs to the end, and no output holds a
+/// non-finite number.
+#[test]
+fn the_ends_of_the_accepted_ranges_give_finite_results() {
+    let cases = [
+        ("-100", "100", "laird_yeats"),
+        ("-0.01", "0.01", "ces_share"),
+        ("-100", "0.01", "ces_share"),
+        ("-0.01", "100", "laird_yeats"),
+    ];
+    std::thread::scope(|scope| {
+        for (i, case) in cases.iter().enumerate() {
+            scope.spawn(move || run_at_the_ends(i, *case));
+        }
+    });
+}
+
+fn run_at_the_ends(i: usize, (eps, sigma, diversion): (&str, &str, &str)) {
+    {
+        let dir = scratch(&format!("ends-{i}"));
+        edit(&dir, "trade.csv", "Pakistan,100,", "Pakistan,1e15,");
+        edit(&dir, "trade.csv", "China,150,", "China,1e-300,");
+        edit(
+            &dir,
+            "elasticities.csv",
+            "63,1.5,1.5,99",
+            &format!("63,{eps},{sigma},inf"),
+        );
+        edit(
+            &dir,
+            "scenario.toml",
+            "import_demand = -2.0",
+            &format!("import_demand = {eps}"),
+        );
+        edit(
+            &dir,
+            "scenario.toml",
+            "substitution = 3.0",
+            &format!("substitution = {sigma}"),
+        );
+        edit(
+            &dir,
+            "scenario.toml",
+            "\"laird_yeats\"",
+            &format!("\"{diversion}\""),
+        );
+        let text = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+        std::fs::write(
+            dir.join("scenario.toml"),
+            format!(
+                "{text}\n[[policy]]\nexporter = \"China\"\nset_pct = 1000\nlayer = \"total\"\n\n\
+                 [sensitivity]\nimport_demand = [0.1, 10]\nsubstitution = [0.1, 10]\n\
+                 export_supply = [99, \"infinite\"]\n\n\
+                 [uncertainty]\ndraws = 20\nsubstitution = {{ dist = \"lognormal\", sigma = 2 }}\n\n\
+                 [projection]\nstart_year = 2024\nend_year = 2124\nbaseline_growth_pct = 100\nadjustment_speed = 1\n"
+            ),
+        )
+        .unwrap();
+        let out = dir.join("results");
+        let o = run_bin(&[
+            "run",
+            dir.join("scenario.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--quiet",
+        ]);
+        assert!(o.status.success(), "case {i}: {}", stderr(&o));
+        for entry in std::fs::read_dir(&out).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "csv" || e == "md") {
+                let text = std::fs::read_to_string(&path).unwrap().to_lowercase();
+                for cell in text.split(|c: char| c == ',' || c.is_whitespace() || c == '|') {
+                    let cell = cell.trim_matches(|c: char| "()%*".contains(c));
+                    assert!(
+                        !matches!(cell, "inf" | "-inf" | "+inf" | "nan" | "infinity"),
+                        "case {i}: {} holds {cell}",
+                        path.display()
+                    );
+                }
+            }
+        }
+    }
 }

@@ -1,6 +1,8 @@
 //! Reading the scenario's CSV data files, with errors that name the file, line and column.
 
+use super::bounds;
 use crate::error::ScenarioError;
+use crate::model::SupplyElasticity;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -346,9 +348,43 @@ impl CsvRow<'_> {
     pub fn non_negative(&self, column: usize) -> Result<f64, ScenarioError> {
         let v = self.number(column)?;
         if v < 0.0 {
-            Err(self.error(column, format!("must not be negative, found {v}")))
+            Err(self.error(column, format!("must not be negative, found {}", Num(v))))
         } else {
             Ok(v)
+        }
+    }
+
+    /// An import demand elasticity as written (either sign), within
+    /// [`bounds::IMPORT_DEMAND`] in size.
+    pub fn import_demand(&self, column: usize) -> Result<f64, ScenarioError> {
+        let v = self.number(column)?;
+        bounds::import_demand(v)
+            .map(|_| v)
+            .map_err(|m| self.error(column, m))
+    }
+
+    /// A substitution elasticity within [`bounds::SUBSTITUTION`].
+    pub fn substitution(&self, column: usize) -> Result<f64, ScenarioError> {
+        let v = self.number(column)?;
+        match bounds::substitution_problem(v, "must be positive,") {
+            None => Ok(v),
+            Some(m) => Err(self.error(column, m)),
+        }
+    }
+
+    /// An export supply elasticity: a number of at least [`bounds::MIN_EXPORT_SUPPLY`]
+    /// (99 or more is infinite) or the word `inf`/`infinite`.
+    pub fn export_supply(&self, column: usize) -> Result<SupplyElasticity, ScenarioError> {
+        if matches!(
+            self.text(column).to_ascii_lowercase().as_str(),
+            "inf" | "infinite"
+        ) {
+            return Ok(SupplyElasticity::Infinite);
+        }
+        let v = self.number(column)?;
+        match bounds::export_supply_problem(v) {
+            None => Ok(SupplyElasticity::from_value(v)),
+            Some(m) => Err(self.error(column, m)),
         }
     }
 
@@ -417,12 +453,38 @@ pub fn check_percent_columns(
             1,
             column,
             format!(
-                "{whose} is at most 1 (largest {max}): these look like fractions, but \
-                 {holds} percent; write 15 for 15%"
+                "{whose} is at most 1 (largest {}): these look like fractions, but \
+                 {holds} percent; write 15 for 15%",
+                Num(max)
             ),
         ));
     }
     Ok(())
+}
+
+/// A number shown in a message, written by [`fmt_num`].
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&fmt_num(self.0))
+    }
+}
+
+/// A number for messages: at most 10 significant digits, so that 0.07 × 100 shows as 7 and
+/// not 7.000000000000001.
+pub fn fmt_num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{}", v + 0.0);
+    }
+    let digits = (9 - v.abs().log10().floor() as i32).clamp(0, 300) as usize;
+    let rounded: f64 = format!("{v:.digits$}").parse().unwrap_or(v);
+    if (1e-6..1e15).contains(&rounded.abs()) {
+        format!("{rounded}")
+    } else {
+        format!("{rounded:e}")
+    }
 }
 
 /// Counts of the `status` column's values weighted by trade value, for the report.
@@ -497,6 +559,16 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
+    }
+
+    #[test]
+    fn numbers_in_messages_are_short() {
+        assert_eq!(fmt_num(0.07 * 100.0), "7");
+        assert_eq!(fmt_num(1e308), "1e308");
+        assert_eq!(fmt_num(-1e-300), "-1e-300");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(1.5), "1.5");
+        assert_eq!(fmt_num(123456.75), "123456.75");
     }
 
     #[test]

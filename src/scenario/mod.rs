@@ -4,6 +4,7 @@
 //! mirror the file; [`load`] checks every value and builds a [`Scenario`] whose markets the
 //! models can take as they are. After loading, nothing downstream needs the file again.
 
+pub mod bounds;
 pub mod data;
 pub mod file;
 pub mod gsim_setup;
@@ -16,7 +17,7 @@ use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::solve::NewtonOptions;
 use crate::units::{Rate, pct_to_rate};
-use data::{CsvTable, check_percent_columns, register_cell};
+use data::{CsvTable, Num, check_percent_columns, register_cell};
 use file::{RuleSection, ScenarioFile, SupplyValue};
 use policy::{CellKey, Layer, RuleAction, TariffRule, TariffSchedule};
 use std::collections::{BTreeMap, HashMap};
@@ -462,14 +463,14 @@ impl Loader<'_> {
         provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
         let mut additional = vec![0.0; trade.cells.len()];
         policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, &trade))?;
+            .map_err(|e| self.rate_out_of_range(e, &trade))?;
         let mut before: Vec<Rate> = applied
             .iter()
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
         policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, &trade))?;
+            .map_err(|e| self.rate_out_of_range(e, &trade))?;
         let mut after: Vec<Rate> = applied
             .iter()
             .zip(&additional)
@@ -501,6 +502,8 @@ impl Loader<'_> {
         let mut order: Vec<usize> = (0..trade.cells.len())
             .filter(|&i| trade.cells[i].importer == market)
             .collect();
+        // The trade cell of each flow, for messages.
+        let mut flow_cells: Vec<Vec<usize>> = vec![Vec::new(); markets.len()];
         for &i in &order {
             let cell = trade.cells[i];
             markets[cell.product].flows.push(TradeFlow {
@@ -509,6 +512,29 @@ impl Loader<'_> {
                 tariff_before: before[i],
                 tariff_after: after[i],
             });
+            flow_cells[cell.product].push(i);
+        }
+        if matches!(model, ModelChoice::Smart(_)) {
+            for (market, cells) in markets.iter().zip(&flow_cells) {
+                for (flow, &i) in market.flows.iter().zip(cells) {
+                    if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
+                        let from = match &elasticity_sources[market.product] {
+                            ElasticitySource::File(prefix) => {
+                                format!("the elasticity file's row {prefix}")
+                            }
+                            ElasticitySource::Default => "[elasticities]".to_string(),
+                        };
+                        return Err(trade_table.error(
+                            trade.lines[i],
+                            None,
+                            format!(
+                                "{}; the elasticities come from {from}",
+                                price_fall_message(&trade, i, flow, &market.elasticities, fall)
+                            ),
+                        ));
+                    }
+                }
+            }
         }
         // Keep the schedule in market order so that flows and rates line up when flattened.
         order.sort_by_key(|&i| trade.cells[i].product);
@@ -557,6 +583,11 @@ impl Loader<'_> {
             .as_ref()
             .map(|u| self.sensitivity(u))
             .transpose()?;
+        if let (ModelChoice::Smart(_), Some(spec), Some(section)) =
+            (&model, &sensitivity, raw.sensitivity.as_ref())
+        {
+            self.check_sensitivity_price_range(section, spec, &markets, &flow_cells, &trade)?;
+        }
         let projection = raw
             .projection
             .as_ref()
@@ -595,16 +626,26 @@ impl Loader<'_> {
         })
     }
 
-    fn negative_rate(&self, e: policy::NegativeRate, trade: &TradeData) -> ScenarioError {
+    fn rate_out_of_range(&self, e: policy::RateOutOfRange, trade: &TradeData) -> ScenarioError {
+        let what = if e.rate < 0.0 {
+            format!(
+                "negative ({:.2}%); tariffs must be zero or more",
+                e.rate * 100.0
+            )
+        } else {
+            format!(
+                "{:.2}%, above the largest accepted tariff of {}%",
+                e.rate * 100.0,
+                bounds::MAX_RATE_PCT
+            )
+        };
         ScenarioError::Invalid {
             path: self.path.to_path_buf(),
             line: e.line,
             field: e.name.clone(),
             message: format!(
-                "this rule makes the tariff on product {} from {} negative ({:.2}%); tariffs must be zero or more",
-                trade.products[e.cell.product].code,
-                trade.exporters[e.cell.exporter],
-                e.rate * 100.0
+                "this rule makes the tariff on product {} from {} {what}",
+                trade.products[e.cell.product].code, trade.exporters[e.cell.exporter],
             ),
         }
     }
@@ -616,28 +657,20 @@ impl Loader<'_> {
     ) -> Result<Elasticities, ScenarioError> {
         let s = section.get_ref();
         let eps = *s.import_demand.get_ref();
-        if eps == 0.0 || !eps.is_finite() {
-            return Err(self.err(
-                s.import_demand.span(),
-                "elasticities.import_demand",
-                format!("must be a non-zero number such as -1.5 (either sign is read as negative), found {eps}"),
-            ));
-        }
+        let used = bounds::import_demand(eps)
+            .map_err(|m| self.err(s.import_demand.span(), "elasticities.import_demand", m))?;
         provenance.elasticity_notes.push(format!(
-            "Default import demand elasticity written as {eps}, used as {} (ε < 0 in every formula).",
-            -eps.abs()
+            "Default import demand elasticity written as {}, used as {} (ε < 0 in every formula).",
+            Num(eps),
+            Num(used)
         ));
         let sigma = *s.substitution.get_ref();
-        if !(sigma > 0.0 && sigma.is_finite()) {
-            return Err(self.err(
-                s.substitution.span(),
-                "elasticities.substitution",
-                format!("must be a positive number such as 1.5, found {sigma}"),
-            ));
+        if let Some(m) = bounds::substitution_problem(sigma, "must be a positive number") {
+            return Err(self.err(s.substitution.span(), "elasticities.substitution", m));
         }
         let supply = self.supply(&s.export_supply, "elasticities.export_supply")?;
         Ok(Elasticities {
-            import_demand: -eps.abs(),
+            import_demand: used,
             substitution: sigma,
             export_supply: supply,
         })
@@ -649,19 +682,20 @@ impl Loader<'_> {
         field: &str,
     ) -> Result<SupplyElasticity, ScenarioError> {
         match v.get_ref() {
-            SupplyValue::Number(x) if *x > 0.0 && !x.is_nan() => Ok(SupplyElasticity::from_value(*x)),
-            SupplyValue::Word(w) if matches!(w.to_ascii_lowercase().as_str(), "infinite" | "inf") => {
+            SupplyValue::Number(x) => match bounds::export_supply_problem(*x) {
+                None => Ok(SupplyElasticity::from_value(*x)),
+                Some(m) => Err(self.err(v.span(), field, m)),
+            },
+            SupplyValue::Word(w)
+                if matches!(w.to_ascii_lowercase().as_str(), "infinite" | "inf") =>
+            {
                 Ok(SupplyElasticity::Infinite)
             }
-            other => Err(self.err(
+            SupplyValue::Word(w) => Err(self.err(
                 v.span(),
                 field,
                 format!(
-                    "must be a positive number (99 or more means infinite) or \"infinite\", found {}",
-                    match other {
-                        SupplyValue::Number(x) => x.to_string(),
-                        SupplyValue::Word(w) => format!("\"{w}\""),
-                    }
+                    "must be a positive number such as 1.5 or the word \"infinite\", found \"{w}\""
                 ),
             )),
         }
@@ -1027,7 +1061,10 @@ impl Loader<'_> {
                 return Err(self.err(
                     v.span(),
                     &field("set_pct"),
-                    format!("expected a rate in percent between 0 and 1000, found {x}"),
+                    format!(
+                        "expected a rate in percent between 0 and 1000, found {}",
+                        Num(x)
+                    ),
                 ));
             }
             if looks_like_fraction(x) {
@@ -1048,7 +1085,10 @@ impl Loader<'_> {
                 return Err(self.err(
                     v.span(),
                     &field("change_pts"),
-                    format!("expected percentage points between -1000 and 1000, found {x}"),
+                    format!(
+                        "expected percentage points between -1000 and 1000, found {}",
+                        Num(x)
+                    ),
                 ));
             }
             if looks_like_fraction(x) {
@@ -1066,7 +1106,8 @@ impl Loader<'_> {
                     v.span(),
                     &field("cut_by_pct"),
                     format!(
-                        "expected a percentage between 0 and 100 (100 removes the duty), found {x}"
+                        "expected a percentage between 0 and 100 (100 removes the duty), found {}",
+                        Num(x)
                     ),
                 ));
             }
@@ -1206,6 +1247,18 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
             None => default_importer,
         };
         let value = row.non_negative(c_value)?;
+        if value > bounds::MAX_TRADE_VALUE {
+            return Err(row.error(
+                c_value,
+                format!(
+                    "{} is larger than the largest accepted trade value, {:e} in the file's \
+                     unit (world trade is about 2.5e13 US dollars a year); check the number and \
+                     [scenario] currency_unit",
+                    Num(value),
+                    bounds::MAX_TRADE_VALUE
+                ),
+            ));
+        }
         register_cell(&mut seen, table, row.line, product, exporter, importer)?;
         let p = *product_index.entry(product.to_string()).or_insert_with(|| {
             data.products.push(Product {
@@ -1242,6 +1295,94 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
         data.lines.push(row.line);
     }
     Ok(data)
+}
+
+/// How far (as a positive fraction) SMART's linear world-price formula
+/// `p̂* = ε·τ̂/(e_x − ε)` would take a flow's world price down, when that is 100% or more:
+/// the model stops on such a flow, so loading must refuse it first.
+fn smart_price_fall(flow: &TradeFlow, elasticities: &Elasticities) -> Option<f64> {
+    if flow.base_value <= 0.0 || elasticities.export_supply == SupplyElasticity::Infinite {
+        return None;
+    }
+    let (price, _) =
+        crate::model::smart::creation(flow, elasticities.import_demand, elasticities.export_supply);
+    (price <= -1.0).then_some(-price)
+}
+
+/// What is wrong with a flow that [`smart_price_fall`] refuses.
+fn price_fall_message(
+    trade: &TradeData,
+    cell: usize,
+    flow: &TradeFlow,
+    elasticities: &Elasticities,
+    fall: f64,
+) -> String {
+    let key = trade.cells[cell];
+    format!(
+        "product {} from {}: the tariff rises from {}% to {}%, and with the import demand \
+         elasticity {} and export supply elasticity {} SMART's world price would fall by \
+         {:.0}%; a fall of more than 100% is outside the range of its linear supply formula, so \
+         use a larger export supply elasticity (or \"infinite\") or a smaller rise",
+        trade.products[key.product].code,
+        trade.exporters[key.exporter],
+        data::fmt_num(crate::units::rate_to_pct(flow.tariff_before)),
+        data::fmt_num(crate::units::rate_to_pct(flow.tariff_after)),
+        data::fmt_num(elasticities.import_demand),
+        data::fmt_num(elasticities.export_supply.as_f64()),
+        100.0 * fall
+    )
+}
+
+impl Loader<'_> {
+    /// The sensitivity analysis runs SMART with each elasticity at its low and high setting;
+    /// a setting that takes a flow outside SMART's price range is refused here, so that
+    /// `validate` fails as the run would.
+    fn check_sensitivity_price_range(
+        &self,
+        section: &Spanned<file::SensitivitySection>,
+        spec: &crate::analysis::sensitivity::SensitivitySpec,
+        markets: &[ProductMarket],
+        flow_cells: &[Vec<usize>],
+        trade: &TradeData,
+    ) -> Result<(), ScenarioError> {
+        let s = section.get_ref();
+        for (name, low, high, low_label, high_label) in crate::analysis::sensitivity::settings(spec)
+        {
+            let (key, span) = match name {
+                "import demand elasticity" => {
+                    ("import_demand", s.import_demand.as_ref().map(|v| v.span()))
+                }
+                "substitution elasticity" => {
+                    ("substitution", s.substitution.as_ref().map(|v| v.span()))
+                }
+                _ => ("export_supply", s.export_supply.as_ref().map(|v| v.span())),
+            };
+            for (change, which, label) in [(low, "low", low_label), (high, "high", high_label)] {
+                let label = if span.is_some() {
+                    label
+                } else {
+                    format!("{label}, the default")
+                };
+                for (market, cells) in markets.iter().zip(flow_cells) {
+                    let e = change.apply(&market.elasticities);
+                    for (flow, &i) in market.flows.iter().zip(cells) {
+                        if let Some(fall) = smart_price_fall(flow, &e) {
+                            return Err(self.err(
+                                span.unwrap_or_else(|| section.span()),
+                                &format!("sensitivity.{key}"),
+                                format!(
+                                    "at its {which} setting ({label}) the {name} takes a flow outside SMART's range: {} (trade data line {})",
+                                    price_fall_message(trade, i, flow, &e, fall),
+                                    trade.lines[i]
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Key columns of a tariff file: product, exporter and (optional) importer.
@@ -1319,7 +1460,10 @@ fn read_applied(
         if rate > 1000.0 {
             return Err(row.error(
                 c_rate,
-                format!("{rate}% is not a plausible tariff (expected percent, 0 to 1000)"),
+                format!(
+                    "{}% is not a plausible tariff (expected percent, 0 to 1000)",
+                    Num(rate)
+                ),
             ));
         }
         cols.register(&mut seen, table, &row, trade)?;
@@ -1373,14 +1517,8 @@ fn read_elasticities(
         let eps = if cells_empty[0] {
             defaults.import_demand
         } else {
-            row.number(c_demand)?
+            row.import_demand(c_demand)?
         };
-        if eps == 0.0 {
-            return Err(row.error(
-                c_demand,
-                "must be non-zero (either sign is read as negative)".into(),
-            ));
-        }
         if !cells_empty[0] {
             if eps > 0.0 {
                 positive += 1;
@@ -1391,28 +1529,12 @@ fn read_elasticities(
         let sigma = if cells_empty[1] {
             defaults.substitution
         } else {
-            row.number(c_sub)?
+            row.substitution(c_sub)?
         };
-        if sigma <= 0.0 {
-            return Err(row.error(c_sub, format!("must be positive, found {sigma}")));
-        }
-        let supply_text = row.text(c_supply);
         let supply = if cells_empty[2] {
             defaults.export_supply
-        } else if matches!(
-            supply_text.to_ascii_lowercase().as_str(),
-            "inf" | "infinite"
-        ) {
-            SupplyElasticity::Infinite
         } else {
-            let v = row.number(c_supply)?;
-            if v <= 0.0 {
-                return Err(row.error(
-                    c_supply,
-                    format!("must be positive (99 or more means infinite), found {v}"),
-                ));
-            }
-            SupplyElasticity::from_value(v)
+            row.export_supply(c_supply)?
         };
         out.push((
             prefix,
@@ -1448,7 +1570,10 @@ fn read_policy_rates(
             if v > 1000.0 {
                 return Err(row.error(
                     c,
-                    format!("{v}% is not a plausible tariff (expected percent, 0 to 1000)"),
+                    format!(
+                        "{}% is not a plausible tariff (expected percent, 0 to 1000)",
+                        Num(v)
+                    ),
                 ));
             }
         }

@@ -66,9 +66,10 @@ pub struct CellKey {
     pub importer: usize,
 }
 
-/// A rule that would make a total rate negative.
+/// A rule that would make a total rate negative or larger than
+/// [`super::bounds::MAX_RATE_PCT`].
 #[derive(Debug, Clone, PartialEq)]
-pub struct NegativeRate {
+pub struct RateOutOfRange {
     /// Line of the rule.
     pub line: usize,
     /// The rule's name ("policy[2]").
@@ -85,7 +86,8 @@ pub fn apply_rules(
     cells: &[CellKey],
     applied: &[Rate],
     additional: &mut [Rate],
-) -> Result<(), NegativeRate> {
+) -> Result<(), RateOutOfRange> {
+    let max = super::bounds::MAX_RATE_PCT / 100.0;
     for rule in rules {
         for (i, cell) in cells.iter().enumerate() {
             if !rule.exporters.contains(&cell.exporter) || !rule.importers.contains(&cell.importer)
@@ -111,8 +113,8 @@ pub fn apply_rules(
                 Layer::Total => new - applied[i],
             };
             let total = applied[i] + additional[i];
-            if total < -1e-12 {
-                return Err(NegativeRate {
+            if total < -1e-12 || total > max + 1e-12 {
+                return Err(RateOutOfRange {
                     line: rule.line,
                     name: rule.name.clone(),
                     cell: *cell,
