@@ -515,3 +515,162 @@ fn run_at_the_ends(i: usize, (eps, sigma, diversion): (&str, &str, &str)) {
         }
     }
 }
+
+// ---- Defect 14: messages in a student's words ------------------------------------------------
+
+#[test]
+fn toml_type_errors_are_said_in_plain_words() {
+    let cases = [
+        ("set_pct = 0", "set_pct = \"10%\"", 27, "f64"),
+        (
+            "export_supply = 99",
+            "export_supply = true",
+            18,
+            "untagged enum",
+        ),
+        ("base_year = 2024", "base_year = 2024.5", 7, "i64"),
+        (
+            "hs_codes = [\"630260\"]",
+            "hs_codes = \"630260\"",
+            26,
+            "sequence",
+        ),
+    ];
+    for (i, (from, to, line, jargon)) in cases.iter().enumerate() {
+        let dir = scratch(&format!("toml-words-{i}"));
+        edit(&dir, "scenario.toml", from, to);
+        let o = validate(&dir);
+        let e = stderr(&o);
+        assert_eq!(o.status.code(), Some(1), "{to}: {e}");
+        assert!(e.contains(&format!("line {line}")), "{to}: {e}");
+        assert!(e.contains("expected"), "{to}: {e}");
+        assert!(!e.contains(jargon), "{to}: programmer words in {e}");
+    }
+}
+
+#[test]
+fn a_gsim_trade_file_without_an_importer_column_says_so() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = scratch("gsim-no-importer");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    std::fs::copy(
+        root.join("scenarios/gsim-4x4-us-eu-fta.toml"),
+        dir.join("scenario.toml"),
+    )
+    .unwrap();
+    std::fs::copy(
+        root.join("scenarios/data/gsim_4x4_tariffs.csv"),
+        dir.join("data/gsim_4x4_tariffs.csv"),
+    )
+    .unwrap();
+    let trade = std::fs::read_to_string(root.join("scenarios/data/gsim_4x4_trade.csv")).unwrap();
+    // Drop the importer column (the fourth).
+    let without: String = trade
+        .lines()
+        .map(|l| {
+            let mut r = csv::ReaderBuilder::new()
+                .has_headers(false)
+                .from_reader(l.as_bytes());
+            let rec = r.records().next().unwrap().unwrap();
+            let mut w = csv::Writer::from_writer(vec![]);
+            let fields: Vec<&str> = rec
+                .iter()
+                .enumerate()
+                .filter(|(i, _)| *i != 3)
+                .map(|(_, f)| f)
+                .collect();
+            w.write_record(&fields).unwrap();
+            String::from_utf8(w.into_inner().unwrap()).unwrap()
+        })
+        .collect();
+    std::fs::write(dir.join("data/gsim_4x4_trade.csv"), without).unwrap();
+    let e = assert_refused(&dir, "gsim_4x4_trade.csv", 1);
+    assert!(e.contains("importer") && !e.contains("duplicate"), "{e}");
+}
+
+#[test]
+fn a_tiny_rule_value_is_not_answered_with_another_refused_value() {
+    // -0.0001 used to be answered "write -0.01", which is refused too.
+    let dir = scratch("tiny-change");
+    edit(&dir, "scenario.toml", "set_pct = 0", "change_pts = -0.0001");
+    let e = assert_refused(&dir, "scenario.toml", 27);
+    assert!(!e.contains("write -0.01"), "{e}");
+    assert!(
+        e.contains("policy_rates"),
+        "the message says how to write it: {e}"
+    );
+    // A real fraction still gets its fix, without floating-point noise.
+    let dir = scratch("fraction-change");
+    edit(&dir, "scenario.toml", "set_pct = 0", "change_pts = 0.07");
+    let e = assert_refused(&dir, "scenario.toml", 27);
+    assert!(e.contains("write 7 for 7 points"), "{e}");
+}
+
+#[test]
+fn names_with_line_breaks_or_control_characters_are_refused() {
+    // CSV names: a quoted exporter with a line break, a product code with a tab.
+    let dir = scratch("newline-exporter");
+    edit(
+        &dir,
+        "trade.csv",
+        "Terry towels,Vietnam,",
+        "Terry towels,\"Viet\nnam\",",
+    );
+    let e = assert_refused(&dir, "trade.csv", 4);
+    assert!(e.contains("exporter"), "{e}");
+    let dir = scratch("tab-product");
+    edit(
+        &dir,
+        "trade.csv",
+        "611020,Cotton sweatshirts,China",
+        "\"611\t020\",Cotton sweatshirts,China",
+    );
+    let e = assert_refused(&dir, "trade.csv", 6);
+    assert!(e.contains("product"), "{e}");
+    // TOML names and labels: escapes in basic strings.
+    for (i, (from, to, line, field)) in [
+        (
+            "name = \"Worked",
+            "name = \"Two\\nlines. Worked",
+            3,
+            "scenario.name",
+        ),
+        (
+            "currency_unit = \"USD million\"",
+            "currency_unit = \"USD\\u0007\"",
+            8,
+            "scenario.currency_unit",
+        ),
+        (
+            "importer = \"United States\"",
+            "importer = \"United\\tStates\"",
+            5,
+            "scenario.importer",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = scratch(&format!("control-toml-{i}"));
+        edit(&dir, "scenario.toml", from, to);
+        let e = assert_refused(&dir, "scenario.toml", *line);
+        assert!(e.contains(field), "{to}: {e}");
+    }
+    // A group name defined in the scenario.
+    let dir = scratch("control-group");
+    let line = append(&dir, "[groups]\n\"asia\\nnew\" = [\"China\"]\n");
+    let e = assert_refused(&dir, "scenario.toml", line + 1);
+    assert!(e.contains("groups."), "{e}");
+}
+
+#[test]
+fn csv_numbers_with_separators_or_percent_signs_get_a_hint() {
+    let dir = scratch("thousands");
+    edit(&dir, "trade.csv", "China,300,", "China,\"1,000\",");
+    let e = assert_refused(&dir, "trade.csv", 3);
+    assert!(e.contains("thousands"), "{e}");
+    let dir = scratch("percent-sign");
+    edit(&dir, "applied.csv", "China,15,", "China,15%,");
+    let e = assert_refused(&dir, "applied.csv", 3);
+    assert!(e.contains("% sign"), "{e}");
+}

@@ -266,6 +266,11 @@ impl CsvTable {
         })
     }
 
+    /// The header's column names.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
+    }
+
     /// The file's path.
     pub fn path(&self) -> &Path {
         &self.path
@@ -335,12 +340,35 @@ impl CsvRow<'_> {
         }
     }
 
+    /// A non-empty name or code that is one line of printable text (no line break, tab or
+    /// other control character, which would break tables and messages).
+    pub fn name(&self, column: usize) -> Result<&str, ScenarioError> {
+        let t = self.required_text(column)?;
+        match control_char_problem(t) {
+            None => Ok(t),
+            Some(m) => Err(self.error(column, m)),
+        }
+    }
+
     /// A finite number.
     pub fn number(&self, column: usize) -> Result<f64, ScenarioError> {
         let t = self.required_text(column)?;
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(self.error(column, format!("expected a number, found '{t}'"))),
+            // (+ 0.0 turns -0 into 0.)
+            Ok(v) if v.is_finite() => Ok(v + 0.0),
+            _ => {
+                let hint = if t.contains('%') {
+                    " (write the number without the % sign: 15, not 15%)"
+                } else if t.contains(',') {
+                    " (write numbers without thousands separators and with a decimal point: \
+                     1000.5, not 1,000.5 or 1000,5)"
+                } else if t.parse::<f64>().is_ok() {
+                    " (NaN and infinite values are not accepted)"
+                } else {
+                    ""
+                };
+                Err(self.error(column, format!("expected a number, found '{t}'{hint}")))
+            }
         }
     }
 
@@ -462,6 +490,32 @@ pub fn check_percent_columns(
     Ok(())
 }
 
+/// Why a name (exporter, product, region, group, ...) is not one line of printable text, if it
+/// is not: line breaks, tabs and other control characters would break the report's tables
+/// and the terminal's messages.
+pub fn control_char_problem(name: &str) -> Option<String> {
+    let (i, c) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))?;
+    let what = match c {
+        '\n' | '\r' | '\u{2028}' | '\u{2029}' => "a line break".to_string(),
+        '\t' => "a tab".to_string(),
+        c => format!("the control character U+{:04X}", c as u32),
+    };
+    let before: String = name.chars().take(i).collect();
+    Some(format!(
+        "contains {what} after \"{before}\"; names and codes must be one line of printable text"
+    ))
+}
+
+/// The suggestion for a rate that looks like a fraction: "write 19 for 19%" when the value
+/// times 100 would itself be accepted (at least 1 in size), else `None`.
+pub fn fraction_fix(x: f64, unit: &str) -> Option<String> {
+    let pct = fmt_num(x * 100.0);
+    ((x * 100.0).abs() >= 1.0).then(|| format!("write {pct} for {pct}{unit}"))
+}
+
 /// A number shown in a message, written by [`fmt_num`].
 #[derive(Debug, Clone, Copy)]
 pub struct Num(pub f64);
@@ -499,6 +553,17 @@ pub fn unknown_name(kind: &str, name: &str, known: &[String]) -> String {
         .min_by_key(|(d, _)| *d)
         .filter(|(d, k)| *d <= 2.max(k.chars().count() / 4));
     let hint = closest.map_or(String::new(), |(_, k)| format!("did you mean '{k}'? "));
+    // A name with a line break or tab is shown escaped, so that the message stays one line.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
     let plural = match kind.strip_suffix('y') {
         Some(stem) => format!("{stem}ies"),
         None => format!("{kind}s"),
@@ -559,6 +624,23 @@ mod tests {
             .err()
             .unwrap();
         assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
+    }
+
+    #[test]
+    fn names_must_be_one_line_of_printable_text() {
+        assert!(control_char_problem("Côte d'Ivoire").is_none());
+        assert!(
+            control_char_problem("Viet\nnam")
+                .unwrap()
+                .contains("line break after \"Viet\"")
+        );
+        assert!(control_char_problem("a\tb").unwrap().contains("a tab"));
+        assert!(control_char_problem("x\u{7}").unwrap().contains("U+0007"));
+        assert_eq!(
+            fraction_fix(0.07, " points").as_deref(),
+            Some("write 7 for 7 points")
+        );
+        assert_eq!(fraction_fix(-0.0001, " points"), None);
     }
 
     #[test]

@@ -113,7 +113,7 @@ impl Loader<'_> {
         let c_supply = table.require("export_supply")?;
         let mut lines: HashMap<String, u64> = HashMap::new();
         for row in table.rows() {
-            let name = row.required_text(c_region)?;
+            let name = row.name(c_region)?;
             let r = regions.iter().position(|x| x == name).ok_or_else(|| {
                 row.error(
                     c_region,

@@ -520,12 +520,15 @@ pub fn sweep_spec(
         ));
     }
     if to > 0.0 && to <= 1.0 && step < 1.0 {
+        let fix = super::data::fraction_fix(to, "%")
+            .map(|f| format!("; if it is a fraction, {f}"))
+            .unwrap_or_default();
         return Err((
             "to_pct",
             format!(
-                "{to} looks like a fraction; the range is in percent, so write {} for {}%",
-                to * 100.0,
-                to * 100.0
+                "{} looks like a fraction: the range is in percent, and a range that ends at 1% \
+                 or less with steps below one point is taken for fractions typed by mistake{fix}",
+                Num(to)
             ),
         ));
     }

@@ -238,7 +238,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     let text = String::from_utf8(bytes).expect("checked to be UTF-8 above");
     let raw: ScenarioFile = toml::from_str(&text).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
+        message: toml_message(&e),
     })?;
     Loader {
         path,
@@ -246,6 +246,82 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
     }
     .build(raw)
+}
+
+/// toml's message with the serde part ("invalid type: string \"10%\", expected f64") said in
+/// a user's words ("expected a number such as 1.5, found the text \"10%\""); the location and
+/// the snippet of the file are kept.
+fn toml_message(e: &toml::de::Error) -> String {
+    let full = e.to_string();
+    let full = full.trim_end();
+    let raw = e.message().trim_end();
+    let plain = plain_toml_message(raw);
+    match full.rfind(raw) {
+        Some(i) => format!("{}{plain}", &full[..i]),
+        None => format!("{full}\n{plain}"),
+    }
+}
+
+/// The words of [`toml_message`].
+fn plain_toml_message(m: &str) -> String {
+    fn expected(e: &str) -> String {
+        match e {
+            "f64" | "a float" => "a number such as 1.5".into(),
+            "i64" | "an integer" => {
+                "a whole number written without a decimal point, such as 2024".into()
+            }
+            "a string" | "a borrowed string" => {
+                "text in double quotes, such as \"Pakistan\"".into()
+            }
+            "a boolean" => "true or false".into(),
+            "a sequence" => "a list in square brackets, such as [\"61\", \"62\"]".into(),
+            "a map" => "a table".into(),
+            e if e.starts_with("struct ") => "a table".into(),
+            e => e.into(),
+        }
+    }
+    fn found(f: &str) -> String {
+        let quoted = |rest: &str| rest.trim_matches('`').to_string();
+        if let Some(rest) = f.strip_prefix("string ") {
+            format!("the text {rest}")
+        } else if let Some(rest) = f.strip_prefix("floating point ") {
+            format!("the number {}", quoted(rest))
+        } else if let Some(rest) = f.strip_prefix("integer ") {
+            match rest.strip_suffix(" as i128") {
+                Some(n) => format!("the whole number {}, which is too large", quoted(n)),
+                None => format!("the whole number {}", quoted(rest)),
+            }
+        } else if let Some(rest) = f.strip_prefix("boolean ") {
+            quoted(rest)
+        } else if f == "sequence" {
+            "a list".into()
+        } else if f == "map" {
+            "a table".into()
+        } else {
+            f.into()
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((f, e)) = m
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!("expected {}, found {}", expected(e), found(f));
+        }
+    }
+    if m.contains("untagged enum SupplyValue") {
+        return "expected a positive number such as 1.5, or the word \"infinite\"".into();
+    }
+    if let Some(key) = m.strip_prefix("missing field ") {
+        return format!("the required key {key} is missing from this table");
+    }
+    match m {
+        "integer number overflowed" => "this whole number is too large".into(),
+        "floating-point number overflowed" => {
+            "this number is too large (numbers must be finite)".into()
+        }
+        m => m.into(),
+    }
 }
 
 /// Builds a [`Scenario`] from the raw file; holds what error messages need.
@@ -265,6 +341,8 @@ struct TradeData {
     /// Line of each cell in the trade file.
     lines: Vec<u64>,
     cell_index: HashMap<(usize, usize, usize), usize>,
+    /// A GSIM scenario: every file must have an `importer` column.
+    multi_market: bool,
 }
 
 impl Loader<'_> {
@@ -274,6 +352,14 @@ impl Loader<'_> {
             .filter(|&b| b == b'\n')
             .count()
             + 1
+    }
+
+    /// Refuses a name or label with a line break, tab or other control character.
+    fn one_line(&self, value: &Spanned<String>, field: &str) -> Result<(), ScenarioError> {
+        match data::control_char_problem(value.get_ref()) {
+            None => Ok(()),
+            Some(m) => Err(self.err(value.span(), field, m)),
+        }
     }
 
     fn err(&self, span: Range<usize>, field: &str, message: String) -> ScenarioError {
@@ -308,10 +394,23 @@ impl Loader<'_> {
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
+        for (value, field) in [
+            (&sc.name, "scenario.name"),
+            (&sc.importer, "scenario.importer"),
+            (&sc.focus_exporter, "scenario.focus_exporter"),
+            (&sc.currency_unit, "scenario.currency_unit"),
+        ] {
+            self.one_line(value, field)?;
+        }
+        let model = self.model_choice(raw.model.as_ref())?;
         let trade_table = self.read_csv(&data.trade, "data.trade")?;
         let importer_span = sc.importer.span();
         let importer = sc.importer.get_ref().clone();
-        let trade = read_trade(&trade_table, &importer)?;
+        let trade = read_trade(
+            &trade_table,
+            &importer,
+            matches!(model, ModelChoice::Gsim(_)),
+        )?;
         provenance.files.push(describe_file(
             &trade_table,
             "trade data",
@@ -339,7 +438,6 @@ impl Loader<'_> {
             ));
         }
 
-        let model = self.model_choice(raw.model.as_ref())?;
         let market = match trade.importers.iter().position(|i| *i == importer) {
             Some(m) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => m,
             Some(_) | None if matches!(model, ModelChoice::Smart(_)) => {
@@ -601,11 +699,11 @@ impl Loader<'_> {
 
         Ok(Scenario {
             path: self.path.to_path_buf(),
-            name: sc.name,
+            name: sc.name.into_inner(),
             description: sc.description,
             importer,
             base_year,
-            currency_unit: sc.currency_unit,
+            currency_unit: sc.currency_unit.into_inner(),
             focus,
             exporters: trade.exporters,
             products: trade.products,
@@ -786,6 +884,13 @@ impl Loader<'_> {
         let mut groups = HashMap::new();
         groups.insert("all".to_string(), (0..exporters.len()).collect());
         for (name, members) in raw {
+            if let Some(m) = data::control_char_problem(name) {
+                return Err(self.err(
+                    members.span(),
+                    &format!("groups.{}", name.escape_debug()),
+                    format!("the group name {m}"),
+                ));
+            }
             if name == "all" {
                 return Err(self.err(
                     members.span(),
@@ -1055,6 +1160,20 @@ impl Loader<'_> {
             ));
         }
         let looks_like_fraction = |v: f64| v != 0.0 && v.abs() < 1.0;
+        // What to say about a value that looks like a fraction: the fix when it is one, and
+        // the way to write a real rate that small (a rule cannot).
+        let fraction = |x: f64, unit: &str, sym: &str, small: &str| {
+            let fix = data::fraction_fix(x, sym)
+                .map(|f| format!("; if it is a fraction, {f}"))
+                .unwrap_or_default();
+            format!(
+                "{} looks like a fraction: this field is in {unit}, and a value between -1 and 1 \
+                 (other than 0) is taken for a fraction typed by mistake{fix}. A rule cannot \
+                 {small}; for that, give the exact before and after rates in a policy-rates file \
+                 ([data] policy_rates)",
+                Num(x)
+            )
+        };
         let (action, how) = if let Some(v) = &r.set_pct {
             let x = *v.get_ref();
             if !(0.0..=1000.0).contains(&x) {
@@ -1071,11 +1190,7 @@ impl Loader<'_> {
                 return Err(self.err(
                     v.span(),
                     &field("set_pct"),
-                    format!(
-                        "{x} looks like a fraction; this field is in percent, so write {} for {}%",
-                        x * 100.0,
-                        x * 100.0
-                    ),
+                    fraction(x, "percent", "%", "set a rate between 0% and 1%"),
                 ));
             }
             (RuleAction::Set(pct_to_rate(x)), format!("set to {x}%"))
@@ -1092,7 +1207,16 @@ impl Loader<'_> {
                 ));
             }
             if looks_like_fraction(x) {
-                return Err(self.err(v.span(), &field("change_pts"), format!("{x} looks like a fraction; this field is in percentage points, so write {} for {} points", x * 100.0, x * 100.0)));
+                return Err(self.err(
+                    v.span(),
+                    &field("change_pts"),
+                    fraction(
+                        x,
+                        "percentage points",
+                        " points",
+                        "change a rate by less than one point",
+                    ),
+                ));
             }
             (
                 RuleAction::Change(pct_to_rate(x)),
@@ -1112,7 +1236,11 @@ impl Loader<'_> {
                 ));
             }
             if looks_like_fraction(x) {
-                return Err(self.err(v.span(), &field("cut_by_pct"), format!("{x} looks like a fraction; this field is in percent, so write {} to cut by {}%", x * 100.0, x * 100.0)));
+                return Err(self.err(
+                    v.span(),
+                    &field("cut_by_pct"),
+                    fraction(x, "percent", "%", "cut a rate by less than 1%"),
+                ));
             }
             (RuleAction::CutBy(x / 100.0), format!("cut by {x}%"))
         };
@@ -1133,7 +1261,8 @@ impl Loader<'_> {
         };
         let mut description = format!("line {line}: {who}{into}, {what}: {layer_text} {how}");
         if let Some(note) = &r.note {
-            description.push_str(&format!(" ({note})"));
+            self.one_line(note, &field("note"))?;
+            description.push_str(&format!(" ({})", note.get_ref()));
         }
         Ok(TariffRule {
             exporters,
@@ -1215,12 +1344,35 @@ impl Loader<'_> {
     }
 }
 
-/// Reads the trade file; without an `importer` column every row is imported by
-/// `default_importer` (the single market of a SMART scenario).
-fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, ScenarioError> {
+/// A GSIM scenario's tariff and trade files must name the market of each row.
+fn require_importer_column(table: &CsvTable) -> Result<usize, ScenarioError> {
+    table.column("importer").ok_or_else(|| {
+        table.error(
+            1,
+            None,
+            format!(
+                "a GSIM scenario ([model] kind = \"gsim\") has several importing markets, so this \
+                 file needs an `importer` column naming the market of each row; the header has: {}",
+                table.headers().join(", ")
+            ),
+        )
+    })
+}
+
+/// Reads the trade file; without an `importer` column (SMART only) every row is imported
+/// by `default_importer`, the single market.
+fn read_trade(
+    table: &CsvTable,
+    default_importer: &str,
+    multi_market: bool,
+) -> Result<TradeData, ScenarioError> {
     let c_product = table.require("product")?;
     let c_exporter = table.require("exporter")?;
-    let c_importer = table.column("importer");
+    let c_importer = if multi_market {
+        Some(require_importer_column(table)?)
+    } else {
+        table.column("importer")
+    };
     let c_value = table.require("value")?;
     let c_description = table.column("description");
     if table.is_empty() {
@@ -1234,16 +1386,17 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
         values: Vec::new(),
         lines: Vec::new(),
         cell_index: HashMap::new(),
+        multi_market,
     };
     let mut importer_index: HashMap<String, usize> = HashMap::new();
     let mut product_index: HashMap<String, usize> = HashMap::new();
     let mut exporter_index: HashMap<String, usize> = HashMap::new();
     let mut seen = HashMap::new();
     for row in table.rows() {
-        let product = row.required_text(c_product)?;
-        let exporter = row.required_text(c_exporter)?;
+        let product = row.name(c_product)?;
+        let exporter = row.name(c_exporter)?;
         let importer = match c_importer {
-            Some(c) => row.required_text(c)?,
+            Some(c) => row.name(c)?,
             None => default_importer,
         };
         let value = row.non_negative(c_value)?;
@@ -1269,6 +1422,9 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
         });
         if let Some(c) = c_description {
             let d = row.text(c);
+            if let Some(m) = data::control_char_problem(d) {
+                return Err(row.error(c, m));
+            }
             if !d.is_empty() && data.products[p].description.is_empty() {
                 data.products[p].description = d.to_string();
             }
@@ -1393,11 +1549,15 @@ struct CellColumns {
 }
 
 impl CellColumns {
-    fn of(table: &CsvTable) -> Result<Self, ScenarioError> {
+    fn of(table: &CsvTable, trade: &TradeData) -> Result<Self, ScenarioError> {
         Ok(CellColumns {
             product: table.require("product")?,
             exporter: table.require("exporter")?,
-            importer: table.column("importer"),
+            importer: if trade.multi_market {
+                Some(require_importer_column(table)?)
+            } else {
+                table.column("importer")
+            },
         })
     }
 
@@ -1432,9 +1592,12 @@ impl CellColumns {
         row: &data::CsvRow<'_>,
         trade: &TradeData,
     ) -> Result<Option<usize>, ScenarioError> {
-        let product = row.required_text(self.product)?;
-        let exporter = row.required_text(self.exporter)?;
-        let importer = self.importer(row, trade);
+        let product = row.name(self.product)?;
+        let exporter = row.name(self.exporter)?;
+        let importer = match self.importer {
+            Some(c) => row.name(c)?,
+            None => self.importer(row, trade),
+        };
         let p = trade.products.iter().position(|x| x.code == product);
         let e = trade.exporters.iter().position(|x| x == exporter);
         let i = trade.importers.iter().position(|x| x == importer);
@@ -1450,7 +1613,7 @@ fn read_applied(
     trade: &TradeData,
     applied: &mut [Rate],
 ) -> Result<(), ScenarioError> {
-    let cols = CellColumns::of(table)?;
+    let cols = CellColumns::of(table, trade)?;
     let c_rate = table.require("rate_pct")?;
     let mut seen = HashMap::new();
     let mut found = vec![false; trade.cells.len()];
@@ -1507,7 +1670,7 @@ fn read_elasticities(
     for row in table.rows() {
         let cells_empty = [c_demand, c_sub, c_supply].map(|c| row.text(c).is_empty());
         empty += cells_empty.iter().filter(|e| **e).count();
-        let prefix = row.required_text(c_prefix)?.to_string();
+        let prefix = row.name(c_prefix)?.to_string();
         if let Some(first) = lines.insert(prefix.clone(), row.line) {
             return Err(row.error(
                 c_prefix,
@@ -1557,7 +1720,7 @@ fn read_policy_rates(
     before: &mut [Rate],
     after: &mut [Rate],
 ) -> Result<usize, ScenarioError> {
-    let cols = CellColumns::of(table)?;
+    let cols = CellColumns::of(table, trade)?;
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
     let mut seen = HashMap::new();
