@@ -324,9 +324,9 @@ impl CsvTable {
     }
 }
 
-impl CsvRow<'_> {
-    /// The text of a cell (empty when the column is absent).
-    pub fn text(&self, column: usize) -> &str {
+impl<'a> CsvRow<'a> {
+    /// The text of a cell (empty when the column is absent); it lives as long as the table.
+    pub fn text(&self, column: usize) -> &'a str {
         self.record.get(column).unwrap_or("")
     }
 
@@ -420,36 +420,6 @@ impl CsvRow<'_> {
     pub fn error(&self, column: usize, message: String) -> ScenarioError {
         self.table.error(self.line, Some(column), message)
     }
-}
-
-/// Where a product × exporter × importer cell was defined, to report duplicates.
-pub type CellLines = HashMap<(String, String, String), u64>;
-
-/// Registers a cell, failing on a duplicate with both line numbers.
-pub fn register_cell(
-    seen: &mut CellLines,
-    table: &CsvTable,
-    line: u64,
-    product: &str,
-    exporter: &str,
-    importer: &str,
-) -> Result<(), ScenarioError> {
-    let key = (
-        product.to_string(),
-        exporter.to_string(),
-        importer.to_string(),
-    );
-    if let Some(first) = seen.insert(key, line) {
-        return Err(table.error(
-            line,
-            None,
-            format!(
-                "duplicate row for product {product} × exporter {exporter} × importer {importer} (first defined on line {first}); \
-                 each combination may appear once"
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Rejects percent columns whose values, taken together, all look like fractions (0.15 for

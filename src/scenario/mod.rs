@@ -17,7 +17,7 @@ use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::solve::NewtonOptions;
 use crate::units::{Rate, pct_to_rate};
-use data::{CsvTable, Num, check_percent_columns, register_cell};
+use data::{CsvTable, Num, check_percent_columns};
 use file::{RuleSection, ScenarioFile, SupplyValue};
 use policy::{CellKey, Layer, RuleAction, TariffRule, TariffSchedule};
 use std::collections::{BTreeMap, HashMap};
@@ -242,7 +242,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
     })?;
     Loader {
         path,
-        text: &text,
+        lines: data::LineIndex::new(text.as_bytes()),
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
     }
     .build(raw)
@@ -327,7 +327,8 @@ fn plain_toml_message(m: &str) -> String {
 /// Builds a [`Scenario`] from the raw file; holds what error messages need.
 struct Loader<'a> {
     path: &'a Path,
-    text: &'a str,
+    /// Where the scenario file's lines start, to turn spans into line numbers.
+    lines: data::LineIndex,
     dir: PathBuf,
 }
 
@@ -343,15 +344,30 @@ struct TradeData {
     cell_index: HashMap<(usize, usize, usize), usize>,
     /// A GSIM scenario: every file must have an `importer` column.
     multi_market: bool,
+    /// Names to indices, so that every row and rule is looked up in constant time.
+    product_index: HashMap<String, usize>,
+    exporter_index: HashMap<String, usize>,
+    importer_index: HashMap<String, usize>,
+    /// Product indices sorted by code: the products with a given prefix are a contiguous run.
+    by_code: Vec<usize>,
+}
+
+impl TradeData {
+    /// The products whose code starts with `prefix`, in code order.
+    fn with_prefix<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = usize> + 't {
+        let start = self
+            .by_code
+            .partition_point(|&p| self.products[p].code.as_str() < prefix);
+        self.by_code[start..]
+            .iter()
+            .copied()
+            .take_while(move |&p| self.products[p].code.starts_with(prefix))
+    }
 }
 
 impl Loader<'_> {
     fn line_of(&self, span: Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
+        self.lines.line_of(span.start)
     }
 
     /// Refuses a name or label with a line break, tab or other control character.
@@ -524,11 +540,19 @@ impl Loader<'_> {
         let region_default = gsim_regions
             .as_ref()
             .map(|r| r.smart_elasticities(&importer, sc.focus_exporter.get_ref()));
+        // The longest matching prefix: look up each prefix of the code, longest first.
+        let by_prefix: HashMap<&str, usize> = prefix_rows
+            .iter()
+            .enumerate()
+            .map(|(i, (prefix, _))| (prefix.as_str(), i))
+            .collect();
         for product in &trade.products {
-            let best = prefix_rows
-                .iter()
-                .filter(|(prefix, _)| product.code.starts_with(prefix.as_str()))
-                .max_by_key(|(prefix, _)| prefix.len());
+            let code = product.code.as_str();
+            let best = (0..=code.len())
+                .rev()
+                .filter(|&n| code.is_char_boundary(n))
+                .find_map(|n| by_prefix.get(&code[..n]))
+                .map(|&i| &prefix_rows[i]);
             match best {
                 Some((prefix, e)) => {
                     elasticity_sources.push(ElasticitySource::File(prefix.clone()));
@@ -554,7 +578,7 @@ impl Loader<'_> {
         }
 
         // Rules.
-        let groups = self.groups(&raw.groups, &trade.exporters)?;
+        let groups = self.groups(&raw.groups, &trade)?;
         let before_rules = self.rules(&raw.before, "before", &groups, &trade, market)?;
         let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade, market)?;
         provenance.before_rules = before_rules.iter().map(|r| r.description.clone()).collect();
@@ -879,10 +903,10 @@ impl Loader<'_> {
     fn groups(
         &self,
         raw: &BTreeMap<String, Spanned<Vec<String>>>,
-        exporters: &[String],
+        trade: &TradeData,
     ) -> Result<HashMap<String, Vec<usize>>, ScenarioError> {
         let mut groups = HashMap::new();
-        groups.insert("all".to_string(), (0..exporters.len()).collect());
+        groups.insert("all".to_string(), (0..trade.exporters.len()).collect());
         for (name, members) in raw {
             if let Some(m) = data::control_char_problem(name) {
                 return Err(self.err(
@@ -902,7 +926,7 @@ impl Loader<'_> {
                 members.get_ref(),
                 members.span(),
                 &format!("groups.{name}"),
-                exporters,
+                trade,
             )?;
             groups.insert(name.clone(), idx);
         }
@@ -914,18 +938,22 @@ impl Loader<'_> {
         names: &[String],
         span: Range<usize>,
         field: &str,
-        exporters: &[String],
+        trade: &TradeData,
     ) -> Result<Vec<usize>, ScenarioError> {
         names
             .iter()
             .map(|n| {
-                exporters.iter().position(|e| e == n).ok_or_else(|| {
-                    self.err(
-                        span.clone(),
-                        field,
-                        data::unknown_name("exporter", n, exporters),
-                    )
-                })
+                trade
+                    .exporter_index
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| {
+                        self.err(
+                            span.clone(),
+                            field,
+                            data::unknown_name("exporter", n, &trade.exporters),
+                        )
+                    })
             })
             .collect()
     }
@@ -975,19 +1003,15 @@ impl Loader<'_> {
                 std::slice::from_ref(e.get_ref()),
                 e.span(),
                 &field("exporter"),
-                &trade.exporters,
+                trade,
             )?;
             (idx, e.get_ref().clone())
         } else if let Some(list) = &r.exporters {
             if list.get_ref().is_empty() {
                 return Err(self.err(list.span(), &field("exporters"), "the list is empty".into()));
             }
-            let idx = self.exporter_indices(
-                list.get_ref(),
-                list.span(),
-                &field("exporters"),
-                &trade.exporters,
-            )?;
+            let idx =
+                self.exporter_indices(list.get_ref(), list.span(), &field("exporters"), trade)?;
             (idx, list.get_ref().join(", "))
         } else {
             let g = r.group.as_ref().expect("checked above");
@@ -1031,13 +1055,17 @@ impl Loader<'_> {
                 let idx = names
                     .iter()
                     .map(|n| {
-                        trade.importers.iter().position(|x| x == n).ok_or_else(|| {
-                            self.err(
-                                names_span.clone(),
-                                &field(key),
-                                data::unknown_name("importer", n, &trade.importers),
-                            )
-                        })
+                        trade
+                            .importer_index
+                            .get(n.as_str())
+                            .copied()
+                            .ok_or_else(|| {
+                                self.err(
+                                    names_span.clone(),
+                                    &field(key),
+                                    data::unknown_name("importer", n, &trade.importers),
+                                )
+                            })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 (idx, format!(" into {}", names.join(", ")))
@@ -1061,7 +1089,7 @@ impl Loader<'_> {
         if let Some(codes) = &r.hs_codes {
             let mut idx = Vec::new();
             for c in codes.get_ref() {
-                let i = trade.products.iter().position(|p| &p.code == c).ok_or_else(|| {
+                let i = trade.product_index.get(c.as_str()).copied().ok_or_else(|| {
                     self.err(
                         codes.span(),
                         &field("hs_codes"),
@@ -1070,6 +1098,8 @@ impl Loader<'_> {
                 })?;
                 idx.push(i);
             }
+            idx.sort_unstable();
+            idx.dedup();
             what = format!("products {}", codes.get_ref().join(", "));
             products = Some(idx);
         }
@@ -1077,14 +1107,7 @@ impl Loader<'_> {
             let mut idx = products.take().unwrap_or_default();
             for p in prefixes.get_ref() {
                 let before = idx.len();
-                idx.extend(
-                    trade
-                        .products
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, prod)| prod.code.starts_with(p.as_str()))
-                        .map(|(i, _)| i),
-                );
+                idx.extend(trade.with_prefix(p));
                 if idx.len() == before {
                     return Err(self.err(
                         prefixes.span(),
@@ -1115,11 +1138,7 @@ impl Loader<'_> {
                 ));
             }
             for p in except.get_ref() {
-                if !trade
-                    .products
-                    .iter()
-                    .any(|prod| prod.code.starts_with(p.as_str()))
-                {
+                if trade.with_prefix(p).next().is_none() {
                     return Err(self.err(
                         except.span(),
                         &field("except_hs_prefixes"),
@@ -1306,12 +1325,8 @@ impl Loader<'_> {
                         format!("'{dup}' is listed twice"),
                     ));
                 }
-                shown = self.exporter_indices(
-                    list.get_ref(),
-                    list.span(),
-                    "report.exporters",
-                    &trade.exporters,
-                )?;
+                shown =
+                    self.exporter_indices(list.get_ref(), list.span(), "report.exporters", trade)?;
                 explicit = true;
             }
         }
@@ -1387,11 +1402,21 @@ fn read_trade(
         lines: Vec::new(),
         cell_index: HashMap::new(),
         multi_market,
+        product_index: HashMap::new(),
+        exporter_index: HashMap::new(),
+        importer_index: HashMap::new(),
+        by_code: Vec::new(),
     };
-    let mut importer_index: HashMap<String, usize> = HashMap::new();
-    let mut product_index: HashMap<String, usize> = HashMap::new();
-    let mut exporter_index: HashMap<String, usize> = HashMap::new();
-    let mut seen = HashMap::new();
+    // Interns a name: its index, added on first sight (no allocation for a known name).
+    fn intern(index: &mut HashMap<String, usize>, name: &str, mut add: impl FnMut()) -> usize {
+        if let Some(&i) = index.get(name) {
+            return i;
+        }
+        let i = index.len();
+        index.insert(name.to_string(), i);
+        add();
+        i
+    }
     for row in table.rows() {
         let product = row.name(c_product)?;
         let exporter = row.name(c_exporter)?;
@@ -1412,14 +1437,25 @@ fn read_trade(
                 ),
             ));
         }
-        register_cell(&mut seen, table, row.line, product, exporter, importer)?;
-        let p = *product_index.entry(product.to_string()).or_insert_with(|| {
+        let p = intern(&mut data.product_index, product, || {
             data.products.push(Product {
                 code: product.to_string(),
                 description: String::new(),
-            });
-            data.products.len() - 1
+            })
         });
+        let e = intern(&mut data.exporter_index, exporter, || {
+            data.exporters.push(exporter.to_string())
+        });
+        let i = intern(&mut data.importer_index, importer, || {
+            data.importers.push(importer.to_string())
+        });
+        if let Some(&first) = data.cell_index.get(&(p, e, i)) {
+            return Err(table.error(
+                row.line,
+                None,
+                duplicate_message(product, exporter, importer, data.lines[first]),
+            ));
+        }
         if let Some(c) = c_description {
             let d = row.text(c);
             if let Some(m) = data::control_char_problem(d) {
@@ -1429,18 +1465,6 @@ fn read_trade(
                 data.products[p].description = d.to_string();
             }
         }
-        let e = *exporter_index
-            .entry(exporter.to_string())
-            .or_insert_with(|| {
-                data.exporters.push(exporter.to_string());
-                data.exporters.len() - 1
-            });
-        let i = *importer_index
-            .entry(importer.to_string())
-            .or_insert_with(|| {
-                data.importers.push(importer.to_string());
-                data.importers.len() - 1
-            });
         data.cell_index.insert((p, e, i), data.cells.len());
         data.cells.push(CellKey {
             product: p,
@@ -1450,7 +1474,18 @@ fn read_trade(
         data.values.push(value);
         data.lines.push(row.line);
     }
+    data.by_code = (0..data.products.len()).collect();
+    data.by_code
+        .sort_unstable_by(|&a, &b| data.products[a].code.cmp(&data.products[b].code));
     Ok(data)
+}
+
+/// The message for a second row of the same product × exporter × importer.
+fn duplicate_message(product: &str, exporter: &str, importer: &str, first: u64) -> String {
+    format!(
+        "duplicate row for product {product} × exporter {exporter} × importer {importer} (first defined on line {first}); \
+         each combination may appear once"
+    )
 }
 
 /// How far (as a positive fraction) SMART's linear world-price formula
@@ -1569,28 +1604,14 @@ impl CellColumns {
         }
     }
 
-    fn register(
+    /// The trade cell this row refers to, if it is in the trade data; a second row for the
+    /// same product × exporter × importer is an error naming both lines.
+    fn locate(
         &self,
-        seen: &mut data::CellLines,
         table: &CsvTable,
         row: &data::CsvRow<'_>,
         trade: &TradeData,
-    ) -> Result<(), ScenarioError> {
-        register_cell(
-            seen,
-            table,
-            row.line,
-            row.text(self.product),
-            row.text(self.exporter),
-            self.importer(row, trade),
-        )
-    }
-
-    /// The trade cell this row refers to, if it is in the trade data.
-    fn lookup(
-        &self,
-        row: &data::CsvRow<'_>,
-        trade: &TradeData,
+        seen: &mut SeenCells,
     ) -> Result<Option<usize>, ScenarioError> {
         let product = row.name(self.product)?;
         let exporter = row.name(self.exporter)?;
@@ -1598,13 +1619,57 @@ impl CellColumns {
             Some(c) => row.name(c)?,
             None => self.importer(row, trade),
         };
-        let p = trade.products.iter().position(|x| x.code == product);
-        let e = trade.exporters.iter().position(|x| x == exporter);
-        let i = trade.importers.iter().position(|x| x == importer);
-        Ok(match (p, e, i) {
-            (Some(p), Some(e), Some(i)) => trade.cell_index.get(&(p, e, i)).copied(),
+        let cell = match (
+            trade.product_index.get(product),
+            trade.exporter_index.get(exporter),
+            trade.importer_index.get(importer),
+        ) {
+            (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(&(p, e, i)).copied(),
             _ => None,
-        })
+        };
+        let first = match cell {
+            Some(i) => match seen.by_cell[i] {
+                0 => {
+                    seen.by_cell[i] = row.line;
+                    None
+                }
+                first => Some(first),
+            },
+            // Rows for cells that are not in the trade data (rare): keyed by their names.
+            None => seen.others.insert(
+                (
+                    product.to_string(),
+                    exporter.to_string(),
+                    importer.to_string(),
+                ),
+                row.line,
+            ),
+        };
+        if let Some(first) = first {
+            return Err(table.error(
+                row.line,
+                None,
+                duplicate_message(product, exporter, importer, first),
+            ));
+        }
+        Ok(cell)
+    }
+}
+
+/// The rows of a tariff file seen so far, by trade cell, to refuse duplicates.
+struct SeenCells {
+    /// Line of the row that set each cell (0: none yet).
+    by_cell: Vec<u64>,
+    /// Rows naming a product × exporter × importer that is not in the trade data.
+    others: HashMap<(String, String, String), u64>,
+}
+
+impl SeenCells {
+    fn new(trade: &TradeData) -> Self {
+        SeenCells {
+            by_cell: vec![0; trade.cells.len()],
+            others: HashMap::new(),
+        }
     }
 }
 
@@ -1615,7 +1680,7 @@ fn read_applied(
 ) -> Result<(), ScenarioError> {
     let cols = CellColumns::of(table, trade)?;
     let c_rate = table.require("rate_pct")?;
-    let mut seen = HashMap::new();
+    let mut seen = SeenCells::new(trade);
     let mut found = vec![false; trade.cells.len()];
     let mut rates = Vec::with_capacity(table.len());
     for row in table.rows() {
@@ -1629,9 +1694,9 @@ fn read_applied(
                 ),
             ));
         }
-        cols.register(&mut seen, table, &row, trade)?;
+        let cell = cols.locate(table, &row, trade, &mut seen)?;
         rates.push(rate);
-        if let Some(i) = cols.lookup(&row, trade)? {
+        if let Some(i) = cell {
             applied[i] = pct_to_rate(rate);
             found[i] = true;
         }
@@ -1723,7 +1788,7 @@ fn read_policy_rates(
     let cols = CellColumns::of(table, trade)?;
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
-    let mut seen = HashMap::new();
+    let mut seen = SeenCells::new(trade);
     let (mut befores, mut afters) = (Vec::new(), Vec::new());
     let mut n = 0;
     for row in table.rows() {
@@ -1740,8 +1805,7 @@ fn read_policy_rates(
                 ));
             }
         }
-        cols.register(&mut seen, table, &row, trade)?;
-        let Some(i) = cols.lookup(&row, trade)? else {
+        let Some(i) = cols.locate(table, &row, trade, &mut seen)? else {
             return Err(table.error(
                 row.line,
                 None,
@@ -1772,13 +1836,16 @@ pub(super) fn describe_file(
 ) -> DataFile {
     let c_source = table.column("source");
     let c_status = table.column("status");
+    // Distinct sources in order of first appearance, found through a set (a file may have a
+    // different source text on every row); statuses are few, so a map by text is enough.
     let mut sources: Vec<String> = Vec::new();
+    let mut seen_sources: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut shares: BTreeMap<String, f64> = BTreeMap::new();
     let mut total = 0.0;
     for (i, row) in table.rows().enumerate() {
         if let Some(c) = c_source {
             let s = row.text(c);
-            if !s.is_empty() && !sources.iter().any(|x| x == s) {
+            if !s.is_empty() && seen_sources.insert(s) {
                 sources.push(s.to_string());
             }
         }
@@ -1788,7 +1855,12 @@ pub(super) fn describe_file(
             .map(|c| row.text(c))
             .filter(|s| !s.is_empty())
             .unwrap_or("not stated");
-        *shares.entry(status.to_string()).or_default() += w;
+        match shares.get_mut(status) {
+            Some(share) => *share += w,
+            None => {
+                shares.insert(status.to_string(), w);
+            }
+        }
     }
     if total > 0.0 {
         for v in shares.values_mut() {
