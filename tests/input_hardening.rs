@@ -674,3 +674,35 @@ fn csv_numbers_with_separators_or_percent_signs_get_a_hint() {
     let e = assert_refused(&dir, "applied.csv", 3);
     assert!(e.contains("% sign"), "{e}");
 }
+
+#[test]
+fn command_line_numbers_are_explained_in_plain_words() {
+    let dir = scratch("cli-numbers");
+    let s = dir.join("scenario.toml");
+    let s = s.to_str().unwrap();
+    for args in [
+        vec!["run", s, "--draws", "abc"],
+        vec!["run", s, "--seed", "1.5"],
+        vec![
+            "sweep",
+            s,
+            "--exporter",
+            "PAK",
+            "--from",
+            "0",
+            "--to",
+            "10%",
+            "--step",
+            "1",
+        ],
+    ] {
+        let o = run_bin(&args);
+        let e = stderr(&o);
+        assert!(!o.status.success(), "{args:?}");
+        assert!(e.contains("expected"), "{args:?}: {e}");
+        assert!(
+            !e.contains("invalid digit") && !e.contains("invalid float literal"),
+            "{args:?}: {e}"
+        );
+    }
+}

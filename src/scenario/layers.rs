@@ -475,6 +475,35 @@ impl Loader<'_> {
     }
 }
 
+/// Parses a whole number given on the command line (`--draws`, `--seed`), with a message in a
+/// user's words instead of the standard library's ("invalid digit found in string").
+pub fn parse_whole_number<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|_| {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{s} is too large")
+        } else {
+            "expected a whole number of 0 or more, written with digits only (no sign, decimal \
+             point or separators), such as 1000"
+                .to_string()
+        }
+    })
+}
+
+/// Parses a rate given on the command line (`--from`, `--to`, `--step`), in percent.
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!(
+            "expected a number in percent such as 15 or 2.5 (no % sign{})",
+            if s.contains(',') {
+                ", and a decimal point rather than a comma"
+            } else {
+                ""
+            }
+        )),
+    }
+}
+
 /// Checks a sweep's range; the error names the offending field (`from_pct`, `to_pct`, `step_pct`).
 pub fn sweep_spec(
     exporter: usize,
