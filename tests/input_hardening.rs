@@ -706,3 +706,54 @@ fn command_line_numbers_are_explained_in_plain_words() {
         );
     }
 }
+
+#[test]
+fn region_elasticities_out_of_range_fail_in_validate() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (i, (from, to, column)) in [
+        (
+            "-1.1508,3.7661,,DERIVED",
+            "-1.1508,1e306,,DERIVED",
+            "substitution",
+        ),
+        (
+            "-1.1508,3.7661,,DERIVED",
+            "-1e308,3.7661,,DERIVED",
+            "import_demand",
+        ),
+        (
+            "-1.1508,3.7661,1.5,ASSUMPTION",
+            "-1.1508,3.7661,1e-9,ASSUMPTION",
+            "export_supply",
+        ),
+    ]
+    .iter()
+    .enumerate()
+    {
+        let dir = scratch(&format!("region-range-{i}"));
+        std::fs::create_dir_all(dir.join("data")).unwrap();
+        std::fs::copy(
+            root.join("scenarios/pakistan-multimarket-2025.toml"),
+            dir.join("scenario.toml"),
+        )
+        .unwrap();
+        for f in ["trade", "tariffs", "elasticities"] {
+            let name = format!("data/pakistan_apparel_two_markets_{f}.csv");
+            std::fs::copy(root.join("scenarios").join(&name), dir.join(&name)).unwrap();
+        }
+        let file = "data/pakistan_apparel_two_markets_elasticities.csv";
+        edit(&dir, file, from, to);
+        let line = std::fs::read_to_string(dir.join(file))
+            .unwrap()
+            .lines()
+            .position(|l| l.contains(to))
+            .unwrap()
+            + 1;
+        let e = assert_fails_at(
+            &validate(&dir),
+            "pakistan_apparel_two_markets_elasticities.csv",
+            line,
+        );
+        assert!(e.contains(column), "{to}: {e}");
+    }
+}
