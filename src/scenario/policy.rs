@@ -135,19 +135,7 @@ pub fn apply_rules(
         covered.sort_unstable();
         covered.dedup();
         for &i in &covered {
-            let current = match rule.layer {
-                Layer::Additional => additional[i],
-                Layer::Total => applied[i] + additional[i],
-            };
-            let new = match rule.action {
-                RuleAction::Set(r) => r,
-                RuleAction::Change(d) => current + d,
-                RuleAction::CutBy(f) => current * (1.0 - f),
-            };
-            additional[i] = match rule.layer {
-                Layer::Additional => new,
-                Layer::Total => new - applied[i],
-            };
+            additional[i] = rule_result(rule, applied[i], additional[i]);
             let total = applied[i] + additional[i];
             if total < -1e-12 || total > max + 1e-12 {
                 return Err(RateOutOfRange {
@@ -161,6 +149,23 @@ pub fn apply_rules(
         }
     }
     Ok(())
+}
+
+/// The additional duty of one cell after `rule`, on the layer the rule acts on.
+fn rule_result(rule: &TariffRule, applied: Rate, additional: Rate) -> Rate {
+    let current = match rule.layer {
+        Layer::Additional => additional,
+        Layer::Total => applied + additional,
+    };
+    let new = match rule.action {
+        RuleAction::Set(r) => r,
+        RuleAction::Change(d) => current + d,
+        RuleAction::CutBy(f) => current * (1.0 - f),
+    };
+    match rule.layer {
+        Layer::Additional => new,
+        Layer::Total => new - applied,
+    }
 }
 
 #[cfg(test)]
@@ -180,20 +185,7 @@ mod tests {
                 if !covered {
                     continue;
                 }
-                let current = match rule.layer {
-                    Layer::Additional => additional[i],
-                    Layer::Total => applied[i] + additional[i],
-                };
-                let new = match rule.action {
-                    RuleAction::Set(r) => r,
-                    RuleAction::Change(d) => current + d,
-                    RuleAction::CutBy(f) => current * (1.0 - f),
-                };
-                additional[i] = match rule.layer {
-                    Layer::Additional => new,
-                    Layer::Total => new - applied[i],
-                };
-                additional[i] = additional[i].max(-applied[i]);
+                additional[i] = rule_result(rule, applied[i], additional[i]).max(-applied[i]);
             }
         }
     }
