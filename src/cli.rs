@@ -1,6 +1,7 @@
 //! Command-line arguments: the raw clap stage ([`Cli`]) and the validated stage
 //! ([`RunArgs`]) that the application works from.
 
+use crate::scenario::layers::{parse_percent as percent, parse_whole_number as whole};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 
@@ -43,10 +44,10 @@ pub enum Command {
         #[arg(long, short)]
         quiet: bool,
         /// Monte-Carlo draws (overrides [uncertainty] draws; 0 turns uncertainty off).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = whole::<usize>)]
         draws: Option<usize>,
         /// Random seed of the Monte-Carlo draws (overrides [uncertainty] seed).
-        #[arg(long, value_name = "S")]
+        #[arg(long, value_name = "S", value_parser = whole::<u64>)]
         seed: Option<u64>,
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
@@ -65,19 +66,19 @@ pub enum Command {
         #[arg(long)]
         exporter: Option<String>,
         /// First additional tariff, percent.
-        #[arg(long, value_name = "PCT")]
+        #[arg(long, value_name = "PCT", value_parser = percent)]
         from: Option<f64>,
         /// Last additional tariff, percent.
-        #[arg(long, value_name = "PCT")]
+        #[arg(long, value_name = "PCT", value_parser = percent)]
         to: Option<f64>,
         /// Step, percentage points.
-        #[arg(long, value_name = "PTS")]
+        #[arg(long, value_name = "PTS", value_parser = percent)]
         step: Option<f64>,
         /// Monte-Carlo draws per rate for an uncertainty band (needs [uncertainty]).
-        #[arg(long, value_name = "N")]
+        #[arg(long, value_name = "N", value_parser = whole::<usize>)]
         draws: Option<usize>,
         /// Random seed.
-        #[arg(long, value_name = "S")]
+        #[arg(long, value_name = "S", value_parser = whole::<u64>)]
         seed: Option<u64>,
         /// Output folder.
         #[arg(long, value_name = "DIR")]

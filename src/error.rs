@@ -17,6 +17,27 @@ pub enum ScenarioError {
         /// The underlying I/O error.
         source: std::io::Error,
     },
+    /// An input path is missing, is not a regular file (a folder, pipe or device), is too
+    /// large, or cannot be opened.
+    #[error("{role} '{}' {problem}", path.display())]
+    Path {
+        /// What the file is for ("scenario file", "trade data", ...).
+        role: String,
+        /// The path as given.
+        path: PathBuf,
+        /// What is wrong with it, in a user's words ("is a folder, not a file; ...").
+        problem: String,
+    },
+    /// A line of a file that cannot be read as text (not UTF-8).
+    #[error("{}:{line}: {message}", path.display())]
+    Text {
+        /// The file.
+        path: PathBuf,
+        /// 1-based line.
+        line: usize,
+        /// What is wrong and what to do.
+        message: String,
+    },
     /// The TOML did not parse or did not match the expected structure.
     #[error("{}: {message}", path.display())]
     Toml {

@@ -1,8 +1,152 @@
 //! Reading the scenario's CSV data files, with errors that name the file, line and column.
 
+use super::bounds;
 use crate::error::ScenarioError;
+use crate::model::SupplyElasticity;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+
+/// Largest data (CSV) file read, in bytes: far above any real tariff table, small enough that a
+/// path mistakenly pointing at a huge file fails at once instead of exhausting memory.
+pub const MAX_DATA_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why an input path could not be read, in a user's words.
+#[derive(Debug)]
+pub enum PathProblem {
+    /// Nothing at that path.
+    NotFound,
+    /// The path exists but is not a regular file (a folder, a pipe, a device, ...).
+    NotAFile(&'static str),
+    /// The file is larger than the cap for its kind.
+    TooLarge {
+        /// The file's size in bytes.
+        size: u64,
+        /// The cap in bytes.
+        cap: u64,
+    },
+    /// Another I/O error (permissions, ...).
+    Io(std::io::Error),
+}
+
+impl std::fmt::Display for PathProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PathProblem::NotFound => write!(f, "not found"),
+            PathProblem::NotAFile(what) => {
+                write!(f, "is {what}, not a file; give the path of a regular file")
+            }
+            PathProblem::TooLarge { size, cap } => write!(
+                f,
+                "is too large ({}; at most {} is read)",
+                human_bytes(*size),
+                human_bytes(*cap)
+            ),
+            PathProblem::Io(e) if e.kind() == std::io::ErrorKind::PermissionDenied => {
+                write!(f, "cannot be read: permission denied")
+            }
+            PathProblem::Io(e) => write!(f, "cannot be read: {}", e.kind()),
+        }
+    }
+}
+
+fn human_bytes(n: u64) -> String {
+    const MIB: u64 = 1024 * 1024;
+    if n >= MIB {
+        format!("{:.0} MiB", n as f64 / MIB as f64)
+    } else {
+        format!("{n} bytes")
+    }
+}
+
+/// What kind of thing a path that is not a regular file is, for messages.
+fn kind_of(file_type: &std::fs::FileType) -> &'static str {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::FileTypeExt;
+        if file_type.is_fifo() {
+            return "a named pipe (FIFO)";
+        }
+        if file_type.is_char_device() || file_type.is_block_device() {
+            return "a device";
+        }
+        if file_type.is_socket() {
+            return "a socket";
+        }
+    }
+    if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Reads an input file whole, accepting regular files (or links to them) of at most `cap`
+/// bytes only. Folders, pipes and devices are refused before they are opened, so a FIFO
+/// cannot block and `/dev/zero` cannot fill the memory.
+pub fn read_input_file(path: &Path, cap: u64) -> Result<Vec<u8>, PathProblem> {
+    use std::io::Read;
+    let meta = std::fs::metadata(path).map_err(|e| match e.kind() {
+        std::io::ErrorKind::NotFound => PathProblem::NotFound,
+        _ => PathProblem::Io(e),
+    })?;
+    if !meta.is_file() {
+        return Err(PathProblem::NotAFile(kind_of(&meta.file_type())));
+    }
+    if meta.len() > cap {
+        return Err(PathProblem::TooLarge {
+            size: meta.len(),
+            cap,
+        });
+    }
+    let file = std::fs::File::open(path).map_err(PathProblem::Io)?;
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    // `take` keeps the cap even for a file that grows while it is read.
+    file.take(cap + 1)
+        .read_to_end(&mut bytes)
+        .map_err(PathProblem::Io)?;
+    if bytes.len() as u64 > cap {
+        return Err(PathProblem::TooLarge {
+            size: bytes.len() as u64,
+            cap,
+        });
+    }
+    Ok(bytes)
+}
+
+/// Byte offsets where the lines of a text start, so that an offset can be turned into the
+/// line number an editor shows. A line ends at `\n`, `\r\n` or a lone `\r` (old Mac files),
+/// the same terminators the CSV reader accepts.
+pub struct LineIndex {
+    starts: Vec<usize>,
+}
+
+impl LineIndex {
+    /// Indexes a text.
+    pub fn new(bytes: &[u8]) -> Self {
+        let mut starts = vec![0];
+        for (i, &b) in bytes.iter().enumerate() {
+            if b == b'\n' || (b == b'\r' && bytes.get(i + 1) != Some(&b'\n')) {
+                starts.push(i + 1);
+            }
+        }
+        LineIndex { starts }
+    }
+
+    /// The 1-based line holding byte `offset`.
+    pub fn line_of(&self, offset: usize) -> usize {
+        self.starts.partition_point(|&s| s <= offset)
+    }
+}
+
+/// The 1-based line of the first byte that is not UTF-8, if any.
+pub fn first_non_utf8_line(bytes: &[u8]) -> Option<usize> {
+    let e = std::str::from_utf8(bytes).err()?;
+    Some(LineIndex::new(bytes).line_of(e.valid_up_to()))
+}
+
+/// What to say about a line that is not UTF-8.
+pub const NOT_UTF8: &str = "this line is not valid UTF-8 text (a character on it is written in \
+    another encoding, such as Windows-1252 or Latin-1); save the file as UTF-8";
 
 /// A CSV file read into memory with its header, so rows can be checked by column name.
 pub struct CsvTable {
@@ -20,39 +164,96 @@ pub struct CsvRow<'a> {
 }
 
 impl CsvTable {
-    /// Reads a whole CSV file. `role` names the file in errors ("trade data").
+    /// Reads a whole CSV file (a regular file of at most [`MAX_DATA_BYTES`]). `role` names
+    /// the file in errors ("trade data").
     pub fn read(path: &Path, role: &str) -> Result<Self, ScenarioError> {
+        let bytes =
+            read_input_file(path, MAX_DATA_BYTES).map_err(|problem| ScenarioError::Path {
+                role: role.to_string(),
+                path: path.to_path_buf(),
+                problem: problem.to_string(),
+            })?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Parses a CSV file already read into memory; `path` is used in errors. Line numbers
+    /// are those an editor shows, whatever the line endings (LF, CRLF or CR).
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, ScenarioError> {
+        let at = |line: usize, column: Option<String>, message: String| ScenarioError::Csv {
+            path: path.to_path_buf(),
+            line: line as u64,
+            column,
+            message,
+        };
+        if let Some(line) = first_non_utf8_line(bytes) {
+            return Err(at(
+                line,
+                None,
+                format!("{NOT_UTF8} (in Excel: \"CSV UTF-8\")"),
+            ));
+        }
+        let lines = LineIndex::new(bytes);
+        // The line a record starts on: its position may point at the line ending before it.
+        let line_at = |offset: u64| {
+            let mut o = offset as usize;
+            while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
+                o += 1;
+            }
+            lines.line_of(o)
+        };
         let mut reader = csv::ReaderBuilder::new()
             .trim(csv::Trim::All)
-            .from_path(path)
-            .map_err(|e| csv_open_error(path, role, e))?;
+            .from_reader(bytes);
         let headers: Vec<String> = reader
             .headers()
-            .map_err(|e| csv_open_error(path, role, e))?
+            .map_err(|e| at(1, None, format!("cannot read the header line: {e}")))?
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').to_string())
+            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
             .collect();
+        if headers.iter().all(|h| h.is_empty()) {
+            return Err(at(
+                1,
+                None,
+                "the first line should be a header naming the columns (such as \
+                 product,exporter,value), but it is empty"
+                    .into(),
+            ));
+        }
+        let mut first_seen: HashMap<&str, usize> = HashMap::new();
+        for (i, h) in headers.iter().enumerate() {
+            if h.is_empty() {
+                continue;
+            }
+            if let Some(first) = first_seen.insert(h.as_str(), i) {
+                return Err(at(
+                    1,
+                    Some(h.clone()),
+                    format!(
+                        "the header names this column twice (columns {} and {}); each column \
+                         may appear once, so rename or delete one of them",
+                        first + 1,
+                        i + 1
+                    ),
+                ));
+            }
+        }
         let mut rows = Vec::new();
         for record in reader.records() {
             let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| p.line());
+                let line = e.position().map_or(0, |p| line_at(p.byte()));
                 let message = match e.kind() {
                     csv::ErrorKind::UnequalLengths {
                         expected_len, len, ..
                     } => format!(
-                        "this row has {len} fields but the header has {expected_len} ({})",
+                        "this row has {len} fields but the header has {expected_len} ({}); a \
+                         text that contains a comma must be in double quotes",
                         headers.join(", ")
                     ),
-                    _ => e.to_string(),
+                    _ => format!("this row cannot be read: {e}"),
                 };
-                ScenarioError::Csv {
-                    path: path.to_path_buf(),
-                    line,
-                    column: None,
-                    message,
-                }
+                at(line, None, message)
             })?;
-            let line = record.position().map_or(0, |p| p.line());
+            let line = record.position().map_or(0, |p| line_at(p.byte())) as u64;
             if record.iter().all(|f| f.is_empty()) {
                 continue;
             }
@@ -63,6 +264,11 @@ impl CsvTable {
             headers,
             rows,
         })
+    }
+
+    /// The header's column names.
+    pub fn headers(&self) -> &[String] {
+        &self.headers
     }
 
     /// The file's path.
@@ -118,25 +324,9 @@ impl CsvTable {
     }
 }
 
-fn csv_open_error(path: &Path, role: &str, e: csv::Error) -> ScenarioError {
-    match e.into_kind() {
-        csv::ErrorKind::Io(source) => ScenarioError::Read {
-            role: role.to_string(),
-            path: path.to_path_buf(),
-            source,
-        },
-        other => ScenarioError::Csv {
-            path: path.to_path_buf(),
-            line: 1,
-            column: None,
-            message: format!("{other:?}"),
-        },
-    }
-}
-
-impl CsvRow<'_> {
-    /// The text of a cell (empty when the column is absent).
-    pub fn text(&self, column: usize) -> &str {
+impl<'a> CsvRow<'a> {
+    /// The text of a cell (empty when the column is absent); it lives as long as the table.
+    pub fn text(&self, column: usize) -> &'a str {
         self.record.get(column).unwrap_or("")
     }
 
@@ -150,12 +340,35 @@ impl CsvRow<'_> {
         }
     }
 
+    /// A non-empty name or code that is one line of printable text (no line break, tab or
+    /// other control character, which would break tables and messages).
+    pub fn name(&self, column: usize) -> Result<&str, ScenarioError> {
+        let t = self.required_text(column)?;
+        match control_char_problem(t) {
+            None => Ok(t),
+            Some(m) => Err(self.error(column, m)),
+        }
+    }
+
     /// A finite number.
     pub fn number(&self, column: usize) -> Result<f64, ScenarioError> {
         let t = self.required_text(column)?;
         match t.parse::<f64>() {
-            Ok(v) if v.is_finite() => Ok(v),
-            _ => Err(self.error(column, format!("expected a number, found '{t}'"))),
+            // (+ 0.0 turns -0 into 0.)
+            Ok(v) if v.is_finite() => Ok(v + 0.0),
+            _ => {
+                let hint = if t.contains('%') {
+                    " (write the number without the % sign: 15, not 15%)"
+                } else if t.contains(',') {
+                    " (write numbers without thousands separators and with a decimal point: \
+                     1000.5, not 1,000.5 or 1000,5)"
+                } else if t.parse::<f64>().is_ok() {
+                    " (NaN and infinite values are not accepted)"
+                } else {
+                    ""
+                };
+                Err(self.error(column, format!("expected a number, found '{t}'{hint}")))
+            }
         }
     }
 
@@ -163,9 +376,43 @@ impl CsvRow<'_> {
     pub fn non_negative(&self, column: usize) -> Result<f64, ScenarioError> {
         let v = self.number(column)?;
         if v < 0.0 {
-            Err(self.error(column, format!("must not be negative, found {v}")))
+            Err(self.error(column, format!("must not be negative, found {}", Num(v))))
         } else {
             Ok(v)
+        }
+    }
+
+    /// An import demand elasticity as written (either sign), within
+    /// [`bounds::IMPORT_DEMAND`] in size.
+    pub fn import_demand(&self, column: usize) -> Result<f64, ScenarioError> {
+        let v = self.number(column)?;
+        bounds::import_demand(v)
+            .map(|_| v)
+            .map_err(|m| self.error(column, m))
+    }
+
+    /// A substitution elasticity within [`bounds::SUBSTITUTION`].
+    pub fn substitution(&self, column: usize) -> Result<f64, ScenarioError> {
+        let v = self.number(column)?;
+        match bounds::substitution_problem(v, "must be positive,") {
+            None => Ok(v),
+            Some(m) => Err(self.error(column, m)),
+        }
+    }
+
+    /// An export supply elasticity: a number of at least [`bounds::MIN_EXPORT_SUPPLY`]
+    /// (99 or more is infinite) or the word `inf`/`infinite`.
+    pub fn export_supply(&self, column: usize) -> Result<SupplyElasticity, ScenarioError> {
+        if matches!(
+            self.text(column).to_ascii_lowercase().as_str(),
+            "inf" | "infinite"
+        ) {
+            return Ok(SupplyElasticity::Infinite);
+        }
+        let v = self.number(column)?;
+        match bounds::export_supply_problem(v) {
+            None => Ok(SupplyElasticity::from_value(v)),
+            Some(m) => Err(self.error(column, m)),
         }
     }
 
@@ -175,54 +422,93 @@ impl CsvRow<'_> {
     }
 }
 
-/// Where a product × exporter × importer cell was defined, to report duplicates.
-pub type CellLines = HashMap<(String, String, String), u64>;
-
-/// Registers a cell, failing on a duplicate with both line numbers.
-pub fn register_cell(
-    seen: &mut CellLines,
+/// Rejects percent columns whose values, taken together, all look like fractions (0.15 for
+/// 15 %): the largest value of all the given columns is above 0 and at most 1. Columns that
+/// hold rates of the same kind (before and after) are checked together, so a cut from 15 to
+/// 0.5 is accepted.
+pub fn check_percent_columns(
     table: &CsvTable,
-    line: u64,
-    product: &str,
-    exporter: &str,
-    importer: &str,
+    columns: &[(usize, &[f64])],
 ) -> Result<(), ScenarioError> {
-    let key = (
-        product.to_string(),
-        exporter.to_string(),
-        importer.to_string(),
-    );
-    if let Some(first) = seen.insert(key, line) {
+    let max = columns
+        .iter()
+        .flat_map(|(_, values)| values.iter().copied())
+        .fold(0.0, f64::max);
+    if max > 0.0 && max <= 1.0 {
+        let names: Vec<&str> = columns
+            .iter()
+            .map(|(c, _)| table.headers[*c].as_str())
+            .collect();
+        let (column, whose, holds) = match columns {
+            [(c, _)] => (Some(*c), "every rate".to_string(), "the column holds"),
+            _ => (
+                None,
+                format!("every rate in {}", names.join(" and ")),
+                "these columns hold",
+            ),
+        };
         return Err(table.error(
-            line,
-            None,
+            1,
+            column,
             format!(
-                "duplicate row for product {product} × exporter {exporter} × importer {importer} (first defined on line {first}); \
-                 each combination may appear once"
+                "{whose} is at most 1 (largest {}): these look like fractions, but \
+                 {holds} percent; write 15 for 15%",
+                Num(max)
             ),
         ));
     }
     Ok(())
 }
 
-/// Rejects a percent column whose values all look like fractions (0.15 for 15 %).
-pub fn check_percent_column(
-    table: &CsvTable,
-    column: usize,
-    values: &[f64],
-) -> Result<(), ScenarioError> {
-    let max = values.iter().copied().fold(0.0, f64::max);
-    if max > 0.0 && max <= 1.0 {
-        return Err(table.error(
-            1,
-            Some(column),
-            format!(
-                "every rate is at most 1 (largest {max}): these look like fractions, but the column \
-                 holds percent; write 15 for 15%"
-            ),
-        ));
+/// Why a name (exporter, product, region, group, ...) is not one line of printable text, if it
+/// is not: line breaks, tabs and other control characters would break the report's tables
+/// and the terminal's messages.
+pub fn control_char_problem(name: &str) -> Option<String> {
+    let (i, c) = name
+        .chars()
+        .enumerate()
+        .find(|(_, c)| c.is_control() || matches!(c, '\u{2028}' | '\u{2029}'))?;
+    let what = match c {
+        '\n' | '\r' | '\u{2028}' | '\u{2029}' => "a line break".to_string(),
+        '\t' => "a tab".to_string(),
+        c => format!("the control character U+{:04X}", c as u32),
+    };
+    let before: String = name.chars().take(i).collect();
+    Some(format!(
+        "contains {what} after \"{before}\"; names and codes must be one line of printable text"
+    ))
+}
+
+/// The suggestion for a rate that looks like a fraction: "write 19 for 19%" when the value
+/// times 100 would itself be accepted (at least 1 in size), else `None`.
+pub fn fraction_fix(x: f64, unit: &str) -> Option<String> {
+    let pct = fmt_num(x * 100.0);
+    ((x * 100.0).abs() >= 1.0).then(|| format!("write {pct} for {pct}{unit}"))
+}
+
+/// A number shown in a message, written by [`fmt_num`].
+#[derive(Debug, Clone, Copy)]
+pub struct Num(pub f64);
+
+impl std::fmt::Display for Num {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&fmt_num(self.0))
     }
-    Ok(())
+}
+
+/// A number for messages: at most 10 significant digits, so that 0.07 × 100 shows as 7 and
+/// not 7.000000000000001.
+pub fn fmt_num(v: f64) -> String {
+    if v == 0.0 || !v.is_finite() {
+        return format!("{}", v + 0.0);
+    }
+    let digits = (9 - v.abs().log10().floor() as i32).clamp(0, 300) as usize;
+    let rounded: f64 = format!("{v:.digits$}").parse().unwrap_or(v);
+    if (1e-6..1e15).contains(&rounded.abs()) {
+        format!("{rounded}")
+    } else {
+        format!("{rounded:e}")
+    }
 }
 
 /// Counts of the `status` column's values weighted by trade value, for the report.
@@ -237,6 +523,17 @@ pub fn unknown_name(kind: &str, name: &str, known: &[String]) -> String {
         .min_by_key(|(d, _)| *d)
         .filter(|(d, k)| *d <= 2.max(k.chars().count() / 4));
     let hint = closest.map_or(String::new(), |(_, k)| format!("did you mean '{k}'? "));
+    // A name with a line break or tab is shown escaped, so that the message stays one line.
+    let name: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() {
+                c.escape_default().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect();
     let plural = match kind.strip_suffix('y') {
         Some(stem) => format!("{stem}ies"),
         None => format!("{kind}s"),
@@ -268,6 +565,63 @@ fn edit_distance(a: &str, b: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn line_numbers_count_lf_crlf_and_cr_endings() {
+        for text in ["a\nb\nc", "a\r\nb\r\nc", "a\rb\rc"] {
+            let idx = LineIndex::new(text.as_bytes());
+            let c = text.find('c').unwrap();
+            assert_eq!(idx.line_of(0), 1, "{text:?}");
+            assert_eq!(idx.line_of(c), 3, "{text:?}");
+        }
+        let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r\n1,2\r\n\r\n3,4\r\n").unwrap();
+        let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 4]);
+        let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r1,2\r3,4").unwrap();
+        let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
+        assert_eq!(lines, vec![2, 3]);
+    }
+
+    #[test]
+    fn duplicate_headers_and_non_utf8_are_refused() {
+        let e = CsvTable::parse(Path::new("t.csv"), b"a,b,a\n1,2,3\n")
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("t.csv:1: column `a`"), "{e}");
+        // Two unnamed columns (trailing commas) are not a duplicate.
+        assert!(CsvTable::parse(Path::new("t.csv"), b"a,,\n1,,\n").is_ok());
+        let e = CsvTable::parse(Path::new("t.csv"), b"a\n1\n\xe9\n")
+            .err()
+            .unwrap();
+        assert!(e.to_string().starts_with("t.csv:3:"), "{e}");
+    }
+
+    #[test]
+    fn names_must_be_one_line_of_printable_text() {
+        assert!(control_char_problem("Côte d'Ivoire").is_none());
+        assert!(
+            control_char_problem("Viet\nnam")
+                .unwrap()
+                .contains("line break after \"Viet\"")
+        );
+        assert!(control_char_problem("a\tb").unwrap().contains("a tab"));
+        assert!(control_char_problem("x\u{7}").unwrap().contains("U+0007"));
+        assert_eq!(
+            fraction_fix(0.07, " points").as_deref(),
+            Some("write 7 for 7 points")
+        );
+        assert_eq!(fraction_fix(-0.0001, " points"), None);
+    }
+
+    #[test]
+    fn numbers_in_messages_are_short() {
+        assert_eq!(fmt_num(0.07 * 100.0), "7");
+        assert_eq!(fmt_num(1e308), "1e308");
+        assert_eq!(fmt_num(-1e-300), "-1e-300");
+        assert_eq!(fmt_num(-0.0), "0");
+        assert_eq!(fmt_num(1.5), "1.5");
+        assert_eq!(fmt_num(123456.75), "123456.75");
+    }
 
     #[test]
     fn suggests_the_closest_name_for_a_typo() {

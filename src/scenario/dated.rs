@@ -188,11 +188,24 @@ fn base_trade(
         values: Vec::new(),
         lines: Vec::new(),
         cell_index: HashMap::new(),
+        multi_market: false,
+        product_index: HashMap::new(),
+        exporter_index: s
+            .partners
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (p.name.clone(), i))
+            .collect(),
+        importer_index: HashMap::from([(importer.to_string(), 0)]),
+        by_code: Vec::new(),
     };
     let mut cell_of = Vec::with_capacity(s.cells.len());
     for (c, cell) in s.cells.iter().enumerate().filter(|(_, c)| c.value > 0.0) {
         let code = &s.products[cell.product as usize];
         let p = *product_of[cell.product as usize].get_or_insert_with(|| {
+            trade
+                .product_index
+                .insert(code.clone(), trade.products.len());
             trade.products.push(Product {
                 code: code.clone(),
                 description: names.get(code).cloned().unwrap_or_default(),
@@ -214,6 +227,10 @@ fn base_trade(
         trade.lines.push(0);
         cell_of.push(c);
     }
+    trade.by_code = (0..trade.products.len()).collect();
+    trade
+        .by_code
+        .sort_unstable_by(|&x, &y| trade.products[x].code.cmp(&trade.products[y].code));
     (trade, cell_of)
 }
 

@@ -56,7 +56,7 @@ pub struct ScenarioFile {
 #[serde(deny_unknown_fields)]
 pub struct ScenarioSection {
     /// Short title.
-    pub name: String,
+    pub name: Spanned<String>,
     /// Longer text; should state the sources.
     #[serde(default)]
     pub description: String,
@@ -67,7 +67,7 @@ pub struct ScenarioSection {
     /// Year of the base trade data.
     pub base_year: Spanned<i64>,
     /// Unit of the trade values (e.g. "USD"). Values are used as given.
-    pub currency_unit: String,
+    pub currency_unit: Spanned<String>,
 }
 
 /// `[data]`: paths are relative to the scenario file.
@@ -209,7 +209,7 @@ pub struct RuleSection {
     pub layer: Option<Spanned<String>>,
     /// Free text shown in the report (e.g. the legal basis).
     #[serde(default)]
-    pub note: Option<String>,
+    pub note: Option<Spanned<String>>,
 }
 
 /// `[uncertainty]`.

@@ -106,15 +106,14 @@ impl Loader<'_> {
             ));
             return Ok(out);
         };
-        let path = self.resolve(written, "data.region_elasticities")?;
-        let table = CsvTable::read(&path, "region elasticities")?;
+        let table = self.read_csv(written, "data.region_elasticities")?;
         let c_region = table.require("region")?;
         let c_demand = table.require("import_demand")?;
         let c_sub = table.require("substitution")?;
         let c_supply = table.require("export_supply")?;
         let mut lines: HashMap<String, u64> = HashMap::new();
         for row in table.rows() {
-            let name = row.required_text(c_region)?;
+            let name = row.name(c_region)?;
             let r = regions.iter().position(|x| x == name).ok_or_else(|| {
                 row.error(
                     c_region,
@@ -128,34 +127,13 @@ impl Loader<'_> {
                 ));
             }
             if !row.text(c_demand).is_empty() {
-                let e = row.number(c_demand)?;
-                if e == 0.0 {
-                    return Err(row.error(
-                        c_demand,
-                        "must be non-zero (either sign is read as negative)".into(),
-                    ));
-                }
-                out.import_demand[r] = -e.abs();
+                out.import_demand[r] = -row.import_demand(c_demand)?.abs();
             }
             if !row.text(c_sub).is_empty() {
-                let v = row.number(c_sub)?;
-                if v <= 0.0 {
-                    return Err(row.error(c_sub, format!("must be positive, found {v}")));
-                }
-                out.substitution[r] = v;
+                out.substitution[r] = row.substitution(c_sub)?;
             }
-            let supply = row.text(c_supply);
-            if matches!(supply.to_ascii_lowercase().as_str(), "inf" | "infinite") {
-                out.export_supply[r] = None;
-            } else if !supply.is_empty() {
-                let v = row.number(c_supply)?;
-                if v <= 0.0 {
-                    return Err(row.error(
-                        c_supply,
-                        format!("must be positive (99 or more means infinite), found {v}"),
-                    ));
-                }
-                out.export_supply[r] = supply_option(SupplyElasticity::from_value(v));
+            if !row.text(c_supply).is_empty() {
+                out.export_supply[r] = supply_option(row.export_supply(c_supply)?);
             }
             out.from_file[r] = true;
         }

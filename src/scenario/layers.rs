@@ -1,11 +1,12 @@
 //! Validation of the optional analysis sections: `[uncertainty]`, `[sensitivity]`,
 //! `[projection]` and `[sweep]`.
 
-use super::Loader;
+use super::data::{Num, fmt_num};
 use super::file::{
     DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
     UncertaintySection,
 };
+use super::{Loader, bounds};
 use crate::analysis::monte_carlo::{Distribution, ParameterUncertainty, UncertaintySpec};
 use crate::analysis::projection::ProjectionSpec;
 use crate::analysis::sensitivity::SensitivitySpec;
@@ -102,11 +103,38 @@ impl Loader<'_> {
                 )),
             }
         };
+        // Every parameter is bounded so that no draw can overflow the models' arithmetic.
+        let (cap, what) = if relative {
+            (bounds::MAX_FACTOR, "a factor on the elasticity")
+        } else {
+            (bounds::MAX_MAGNITUDE, "an elasticity")
+        };
         let positive = |(v, span): (f64, std::ops::Range<usize>), name: &str| {
-            if v > 0.0 {
-                Ok(v)
+            if v <= 0.0 {
+                Err(self.err(
+                    span,
+                    &f(name),
+                    format!("must be positive, found {}", Num(v)),
+                ))
+            } else if name == "sigma" && v > bounds::MAX_LOG_SIGMA {
+                Err(self.err(
+                    span,
+                    &f(name),
+                    format!(
+                        "the standard deviation of the logarithm may be at most {} (at 2, one \
+                         draw in a thousand is already 480 times the median), found {}",
+                        bounds::MAX_LOG_SIGMA,
+                        Num(v)
+                    ),
+                ))
+            } else if name != "sigma" && v > cap {
+                Err(self.err(
+                    span,
+                    &f(name),
+                    format!("is {what} here and may be at most {cap}, found {}", Num(v)),
+                ))
             } else {
-                Err(self.err(span, &f(name), format!("must be positive, found {v}")))
+                Ok(v)
             }
         };
         let used: Vec<&str> = [
@@ -176,11 +204,16 @@ impl Loader<'_> {
                 let (a, b) = (mag(a), mag(b));
                 let (low, high) = if a <= b { (a, b) } else { (b, a) };
                 positive((low, sa), "low")?;
+                positive((high, sb.clone()), "high")?;
                 if low >= high {
                     return Err(self.err(
                         sb,
                         &f("high"),
-                        format!("must be larger than low ({low}), found {high}"),
+                        format!(
+                            "must be larger than low ({}), found {}",
+                            Num(low),
+                            Num(high)
+                        ),
                     ));
                 }
                 if kind == "uniform" {
@@ -189,11 +222,15 @@ impl Loader<'_> {
                     let (mode, sm) = get(&d.mode, "mode", None)?;
                     let mode = mag(mode);
                     if !(low..=high).contains(&mode) {
+                        // (NaN is not in the range either.)
                         return Err(self.err(
                             sm,
                             &f("mode"),
                             format!(
-                                "must lie between low and high ({low} to {high}), found {mode}"
+                                "must lie between low and high ({} to {}), found {}",
+                                Num(low),
+                                Num(high),
+                                Num(mode)
                             ),
                         ));
                     }
@@ -213,13 +250,22 @@ impl Loader<'_> {
     ) -> Result<SensitivitySpec, ScenarioError> {
         let s = section.get_ref();
         let mut spec = SensitivitySpec::default();
+        let factor = |x: f64| x > 0.0 && x <= bounds::MAX_FACTOR;
         let pair = |v: &Spanned<Vec<f64>>, name: &str| -> Result<(f64, f64), ScenarioError> {
             match v.get_ref().as_slice() {
-                [lo, hi] if *lo > 0.0 && *hi > 0.0 && lo.is_finite() && hi.is_finite() => Ok((*lo, *hi)),
+                [lo, hi] if factor(*lo) && factor(*hi) => Ok((*lo, *hi)),
                 other => Err(self.err(
                     v.span(),
                     &format!("sensitivity.{name}"),
-                    format!("expected two positive factors [low, high] such as [0.5, 1.5], found {other:?}"),
+                    format!(
+                        "expected two positive factors [low, high] of at most {}, such as [0.5, 1.5], found {}",
+                        bounds::MAX_FACTOR,
+                        other
+                            .iter()
+                            .map(|x| fmt_num(*x))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
                 )),
             }
         };
@@ -235,7 +281,7 @@ impl Loader<'_> {
                 .get_ref()
                 .iter()
                 .map(|x| match x {
-                    SupplyValue::Number(n) if *n > 0.0 => {
+                    SupplyValue::Number(n) if bounds::export_supply_problem(*n).is_none() => {
                         Ok(SupplyElasticity::from_value(*n).as_f64())
                     }
                     SupplyValue::Word(w)
@@ -246,8 +292,10 @@ impl Loader<'_> {
                     _ => Err(self.err(
                         v.span(),
                         field,
-                        "expected positive numbers or \"infinite\", such as [1, \"infinite\"]"
-                            .into(),
+                        format!(
+                            "expected numbers of at least {} (99 or more means infinite) or \"infinite\", such as [1, \"infinite\"]",
+                            bounds::MIN_EXPORT_SUPPLY
+                        ),
                     )),
                 })
                 .collect::<Result<_, _>>()?;
@@ -297,7 +345,7 @@ impl Loader<'_> {
                     &format!("projection.{name}"),
                     format!(
                         "expected percent per year between -50 and 100, found {}",
-                        x.get_ref()
+                        Num(*x.get_ref())
                     ),
                 )),
             }
@@ -307,7 +355,7 @@ impl Loader<'_> {
         if let Some(map) = &p.growth_pct_by_prefix {
             for (prefix, g) in map.get_ref() {
                 if !(-50.0..=100.0).contains(g) {
-                    return Err(self.err(map.span(), "projection.growth_pct_by_prefix", format!("growth for '{prefix}' must be percent per year between -50 and 100, found {g}")));
+                    return Err(self.err(map.span(), "projection.growth_pct_by_prefix", format!("growth for '{prefix}' must be percent per year between -50 and 100, found {}", Num(*g))));
                 }
                 growth_by_prefix.push((prefix.clone(), g / 100.0));
             }
@@ -379,7 +427,7 @@ impl Loader<'_> {
                 "projection.adjustment_speed",
                 format!(
                     "expected a share in (0, 1] of the remaining gap closed each year, found {}",
-                    v.get_ref()
+                    Num(*v.get_ref())
                 ),
             )),
         };
@@ -427,6 +475,35 @@ impl Loader<'_> {
     }
 }
 
+/// Parses a whole number given on the command line (`--draws`, `--seed`), with a message in a
+/// user's words instead of the standard library's ("invalid digit found in string").
+pub fn parse_whole_number<T: std::str::FromStr>(s: &str) -> Result<T, String> {
+    s.parse::<T>().map_err(|_| {
+        if !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit()) {
+            format!("{s} is too large")
+        } else {
+            "expected a whole number of 0 or more, written with digits only (no sign, decimal \
+             point or separators), such as 1000"
+                .to_string()
+        }
+    })
+}
+
+/// Parses a rate given on the command line (`--from`, `--to`, `--step`), in percent.
+pub fn parse_percent(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() => Ok(v),
+        _ => Err(format!(
+            "expected a number in percent such as 15 or 2.5 (no % sign{})",
+            if s.contains(',') {
+                ", and a decimal point rather than a comma"
+            } else {
+                ""
+            }
+        )),
+    }
+}
+
 /// Checks a sweep's range; the error names the offending field (`from_pct`, `to_pct`, `step_pct`).
 pub fn sweep_spec(
     exporter: usize,
@@ -437,19 +514,29 @@ pub fn sweep_spec(
     if !(0.0..=1000.0).contains(&from) {
         return Err((
             "from_pct",
-            format!("expected a rate in percent from 0 to 1000, found {from}"),
+            format!(
+                "expected a rate in percent from 0 to 1000, found {}",
+                Num(from)
+            ),
         ));
     }
     if !(from..=1000.0).contains(&to) {
         return Err((
             "to_pct",
-            format!("expected a rate in percent from {from} (the start) to 1000, found {to}"),
+            format!(
+                "expected a rate in percent from {} (the start) to 1000, found {}",
+                Num(from),
+                Num(to)
+            ),
         ));
     }
     if !(step > 0.0 && step.is_finite()) {
         return Err((
             "step_pct",
-            format!("expected a positive step in percentage points, found {step}"),
+            format!(
+                "expected a positive step in percentage points, found {}",
+                Num(step)
+            ),
         ));
     }
     if (to - from) / step + 1.0 > SweepSpec::MAX_POINTS as f64 {
@@ -462,12 +549,15 @@ pub fn sweep_spec(
         ));
     }
     if to > 0.0 && to <= 1.0 && step < 1.0 {
+        let fix = super::data::fraction_fix(to, "%")
+            .map(|f| format!("; if it is a fraction, {f}"))
+            .unwrap_or_default();
         return Err((
             "to_pct",
             format!(
-                "{to} looks like a fraction; the range is in percent, so write {} for {}%",
-                to * 100.0,
-                to * 100.0
+                "{} looks like a fraction: the range is in percent, and a range that ends at 1% \
+                 or less with steps below one point is taken for fractions typed by mistake{fix}",
+                Num(to)
             ),
         ));
     }

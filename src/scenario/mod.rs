@@ -4,6 +4,7 @@
 //! mirror the file; [`load`] checks every value and builds a [`Scenario`] whose markets the
 //! models can take as they are. After loading, nothing downstream needs the file again.
 
+pub mod bounds;
 pub mod data;
 pub mod dated;
 pub mod file;
@@ -17,7 +18,7 @@ use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::solve::NewtonOptions;
 use crate::units::{Rate, pct_to_rate};
-use data::{CsvTable, check_percent_column, register_cell};
+use data::{CsvTable, Num, check_percent_columns};
 use file::{RuleSection, ScenarioFile, SupplyValue};
 use policy::{CellKey, Layer, RuleAction, TariffRule, TariffSchedule};
 use std::collections::{BTreeMap, HashMap};
@@ -217,29 +218,118 @@ impl Scenario {
     }
 }
 
+/// Largest scenario (TOML) file read, in bytes.
+pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
+
 /// Loads and validates a scenario file and its data.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ScenarioError::Read {
-        role: "scenario file".into(),
-        path: path.to_path_buf(),
-        source,
-    })?;
+    let bytes =
+        data::read_input_file(path, MAX_SCENARIO_BYTES).map_err(|problem| ScenarioError::Path {
+            role: "scenario file".into(),
+            path: path.to_path_buf(),
+            problem: problem.to_string(),
+        })?;
+    if let Some(line) = data::first_non_utf8_line(&bytes) {
+        return Err(ScenarioError::Text {
+            path: path.to_path_buf(),
+            line,
+            message: data::NOT_UTF8.into(),
+        });
+    }
+    let text = String::from_utf8(bytes).expect("checked to be UTF-8 above");
     let raw: ScenarioFile = toml::from_str(&text).map_err(|e| ScenarioError::Toml {
         path: path.to_path_buf(),
-        message: e.to_string().trim_end().to_string(),
+        message: toml_message(&e),
     })?;
     Loader {
         path,
-        text: &text,
+        lines: data::LineIndex::new(text.as_bytes()),
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
     }
     .build(raw)
 }
 
+/// toml's message with the serde part ("invalid type: string \"10%\", expected f64") said in
+/// a user's words ("expected a number such as 1.5, found the text \"10%\""); the location and
+/// the snippet of the file are kept.
+fn toml_message(e: &toml::de::Error) -> String {
+    let full = e.to_string();
+    let full = full.trim_end();
+    let raw = e.message().trim_end();
+    let plain = plain_toml_message(raw);
+    match full.rfind(raw) {
+        Some(i) => format!("{}{plain}", &full[..i]),
+        None => format!("{full}\n{plain}"),
+    }
+}
+
+/// The words of [`toml_message`].
+fn plain_toml_message(m: &str) -> String {
+    fn expected(e: &str) -> String {
+        match e {
+            "f64" | "a float" => "a number such as 1.5".into(),
+            "i64" | "an integer" => {
+                "a whole number written without a decimal point, such as 2024".into()
+            }
+            "a string" | "a borrowed string" => {
+                "text in double quotes, such as \"Pakistan\"".into()
+            }
+            "a boolean" => "true or false".into(),
+            "a sequence" => "a list in square brackets, such as [\"61\", \"62\"]".into(),
+            "a map" => "a table".into(),
+            e if e.starts_with("struct ") => "a table".into(),
+            e => e.into(),
+        }
+    }
+    fn found(f: &str) -> String {
+        let quoted = |rest: &str| rest.trim_matches('`').to_string();
+        if let Some(rest) = f.strip_prefix("string ") {
+            format!("the text {rest}")
+        } else if let Some(rest) = f.strip_prefix("floating point ") {
+            format!("the number {}", quoted(rest))
+        } else if let Some(rest) = f.strip_prefix("integer ") {
+            match rest.strip_suffix(" as i128") {
+                Some(n) => format!("the whole number {}, which is too large", quoted(n)),
+                None => format!("the whole number {}", quoted(rest)),
+            }
+        } else if let Some(rest) = f.strip_prefix("boolean ") {
+            quoted(rest)
+        } else if f == "sequence" {
+            "a list".into()
+        } else if f == "map" {
+            "a table".into()
+        } else {
+            f.into()
+        }
+    }
+    for prefix in ["invalid type: ", "invalid value: "] {
+        if let Some((f, e)) = m
+            .strip_prefix(prefix)
+            .and_then(|rest| rest.split_once(", expected "))
+        {
+            return format!("expected {}, found {}", expected(e), found(f));
+        }
+    }
+    if m.contains("untagged enum SupplyValue") {
+        return "expected a positive number such as 1.5, or the word \"infinite\"".into();
+    }
+    if let Some(key) = m.strip_prefix("missing field ") {
+        return format!("the required key {key} is missing from this table");
+    }
+    match m {
+        "integer number overflowed" => "this whole number is too large".into(),
+        "floating-point number overflowed" => {
+            "this number is too large (numbers must be finite)".into()
+        }
+        m => m.into(),
+    }
+}
+
 /// Builds a [`Scenario`] from the raw file; holds what error messages need.
 struct Loader<'a> {
     path: &'a Path,
-    text: &'a str,
+    /// Where the scenario file's lines start, to turn spans into line numbers.
+    lines: data::LineIndex,
     dir: PathBuf,
 }
 
@@ -253,15 +343,40 @@ struct TradeData {
     /// Line of each cell in the trade file.
     lines: Vec<u64>,
     cell_index: HashMap<(usize, usize, usize), usize>,
+    /// A GSIM scenario: every file must have an `importer` column.
+    multi_market: bool,
+    /// Names to indices, so that every row and rule is looked up in constant time.
+    product_index: HashMap<String, usize>,
+    exporter_index: HashMap<String, usize>,
+    importer_index: HashMap<String, usize>,
+    /// Product indices sorted by code: the products with a given prefix are a contiguous run.
+    by_code: Vec<usize>,
+}
+
+impl TradeData {
+    /// The products whose code starts with `prefix`, in code order.
+    fn with_prefix<'t>(&'t self, prefix: &'t str) -> impl Iterator<Item = usize> + 't {
+        let start = self
+            .by_code
+            .partition_point(|&p| self.products[p].code.as_str() < prefix);
+        self.by_code[start..]
+            .iter()
+            .copied()
+            .take_while(move |&p| self.products[p].code.starts_with(prefix))
+    }
 }
 
 impl Loader<'_> {
     fn line_of(&self, span: Range<usize>) -> usize {
-        self.text[..span.start.min(self.text.len())]
-            .bytes()
-            .filter(|&b| b == b'\n')
-            .count()
-            + 1
+        self.lines.line_of(span.start)
+    }
+
+    /// Refuses a name or label with a line break, tab or other control character.
+    fn one_line(&self, value: &Spanned<String>, field: &str) -> Result<(), ScenarioError> {
+        match data::control_char_problem(value.get_ref()) {
+            None => Ok(()),
+            Some(m) => Err(self.err(value.span(), field, m)),
+        }
     }
 
     fn err(&self, span: Range<usize>, field: &str, message: String) -> ScenarioError {
@@ -273,20 +388,22 @@ impl Loader<'_> {
         }
     }
 
-    fn resolve(&self, written: &Spanned<String>, field: &str) -> Result<PathBuf, ScenarioError> {
+    /// Reads the CSV file a `[data]` key names (relative to the scenario file); a path that is
+    /// missing, not a regular file, or too large is an error at that key.
+    fn read_csv(&self, written: &Spanned<String>, field: &str) -> Result<CsvTable, ScenarioError> {
         let p = self.dir.join(written.get_ref());
-        if !p.is_file() {
-            return Err(self.err(
+        let bytes = data::read_input_file(&p, data::MAX_DATA_BYTES).map_err(|problem| {
+            self.err(
                 written.span(),
                 field,
                 format!(
-                    "data file '{}' not found (resolved to '{}'; paths are relative to the scenario file)",
+                    "data file '{}' {problem} (resolved to '{}'; paths are relative to the scenario file)",
                     written.get_ref(),
                     p.display()
                 ),
-            ));
-        }
-        Ok(p)
+            )
+        })?;
+        CsvTable::parse(&p, &bytes)
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
@@ -295,6 +412,23 @@ impl Loader<'_> {
         let data = raw.data.into_inner();
         let mut provenance = Provenance::default();
 
+        for (value, field) in [
+            (&sc.name, "scenario.name"),
+            (&sc.importer, "scenario.importer"),
+            (&sc.focus_exporter, "scenario.focus_exporter"),
+            (&sc.currency_unit, "scenario.currency_unit"),
+        ] {
+            self.one_line(value, field)?;
+        }
+        let model = self.model_choice(raw.model.as_ref())?;
+        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.us_schedule) {
+            return Err(self.err(
+                written.span(),
+                "data.us_schedule",
+                "the US measures schedule is one importing market; use it with kind = \"smart\""
+                    .into(),
+            ));
+        }
         let importer_span = sc.importer.span();
         let importer = sc.importer.get_ref().clone();
         let schedule_base = self.dated_base(
@@ -314,9 +448,12 @@ impl Loader<'_> {
                         "the trade data is missing: give `trade = \"...csv\"` or `us_schedule = \"data/us_schedule\"`".into(),
                     ));
                 };
-                let trade_path = self.resolve(written, "data.trade")?;
-                let trade_table = CsvTable::read(&trade_path, "trade data")?;
-                let trade = read_trade(&trade_table, &importer)?;
+                let trade_table = self.read_csv(written, "data.trade")?;
+                let trade = read_trade(
+                    &trade_table,
+                    &importer,
+                    matches!(model, ModelChoice::Gsim(_)),
+                )?;
                 provenance.files.push(describe_file(
                     &trade_table,
                     "trade data",
@@ -347,15 +484,6 @@ impl Loader<'_> {
             ));
         }
 
-        let model = self.model_choice(raw.model.as_ref())?;
-        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.us_schedule) {
-            return Err(self.err(
-                written.span(),
-                "data.us_schedule",
-                "the US measures schedule is one importing market; use it with kind = \"smart\""
-                    .into(),
-            ));
-        }
         let market = match (
             trade.importers.iter().position(|i| *i == importer),
             &trade_table,
@@ -398,8 +526,7 @@ impl Loader<'_> {
             None => vec![0.0; trade.cells.len()],
         };
         if let Some(written) = &data.applied_tariffs {
-            let p = self.resolve(written, "data.applied_tariffs")?;
-            let table = CsvTable::read(&p, "applied tariffs")?;
+            let table = self.read_csv(written, "data.applied_tariffs")?;
             read_applied(&table, &trade, &mut applied)?;
             provenance.files.push(describe_file(
                 &table,
@@ -436,8 +563,7 @@ impl Loader<'_> {
             ModelChoice::Smart(_) => None,
         };
         if let Some(written) = &data.elasticities {
-            let p = self.resolve(written, "data.elasticities")?;
-            let table = CsvTable::read(&p, "elasticities")?;
+            let table = self.read_csv(written, "data.elasticities")?;
             prefix_rows = read_elasticities(&table, &defaults, &mut provenance)?;
             provenance.files.push(describe_file(
                 &table,
@@ -452,11 +578,19 @@ impl Loader<'_> {
         let region_default = gsim_regions
             .as_ref()
             .map(|r| r.smart_elasticities(&importer, sc.focus_exporter.get_ref()));
+        // The longest matching prefix: look up each prefix of the code, longest first.
+        let by_prefix: HashMap<&str, usize> = prefix_rows
+            .iter()
+            .enumerate()
+            .map(|(i, (prefix, _))| (prefix.as_str(), i))
+            .collect();
         for product in &trade.products {
-            let best = prefix_rows
-                .iter()
-                .filter(|(prefix, _)| product.code.starts_with(prefix.as_str()))
-                .max_by_key(|(prefix, _)| prefix.len());
+            let code = product.code.as_str();
+            let best = (0..=code.len())
+                .rev()
+                .filter(|&n| code.is_char_boundary(n))
+                .find_map(|n| by_prefix.get(&code[..n]))
+                .map(|&i| &prefix_rows[i]);
             match best {
                 Some((prefix, e)) => {
                     elasticity_sources.push(ElasticitySource::File(prefix.clone()));
@@ -482,7 +616,7 @@ impl Loader<'_> {
         }
 
         // Rules.
-        let groups = self.groups(&raw.groups, &trade.exporters)?;
+        let groups = self.groups(&raw.groups, &trade)?;
         let before_rules = self.rules(&raw.before, "before", &groups, &trade, market)?;
         let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade, market)?;
         // Extend: a dated scenario's schedule notes come first.
@@ -494,7 +628,7 @@ impl Loader<'_> {
             None => vec![0.0; trade.cells.len()],
         };
         policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, &trade))?;
+            .map_err(|e| self.rate_out_of_range(e, &trade))?;
         let mut before: Vec<Rate> = applied
             .iter()
             .zip(&additional)
@@ -504,15 +638,14 @@ impl Loader<'_> {
             additional.clone_from(&d.after);
         }
         policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
-            .map_err(|e| self.negative_rate(e, &trade))?;
+            .map_err(|e| self.rate_out_of_range(e, &trade))?;
         let mut after: Vec<Rate> = applied
             .iter()
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
         if let Some(written) = &data.policy_rates {
-            let p = self.resolve(written, "data.policy_rates")?;
-            let table = CsvTable::read(&p, "policy rates")?;
+            let table = self.read_csv(written, "data.policy_rates")?;
             provenance.explicit_cells = read_policy_rates(&table, &trade, &mut before, &mut after)?;
             provenance.files.push(describe_file(
                 &table,
@@ -537,6 +670,8 @@ impl Loader<'_> {
         let mut order: Vec<usize> = (0..trade.cells.len())
             .filter(|&i| trade.cells[i].importer == market)
             .collect();
+        // The trade cell of each flow, for messages.
+        let mut flow_cells: Vec<Vec<usize>> = vec![Vec::new(); markets.len()];
         for &i in &order {
             let cell = trade.cells[i];
             markets[cell.product].flows.push(TradeFlow {
@@ -545,6 +680,30 @@ impl Loader<'_> {
                 tariff_before: before[i],
                 tariff_after: after[i],
             });
+            flow_cells[cell.product].push(i);
+        }
+        if matches!(model, ModelChoice::Smart(_)) {
+            for (market, cells) in markets.iter().zip(&flow_cells) {
+                for (flow, &i) in market.flows.iter().zip(cells) {
+                    if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
+                        let from = match &elasticity_sources[market.product] {
+                            ElasticitySource::File(prefix) => {
+                                format!("the elasticity file's row {prefix}")
+                            }
+                            ElasticitySource::Default => "[elasticities]".to_string(),
+                        };
+                        let message = format!(
+                            "{}; the elasticities come from {from}",
+                            price_fall_message(&trade, i, flow, &market.elasticities, fall)
+                        );
+                        return Err(match (&trade_table, &data.us_schedule) {
+                            (Some(t), _) => t.error(trade.lines[i], None, message),
+                            (None, Some(w)) => self.err(w.span(), "data.us_schedule", message),
+                            (None, None) => self.err(data_span.clone(), "data", message),
+                        });
+                    }
+                }
+            }
         }
         // Keep the schedule in market order so that flows and rates line up when flattened.
         order.sort_by_key(|&i| trade.cells[i].product);
@@ -593,6 +752,11 @@ impl Loader<'_> {
             .as_ref()
             .map(|u| self.sensitivity(u))
             .transpose()?;
+        if let (ModelChoice::Smart(_), Some(spec), Some(section)) =
+            (&model, &sensitivity, raw.sensitivity.as_ref())
+        {
+            self.check_sensitivity_price_range(section, spec, &markets, &flow_cells, &trade)?;
+        }
         let projection = raw
             .projection
             .as_ref()
@@ -606,11 +770,11 @@ impl Loader<'_> {
 
         Ok(Scenario {
             path: self.path.to_path_buf(),
-            name: sc.name,
+            name: sc.name.into_inner(),
             description: sc.description,
             importer,
             base_year,
-            currency_unit: sc.currency_unit,
+            currency_unit: sc.currency_unit.into_inner(),
             focus,
             exporters: trade.exporters,
             products: trade.products,
@@ -631,16 +795,26 @@ impl Loader<'_> {
         })
     }
 
-    fn negative_rate(&self, e: policy::NegativeRate, trade: &TradeData) -> ScenarioError {
+    fn rate_out_of_range(&self, e: policy::RateOutOfRange, trade: &TradeData) -> ScenarioError {
+        let what = if e.rate < 0.0 {
+            format!(
+                "negative ({:.2}%); tariffs must be zero or more",
+                e.rate * 100.0
+            )
+        } else {
+            format!(
+                "{:.2}%, above the largest accepted tariff of {}%",
+                e.rate * 100.0,
+                bounds::MAX_RATE_PCT
+            )
+        };
         ScenarioError::Invalid {
             path: self.path.to_path_buf(),
             line: e.line,
             field: e.name.clone(),
             message: format!(
-                "this rule makes the tariff on product {} from {} negative ({:.2}%); tariffs must be zero or more",
-                trade.products[e.cell.product].code,
-                trade.exporters[e.cell.exporter],
-                e.rate * 100.0
+                "this rule makes the tariff on product {} from {} {what}",
+                trade.products[e.cell.product].code, trade.exporters[e.cell.exporter],
             ),
         }
     }
@@ -652,28 +826,20 @@ impl Loader<'_> {
     ) -> Result<Elasticities, ScenarioError> {
         let s = section.get_ref();
         let eps = *s.import_demand.get_ref();
-        if eps == 0.0 || !eps.is_finite() {
-            return Err(self.err(
-                s.import_demand.span(),
-                "elasticities.import_demand",
-                format!("must be a non-zero number such as -1.5 (either sign is read as negative), found {eps}"),
-            ));
-        }
+        let used = bounds::import_demand(eps)
+            .map_err(|m| self.err(s.import_demand.span(), "elasticities.import_demand", m))?;
         provenance.elasticity_notes.push(format!(
-            "Default import demand elasticity written as {eps}, used as {} (ε < 0 in every formula).",
-            -eps.abs()
+            "Default import demand elasticity written as {}, used as {} (ε < 0 in every formula).",
+            Num(eps),
+            Num(used)
         ));
         let sigma = *s.substitution.get_ref();
-        if !(sigma > 0.0 && sigma.is_finite()) {
-            return Err(self.err(
-                s.substitution.span(),
-                "elasticities.substitution",
-                format!("must be a positive number such as 1.5, found {sigma}"),
-            ));
+        if let Some(m) = bounds::substitution_problem(sigma, "must be a positive number") {
+            return Err(self.err(s.substitution.span(), "elasticities.substitution", m));
         }
         let supply = self.supply(&s.export_supply, "elasticities.export_supply")?;
         Ok(Elasticities {
-            import_demand: -eps.abs(),
+            import_demand: used,
             substitution: sigma,
             export_supply: supply,
         })
@@ -685,19 +851,20 @@ impl Loader<'_> {
         field: &str,
     ) -> Result<SupplyElasticity, ScenarioError> {
         match v.get_ref() {
-            SupplyValue::Number(x) if *x > 0.0 && !x.is_nan() => Ok(SupplyElasticity::from_value(*x)),
-            SupplyValue::Word(w) if matches!(w.to_ascii_lowercase().as_str(), "infinite" | "inf") => {
+            SupplyValue::Number(x) => match bounds::export_supply_problem(*x) {
+                None => Ok(SupplyElasticity::from_value(*x)),
+                Some(m) => Err(self.err(v.span(), field, m)),
+            },
+            SupplyValue::Word(w)
+                if matches!(w.to_ascii_lowercase().as_str(), "infinite" | "inf") =>
+            {
                 Ok(SupplyElasticity::Infinite)
             }
-            other => Err(self.err(
+            SupplyValue::Word(w) => Err(self.err(
                 v.span(),
                 field,
                 format!(
-                    "must be a positive number (99 or more means infinite) or \"infinite\", found {}",
-                    match other {
-                        SupplyValue::Number(x) => x.to_string(),
-                        SupplyValue::Word(w) => format!("\"{w}\""),
-                    }
+                    "must be a positive number such as 1.5 or the word \"infinite\", found \"{w}\""
                 ),
             )),
         }
@@ -783,11 +950,18 @@ impl Loader<'_> {
     fn groups(
         &self,
         raw: &BTreeMap<String, Spanned<Vec<String>>>,
-        exporters: &[String],
+        trade: &TradeData,
     ) -> Result<HashMap<String, Vec<usize>>, ScenarioError> {
         let mut groups = HashMap::new();
-        groups.insert("all".to_string(), (0..exporters.len()).collect());
+        groups.insert("all".to_string(), (0..trade.exporters.len()).collect());
         for (name, members) in raw {
+            if let Some(m) = data::control_char_problem(name) {
+                return Err(self.err(
+                    members.span(),
+                    &format!("groups.{}", name.escape_debug()),
+                    format!("the group name {m}"),
+                ));
+            }
             if name == "all" {
                 return Err(self.err(
                     members.span(),
@@ -799,7 +973,7 @@ impl Loader<'_> {
                 members.get_ref(),
                 members.span(),
                 &format!("groups.{name}"),
-                exporters,
+                trade,
             )?;
             groups.insert(name.clone(), idx);
         }
@@ -811,18 +985,22 @@ impl Loader<'_> {
         names: &[String],
         span: Range<usize>,
         field: &str,
-        exporters: &[String],
+        trade: &TradeData,
     ) -> Result<Vec<usize>, ScenarioError> {
         names
             .iter()
             .map(|n| {
-                exporters.iter().position(|e| e == n).ok_or_else(|| {
-                    self.err(
-                        span.clone(),
-                        field,
-                        data::unknown_name("exporter", n, exporters),
-                    )
-                })
+                trade
+                    .exporter_index
+                    .get(n.as_str())
+                    .copied()
+                    .ok_or_else(|| {
+                        self.err(
+                            span.clone(),
+                            field,
+                            data::unknown_name("exporter", n, &trade.exporters),
+                        )
+                    })
             })
             .collect()
     }
@@ -872,19 +1050,15 @@ impl Loader<'_> {
                 std::slice::from_ref(e.get_ref()),
                 e.span(),
                 &field("exporter"),
-                &trade.exporters,
+                trade,
             )?;
             (idx, e.get_ref().clone())
         } else if let Some(list) = &r.exporters {
             if list.get_ref().is_empty() {
                 return Err(self.err(list.span(), &field("exporters"), "the list is empty".into()));
             }
-            let idx = self.exporter_indices(
-                list.get_ref(),
-                list.span(),
-                &field("exporters"),
-                &trade.exporters,
-            )?;
+            let idx =
+                self.exporter_indices(list.get_ref(), list.span(), &field("exporters"), trade)?;
             (idx, list.get_ref().join(", "))
         } else {
             let g = r.group.as_ref().expect("checked above");
@@ -928,13 +1102,17 @@ impl Loader<'_> {
                 let idx = names
                     .iter()
                     .map(|n| {
-                        trade.importers.iter().position(|x| x == n).ok_or_else(|| {
-                            self.err(
-                                names_span.clone(),
-                                &field(key),
-                                data::unknown_name("importer", n, &trade.importers),
-                            )
-                        })
+                        trade
+                            .importer_index
+                            .get(n.as_str())
+                            .copied()
+                            .ok_or_else(|| {
+                                self.err(
+                                    names_span.clone(),
+                                    &field(key),
+                                    data::unknown_name("importer", n, &trade.importers),
+                                )
+                            })
                     })
                     .collect::<Result<Vec<_>, _>>()?;
                 (idx, format!(" into {}", names.join(", ")))
@@ -958,7 +1136,7 @@ impl Loader<'_> {
         if let Some(codes) = &r.hs_codes {
             let mut idx = Vec::new();
             for c in codes.get_ref() {
-                let i = trade.products.iter().position(|p| &p.code == c).ok_or_else(|| {
+                let i = trade.product_index.get(c.as_str()).copied().ok_or_else(|| {
                     self.err(
                         codes.span(),
                         &field("hs_codes"),
@@ -967,6 +1145,8 @@ impl Loader<'_> {
                 })?;
                 idx.push(i);
             }
+            idx.sort_unstable();
+            idx.dedup();
             what = format!("products {}", codes.get_ref().join(", "));
             products = Some(idx);
         }
@@ -974,14 +1154,7 @@ impl Loader<'_> {
             let mut idx = products.take().unwrap_or_default();
             for p in prefixes.get_ref() {
                 let before = idx.len();
-                idx.extend(
-                    trade
-                        .products
-                        .iter()
-                        .enumerate()
-                        .filter(|(_, prod)| prod.code.starts_with(p.as_str()))
-                        .map(|(i, _)| i),
-                );
+                idx.extend(trade.with_prefix(p));
                 if idx.len() == before {
                     return Err(self.err(
                         prefixes.span(),
@@ -1012,11 +1185,7 @@ impl Loader<'_> {
                 ));
             }
             for p in except.get_ref() {
-                if !trade
-                    .products
-                    .iter()
-                    .any(|prod| prod.code.starts_with(p.as_str()))
-                {
+                if trade.with_prefix(p).next().is_none() {
                     return Err(self.err(
                         except.span(),
                         &field("except_hs_prefixes"),
@@ -1057,24 +1226,37 @@ impl Loader<'_> {
             ));
         }
         let looks_like_fraction = |v: f64| v != 0.0 && v.abs() < 1.0;
+        // What to say about a value that looks like a fraction: the fix when it is one, and
+        // the way to write a real rate that small (a rule cannot).
+        let fraction = |x: f64, unit: &str, sym: &str, small: &str| {
+            let fix = data::fraction_fix(x, sym)
+                .map(|f| format!("; if it is a fraction, {f}"))
+                .unwrap_or_default();
+            format!(
+                "{} looks like a fraction: this field is in {unit}, and a value between -1 and 1 \
+                 (other than 0) is taken for a fraction typed by mistake{fix}. A rule cannot \
+                 {small}; for that, give the exact before and after rates in a policy-rates file \
+                 ([data] policy_rates)",
+                Num(x)
+            )
+        };
         let (action, how) = if let Some(v) = &r.set_pct {
             let x = *v.get_ref();
             if !(0.0..=1000.0).contains(&x) {
                 return Err(self.err(
                     v.span(),
                     &field("set_pct"),
-                    format!("expected a rate in percent between 0 and 1000, found {x}"),
+                    format!(
+                        "expected a rate in percent between 0 and 1000, found {}",
+                        Num(x)
+                    ),
                 ));
             }
             if looks_like_fraction(x) {
                 return Err(self.err(
                     v.span(),
                     &field("set_pct"),
-                    format!(
-                        "{x} looks like a fraction; this field is in percent, so write {} for {}%",
-                        x * 100.0,
-                        x * 100.0
-                    ),
+                    fraction(x, "percent", "%", "set a rate between 0% and 1%"),
                 ));
             }
             (RuleAction::Set(pct_to_rate(x)), format!("set to {x}%"))
@@ -1084,11 +1266,23 @@ impl Loader<'_> {
                 return Err(self.err(
                     v.span(),
                     &field("change_pts"),
-                    format!("expected percentage points between -1000 and 1000, found {x}"),
+                    format!(
+                        "expected percentage points between -1000 and 1000, found {}",
+                        Num(x)
+                    ),
                 ));
             }
             if looks_like_fraction(x) {
-                return Err(self.err(v.span(), &field("change_pts"), format!("{x} looks like a fraction; this field is in percentage points, so write {} for {} points", x * 100.0, x * 100.0)));
+                return Err(self.err(
+                    v.span(),
+                    &field("change_pts"),
+                    fraction(
+                        x,
+                        "percentage points",
+                        " points",
+                        "change a rate by less than one point",
+                    ),
+                ));
             }
             (
                 RuleAction::Change(pct_to_rate(x)),
@@ -1102,12 +1296,17 @@ impl Loader<'_> {
                     v.span(),
                     &field("cut_by_pct"),
                     format!(
-                        "expected a percentage between 0 and 100 (100 removes the duty), found {x}"
+                        "expected a percentage between 0 and 100 (100 removes the duty), found {}",
+                        Num(x)
                     ),
                 ));
             }
             if looks_like_fraction(x) {
-                return Err(self.err(v.span(), &field("cut_by_pct"), format!("{x} looks like a fraction; this field is in percent, so write {} to cut by {}%", x * 100.0, x * 100.0)));
+                return Err(self.err(
+                    v.span(),
+                    &field("cut_by_pct"),
+                    fraction(x, "percent", "%", "cut a rate by less than 1%"),
+                ));
             }
             (RuleAction::CutBy(x / 100.0), format!("cut by {x}%"))
         };
@@ -1128,7 +1327,8 @@ impl Loader<'_> {
         };
         let mut description = format!("line {line}: {who}{into}, {what}: {layer_text} {how}");
         if let Some(note) = &r.note {
-            description.push_str(&format!(" ({note})"));
+            self.one_line(note, &field("note"))?;
+            description.push_str(&format!(" ({})", note.get_ref()));
         }
         Ok(TariffRule {
             exporters,
@@ -1172,12 +1372,8 @@ impl Loader<'_> {
                         format!("'{dup}' is listed twice"),
                     ));
                 }
-                shown = self.exporter_indices(
-                    list.get_ref(),
-                    list.span(),
-                    "report.exporters",
-                    &trade.exporters,
-                )?;
+                shown =
+                    self.exporter_indices(list.get_ref(), list.span(), "report.exporters", trade)?;
                 explicit = true;
             }
         }
@@ -1210,12 +1406,35 @@ impl Loader<'_> {
     }
 }
 
-/// Reads the trade file; without an `importer` column every row is imported by
-/// `default_importer` (the single market of a SMART scenario).
-fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, ScenarioError> {
+/// A GSIM scenario's tariff and trade files must name the market of each row.
+fn require_importer_column(table: &CsvTable) -> Result<usize, ScenarioError> {
+    table.column("importer").ok_or_else(|| {
+        table.error(
+            1,
+            None,
+            format!(
+                "a GSIM scenario ([model] kind = \"gsim\") has several importing markets, so this \
+                 file needs an `importer` column naming the market of each row; the header has: {}",
+                table.headers().join(", ")
+            ),
+        )
+    })
+}
+
+/// Reads the trade file; without an `importer` column (SMART only) every row is imported
+/// by `default_importer`, the single market.
+fn read_trade(
+    table: &CsvTable,
+    default_importer: &str,
+    multi_market: bool,
+) -> Result<TradeData, ScenarioError> {
     let c_product = table.require("product")?;
     let c_exporter = table.require("exporter")?;
-    let c_importer = table.column("importer");
+    let c_importer = if multi_market {
+        Some(require_importer_column(table)?)
+    } else {
+        table.column("importer")
+    };
     let c_value = table.require("value")?;
     let c_description = table.column("description");
     if table.is_empty() {
@@ -1229,45 +1448,70 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
         values: Vec::new(),
         lines: Vec::new(),
         cell_index: HashMap::new(),
+        multi_market,
+        product_index: HashMap::new(),
+        exporter_index: HashMap::new(),
+        importer_index: HashMap::new(),
+        by_code: Vec::new(),
     };
-    let mut importer_index: HashMap<String, usize> = HashMap::new();
-    let mut product_index: HashMap<String, usize> = HashMap::new();
-    let mut exporter_index: HashMap<String, usize> = HashMap::new();
-    let mut seen = HashMap::new();
+    // Interns a name: its index, added on first sight (no allocation for a known name).
+    fn intern(index: &mut HashMap<String, usize>, name: &str, mut add: impl FnMut()) -> usize {
+        if let Some(&i) = index.get(name) {
+            return i;
+        }
+        let i = index.len();
+        index.insert(name.to_string(), i);
+        add();
+        i
+    }
     for row in table.rows() {
-        let product = row.required_text(c_product)?;
-        let exporter = row.required_text(c_exporter)?;
+        let product = row.name(c_product)?;
+        let exporter = row.name(c_exporter)?;
         let importer = match c_importer {
-            Some(c) => row.required_text(c)?,
+            Some(c) => row.name(c)?,
             None => default_importer,
         };
         let value = row.non_negative(c_value)?;
-        register_cell(&mut seen, table, row.line, product, exporter, importer)?;
-        let p = *product_index.entry(product.to_string()).or_insert_with(|| {
+        if value > bounds::MAX_TRADE_VALUE {
+            return Err(row.error(
+                c_value,
+                format!(
+                    "{} is larger than the largest accepted trade value, {:e} in the file's \
+                     unit (world trade is about 2.5e13 US dollars a year); check the number and \
+                     [scenario] currency_unit",
+                    Num(value),
+                    bounds::MAX_TRADE_VALUE
+                ),
+            ));
+        }
+        let p = intern(&mut data.product_index, product, || {
             data.products.push(Product {
                 code: product.to_string(),
                 description: String::new(),
-            });
-            data.products.len() - 1
+            })
         });
+        let e = intern(&mut data.exporter_index, exporter, || {
+            data.exporters.push(exporter.to_string())
+        });
+        let i = intern(&mut data.importer_index, importer, || {
+            data.importers.push(importer.to_string())
+        });
+        if let Some(&first) = data.cell_index.get(&(p, e, i)) {
+            return Err(table.error(
+                row.line,
+                None,
+                duplicate_message(product, exporter, importer, data.lines[first]),
+            ));
+        }
         if let Some(c) = c_description {
             let d = row.text(c);
+            if let Some(m) = data::control_char_problem(d) {
+                return Err(row.error(c, m));
+            }
             if !d.is_empty() && data.products[p].description.is_empty() {
                 data.products[p].description = d.to_string();
             }
         }
-        let e = *exporter_index
-            .entry(exporter.to_string())
-            .or_insert_with(|| {
-                data.exporters.push(exporter.to_string());
-                data.exporters.len() - 1
-            });
-        let i = *importer_index
-            .entry(importer.to_string())
-            .or_insert_with(|| {
-                data.importers.push(importer.to_string());
-                data.importers.len() - 1
-            });
         data.cell_index.insert((p, e, i), data.cells.len());
         data.cells.push(CellKey {
             product: p,
@@ -1277,7 +1521,106 @@ fn read_trade(table: &CsvTable, default_importer: &str) -> Result<TradeData, Sce
         data.values.push(value);
         data.lines.push(row.line);
     }
+    data.by_code = (0..data.products.len()).collect();
+    data.by_code
+        .sort_unstable_by(|&a, &b| data.products[a].code.cmp(&data.products[b].code));
     Ok(data)
+}
+
+/// The message for a second row of the same product × exporter × importer.
+fn duplicate_message(product: &str, exporter: &str, importer: &str, first: u64) -> String {
+    format!(
+        "duplicate row for product {product} × exporter {exporter} × importer {importer} (first defined on line {first}); \
+         each combination may appear once"
+    )
+}
+
+/// How far (as a positive fraction) SMART's linear world-price formula
+/// `p̂* = ε·τ̂/(e_x − ε)` would take a flow's world price down, when that is 100% or more:
+/// the model stops on such a flow, so loading must refuse it first.
+fn smart_price_fall(flow: &TradeFlow, elasticities: &Elasticities) -> Option<f64> {
+    if flow.base_value <= 0.0 || elasticities.export_supply == SupplyElasticity::Infinite {
+        return None;
+    }
+    let (price, _) =
+        crate::model::smart::creation(flow, elasticities.import_demand, elasticities.export_supply);
+    (price <= -1.0).then_some(-price)
+}
+
+/// What is wrong with a flow that [`smart_price_fall`] refuses.
+fn price_fall_message(
+    trade: &TradeData,
+    cell: usize,
+    flow: &TradeFlow,
+    elasticities: &Elasticities,
+    fall: f64,
+) -> String {
+    let key = trade.cells[cell];
+    format!(
+        "product {} from {}: the tariff rises from {}% to {}%, and with the import demand \
+         elasticity {} and export supply elasticity {} SMART's world price would fall by \
+         {:.0}%; a fall of more than 100% is outside the range of its linear supply formula, so \
+         use a larger export supply elasticity (or \"infinite\") or a smaller rise",
+        trade.products[key.product].code,
+        trade.exporters[key.exporter],
+        data::fmt_num(crate::units::rate_to_pct(flow.tariff_before)),
+        data::fmt_num(crate::units::rate_to_pct(flow.tariff_after)),
+        data::fmt_num(elasticities.import_demand),
+        data::fmt_num(elasticities.export_supply.as_f64()),
+        100.0 * fall
+    )
+}
+
+impl Loader<'_> {
+    /// The sensitivity analysis runs SMART with each elasticity at its low and high setting;
+    /// a setting that takes a flow outside SMART's price range is refused here, so that
+    /// `validate` fails as the run would.
+    fn check_sensitivity_price_range(
+        &self,
+        section: &Spanned<file::SensitivitySection>,
+        spec: &crate::analysis::sensitivity::SensitivitySpec,
+        markets: &[ProductMarket],
+        flow_cells: &[Vec<usize>],
+        trade: &TradeData,
+    ) -> Result<(), ScenarioError> {
+        let s = section.get_ref();
+        for (name, low, high, low_label, high_label) in crate::analysis::sensitivity::settings(spec)
+        {
+            let (key, span) = match name {
+                "import demand elasticity" => {
+                    ("import_demand", s.import_demand.as_ref().map(|v| v.span()))
+                }
+                "substitution elasticity" => {
+                    ("substitution", s.substitution.as_ref().map(|v| v.span()))
+                }
+                _ => ("export_supply", s.export_supply.as_ref().map(|v| v.span())),
+            };
+            for (change, which, label) in [(low, "low", low_label), (high, "high", high_label)] {
+                let label = if span.is_some() {
+                    label
+                } else {
+                    format!("{label}, the default")
+                };
+                for (market, cells) in markets.iter().zip(flow_cells) {
+                    let e = change.apply(&market.elasticities);
+                    for (flow, &i) in market.flows.iter().zip(cells) {
+                        if let Some(fall) = smart_price_fall(flow, &e) {
+                            return Err(self.err(
+                                span.unwrap_or_else(|| section.span()),
+                                &format!("sensitivity.{key}"),
+                                format!(
+                                    "at its {which} setting ({label}) the {name} takes a flow outside SMART's range: {} (trade data line {})",
+                                    price_fall_message(trade, i, flow, &e, fall),
+                                    trade.lines[i]
+                                ),
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// Key columns of a tariff file: product, exporter and (optional) importer.
@@ -1288,11 +1631,15 @@ struct CellColumns {
 }
 
 impl CellColumns {
-    fn of(table: &CsvTable) -> Result<Self, ScenarioError> {
+    fn of(table: &CsvTable, trade: &TradeData) -> Result<Self, ScenarioError> {
         Ok(CellColumns {
             product: table.require("product")?,
             exporter: table.require("exporter")?,
-            importer: table.column("importer"),
+            importer: if trade.multi_market {
+                Some(require_importer_column(table)?)
+            } else {
+                table.column("importer")
+            },
         })
     }
 
@@ -1304,39 +1651,72 @@ impl CellColumns {
         }
     }
 
-    fn register(
+    /// The trade cell this row refers to, if it is in the trade data; a second row for the
+    /// same product × exporter × importer is an error naming both lines.
+    fn locate(
         &self,
-        seen: &mut data::CellLines,
         table: &CsvTable,
         row: &data::CsvRow<'_>,
         trade: &TradeData,
-    ) -> Result<(), ScenarioError> {
-        register_cell(
-            seen,
-            table,
-            row.line,
-            row.text(self.product),
-            row.text(self.exporter),
-            self.importer(row, trade),
-        )
-    }
-
-    /// The trade cell this row refers to, if it is in the trade data.
-    fn lookup(
-        &self,
-        row: &data::CsvRow<'_>,
-        trade: &TradeData,
+        seen: &mut SeenCells,
     ) -> Result<Option<usize>, ScenarioError> {
-        let product = row.required_text(self.product)?;
-        let exporter = row.required_text(self.exporter)?;
-        let importer = self.importer(row, trade);
-        let p = trade.products.iter().position(|x| x.code == product);
-        let e = trade.exporters.iter().position(|x| x == exporter);
-        let i = trade.importers.iter().position(|x| x == importer);
-        Ok(match (p, e, i) {
-            (Some(p), Some(e), Some(i)) => trade.cell_index.get(&(p, e, i)).copied(),
+        let product = row.name(self.product)?;
+        let exporter = row.name(self.exporter)?;
+        let importer = match self.importer {
+            Some(c) => row.name(c)?,
+            None => self.importer(row, trade),
+        };
+        let cell = match (
+            trade.product_index.get(product),
+            trade.exporter_index.get(exporter),
+            trade.importer_index.get(importer),
+        ) {
+            (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(&(p, e, i)).copied(),
             _ => None,
-        })
+        };
+        let first = match cell {
+            Some(i) => match seen.by_cell[i] {
+                0 => {
+                    seen.by_cell[i] = row.line;
+                    None
+                }
+                first => Some(first),
+            },
+            // Rows for cells that are not in the trade data (rare): keyed by their names.
+            None => seen.others.insert(
+                (
+                    product.to_string(),
+                    exporter.to_string(),
+                    importer.to_string(),
+                ),
+                row.line,
+            ),
+        };
+        if let Some(first) = first {
+            return Err(table.error(
+                row.line,
+                None,
+                duplicate_message(product, exporter, importer, first),
+            ));
+        }
+        Ok(cell)
+    }
+}
+
+/// The rows of a tariff file seen so far, by trade cell, to refuse duplicates.
+struct SeenCells {
+    /// Line of the row that set each cell (0: none yet).
+    by_cell: Vec<u64>,
+    /// Rows naming a product × exporter × importer that is not in the trade data.
+    others: HashMap<(String, String, String), u64>,
+}
+
+impl SeenCells {
+    fn new(trade: &TradeData) -> Self {
+        SeenCells {
+            by_cell: vec![0; trade.cells.len()],
+            others: HashMap::new(),
+        }
     }
 }
 
@@ -1345,9 +1725,9 @@ fn read_applied(
     trade: &TradeData,
     applied: &mut [Rate],
 ) -> Result<(), ScenarioError> {
-    let cols = CellColumns::of(table)?;
+    let cols = CellColumns::of(table, trade)?;
     let c_rate = table.require("rate_pct")?;
-    let mut seen = HashMap::new();
+    let mut seen = SeenCells::new(trade);
     let mut found = vec![false; trade.cells.len()];
     let mut rates = Vec::with_capacity(table.len());
     for row in table.rows() {
@@ -1355,17 +1735,20 @@ fn read_applied(
         if rate > 1000.0 {
             return Err(row.error(
                 c_rate,
-                format!("{rate}% is not a plausible tariff (expected percent, 0 to 1000)"),
+                format!(
+                    "{}% is not a plausible tariff (expected percent, 0 to 1000)",
+                    Num(rate)
+                ),
             ));
         }
-        cols.register(&mut seen, table, &row, trade)?;
+        let cell = cols.locate(table, &row, trade, &mut seen)?;
         rates.push(rate);
-        if let Some(i) = cols.lookup(&row, trade)? {
+        if let Some(i) = cell {
             applied[i] = pct_to_rate(rate);
             found[i] = true;
         }
     }
-    check_percent_column(table, c_rate, &rates)?;
+    check_percent_columns(table, &[(c_rate, &rates)])?;
     if let Some(i) = found.iter().position(|f| !f) {
         let cell = trade.cells[i];
         return Err(table.error(
@@ -1399,7 +1782,7 @@ fn read_elasticities(
     for row in table.rows() {
         let cells_empty = [c_demand, c_sub, c_supply].map(|c| row.text(c).is_empty());
         empty += cells_empty.iter().filter(|e| **e).count();
-        let prefix = row.required_text(c_prefix)?.to_string();
+        let prefix = row.name(c_prefix)?.to_string();
         if let Some(first) = lines.insert(prefix.clone(), row.line) {
             return Err(row.error(
                 c_prefix,
@@ -1409,14 +1792,8 @@ fn read_elasticities(
         let eps = if cells_empty[0] {
             defaults.import_demand
         } else {
-            row.number(c_demand)?
+            row.import_demand(c_demand)?
         };
-        if eps == 0.0 {
-            return Err(row.error(
-                c_demand,
-                "must be non-zero (either sign is read as negative)".into(),
-            ));
-        }
         if !cells_empty[0] {
             if eps > 0.0 {
                 positive += 1;
@@ -1427,28 +1804,12 @@ fn read_elasticities(
         let sigma = if cells_empty[1] {
             defaults.substitution
         } else {
-            row.number(c_sub)?
+            row.substitution(c_sub)?
         };
-        if sigma <= 0.0 {
-            return Err(row.error(c_sub, format!("must be positive, found {sigma}")));
-        }
-        let supply_text = row.text(c_supply);
         let supply = if cells_empty[2] {
             defaults.export_supply
-        } else if matches!(
-            supply_text.to_ascii_lowercase().as_str(),
-            "inf" | "infinite"
-        ) {
-            SupplyElasticity::Infinite
         } else {
-            let v = row.number(c_supply)?;
-            if v <= 0.0 {
-                return Err(row.error(
-                    c_supply,
-                    format!("must be positive (99 or more means infinite), found {v}"),
-                ));
-            }
-            SupplyElasticity::from_value(v)
+            row.export_supply(c_supply)?
         };
         out.push((
             prefix,
@@ -1471,10 +1832,10 @@ fn read_policy_rates(
     before: &mut [Rate],
     after: &mut [Rate],
 ) -> Result<usize, ScenarioError> {
-    let cols = CellColumns::of(table)?;
+    let cols = CellColumns::of(table, trade)?;
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
-    let mut seen = HashMap::new();
+    let mut seen = SeenCells::new(trade);
     let (mut befores, mut afters) = (Vec::new(), Vec::new());
     let mut n = 0;
     for row in table.rows() {
@@ -1484,12 +1845,14 @@ fn read_policy_rates(
             if v > 1000.0 {
                 return Err(row.error(
                     c,
-                    format!("{v}% is not a plausible tariff (expected percent, 0 to 1000)"),
+                    format!(
+                        "{}% is not a plausible tariff (expected percent, 0 to 1000)",
+                        Num(v)
+                    ),
                 ));
             }
         }
-        cols.register(&mut seen, table, &row, trade)?;
-        let Some(i) = cols.lookup(&row, trade)? else {
+        let Some(i) = cols.locate(table, &row, trade, &mut seen)? else {
             return Err(table.error(
                 row.line,
                 None,
@@ -1507,8 +1870,8 @@ fn read_policy_rates(
         afters.push(a);
         n += 1;
     }
-    check_percent_column(table, c_before, &befores)?;
-    check_percent_column(table, c_after, &afters)?;
+    // Together, as documented: a cut from 15% to 0.5% is a real policy.
+    check_percent_columns(table, &[(c_before, &befores), (c_after, &afters)])?;
     Ok(n)
 }
 
@@ -1520,13 +1883,16 @@ pub(super) fn describe_file(
 ) -> DataFile {
     let c_source = table.column("source");
     let c_status = table.column("status");
+    // Distinct sources in order of first appearance, found through a set (a file may have a
+    // different source text on every row); statuses are few, so a map by text is enough.
     let mut sources: Vec<String> = Vec::new();
+    let mut seen_sources: std::collections::HashSet<&str> = std::collections::HashSet::new();
     let mut shares: BTreeMap<String, f64> = BTreeMap::new();
     let mut total = 0.0;
     for (i, row) in table.rows().enumerate() {
         if let Some(c) = c_source {
             let s = row.text(c);
-            if !s.is_empty() && !sources.iter().any(|x| x == s) {
+            if !s.is_empty() && seen_sources.insert(s) {
                 sources.push(s.to_string());
             }
         }
@@ -1536,7 +1902,12 @@ pub(super) fn describe_file(
             .map(|c| row.text(c))
             .filter(|s| !s.is_empty())
             .unwrap_or("not stated");
-        *shares.entry(status.to_string()).or_default() += w;
+        match shares.get_mut(status) {
+            Some(share) => *share += w,
+            None => {
+                shares.insert(status.to_string(), w);
+            }
+        }
     }
     if total > 0.0 {
         for v in shares.values_mut() {
