@@ -327,3 +327,22 @@ fn dates_need_the_schedule_base_and_replace_before_rules() {
         "{e}"
     );
 }
+
+#[test]
+fn the_documented_example_loads_with_its_rule_on_the_after_date() {
+    let doc = std::fs::read_to_string(Path::new(ROOT).join("docs/scenario-format.md")).unwrap();
+    let section = &doc[doc.find("### Dated scenarios").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let toml = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = scratch("doc-example");
+    let path = dir.join("scenario.toml");
+    let text = toml.replace("\"data/", &format!("\"{ROOT}/scenarios/data/"));
+    std::fs::write(&path, text).unwrap();
+    let s = scenario::load(&path).unwrap_or_else(|e| panic!("the example loads: {e}"));
+    let (_, before, after) = weighted_additional(&s)[s.focus];
+    let sch = schedule();
+    let rb = rates_on(&sch, Date::parse("2025-08-06").unwrap()).unwrap();
+    let p = sch.find_partner("Pakistan").unwrap();
+    assert!((before - rb.partners[p].additional_pct).abs() < 1e-9);
+    assert!((after - 15.0).abs() < 1e-9, "{after}");
+}
