@@ -439,6 +439,10 @@ pub fn validate(path: &Path) -> Result<String, Error> {
             s.provenance.policy_rules.len()
         ),
     ];
+    if let Some([before, after]) = &s.provenance.dated_states {
+        lines.push(format!("  before          {before}"));
+        lines.push(format!("  after           {after}"));
+    }
     if let Some(g) = &s.gsim {
         let total: f64 = g.markets.iter().map(|m| m.trade.sum()).sum();
         lines.push(format!(

@@ -226,19 +226,28 @@ pub fn render(run: &RunReport<'_>) -> String {
         w,
         "Each flow's tariff is its applied base rate from the data plus the additional duties of the rules below.\n"
     );
-    let _ = writeln!(
-        w,
-        "Before the policy (`[[before]]`, both states start here):\n"
-    );
-    if s.provenance.before_rules.is_empty() {
-        let _ = writeln!(w, "- no rules: the applied rates alone");
-    }
-    for d in &s.provenance.before_rules {
-        let _ = writeln!(w, "- {d}");
-    }
-    let _ = writeln!(w, "\nThe policy (`[[policy]]`):\n");
-    if s.provenance.policy_rules.is_empty() {
-        let _ = writeln!(w, "- no rules");
+    if let Some([before, after]) = &s.provenance.dated_states {
+        // A dated scenario: each state is the schedule on its day; rules act on the after one.
+        let _ = writeln!(w, "Before the policy ([tariffs] before):\n\n- {before}\n");
+        let _ = writeln!(
+            w,
+            "After the policy ([tariffs] after, then the `[[policy]]` rules in file order):\n\n- {after}"
+        );
+    } else {
+        let _ = writeln!(
+            w,
+            "Before the policy (`[[before]]`, both states start here):\n"
+        );
+        if s.provenance.before_rules.is_empty() {
+            let _ = writeln!(w, "- no rules: the applied rates alone");
+        }
+        for d in &s.provenance.before_rules {
+            let _ = writeln!(w, "- {d}");
+        }
+        let _ = writeln!(w, "\nThe policy (`[[policy]]`):\n");
+        if s.provenance.policy_rules.is_empty() {
+            let _ = writeln!(w, "- no rules");
+        }
     }
     for d in &s.provenance.policy_rules {
         let _ = writeln!(w, "- {d}");

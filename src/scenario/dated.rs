@@ -135,12 +135,10 @@ impl Loader<'_> {
                     before: on(before_date)?,
                     after: on(after_date)?,
                 };
-                provenance
-                    .before_rules
-                    .push(schedule_note(before_date, written.get_ref()));
-                provenance
-                    .policy_rules
-                    .push(schedule_note(after_date, written.get_ref()));
+                provenance.dated_states = Some([
+                    schedule_note(before_date, written.get_ref()),
+                    schedule_note(after_date, written.get_ref()),
+                ]);
                 Some(dated)
             }
             None => None,

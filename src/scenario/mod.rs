@@ -108,6 +108,8 @@ pub struct Provenance {
     pub policy_rules: Vec<String>,
     /// Number of cells set by the explicit policy-rates file.
     pub explicit_cells: usize,
+    /// A dated scenario: the before and after states as schedule descriptions.
+    pub dated_states: Option<[String; 2]>,
 }
 
 /// A validated scenario, ready to simulate.
@@ -619,9 +621,8 @@ impl Loader<'_> {
         let groups = self.groups(&raw.groups, &trade)?;
         let before_rules = self.rules(&raw.before, "before", &groups, &trade, market)?;
         let policy_rules = self.rules(&raw.policy, "policy", &groups, &trade, market)?;
-        // Extend: a dated scenario's schedule notes come first.
-        (provenance.before_rules).extend(before_rules.iter().map(|r| r.description.clone()));
-        (provenance.policy_rules).extend(policy_rules.iter().map(|r| r.description.clone()));
+        provenance.before_rules = before_rules.iter().map(|r| r.description.clone()).collect();
+        provenance.policy_rules = policy_rules.iter().map(|r| r.description.clone()).collect();
         let dated = schedule_base.as_ref().and_then(|b| b.dated.as_ref());
         let mut additional = match dated {
             Some(d) => d.before.clone(),
