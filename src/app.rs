@@ -5,6 +5,7 @@ use crate::analysis::{self, Outcome, compare, monte_carlo, projection, sensitivi
 use crate::cli::{Cli, Command, RunArgs, SweepArgs, stem};
 use crate::error::Error;
 use crate::report::{self, Layers, ReplacePolicy, RunReport};
+
 use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -249,6 +250,28 @@ fn check_output_folder(s: &Scenario, out: &Path, replace: ReplacePolicy) -> Resu
     report::output_dir::check_not_inputs(out, &inputs)?;
     report::output_dir::check_replaceable(out, replace)?;
     Ok(())
+}
+
+/// An error as the terminal shows it: control characters that came from the input (an
+/// escape sequence in a CSV cell, a NUL in a path) are written as `\u{1b}`, so that a
+/// message can never clear the screen or hide text. Line breaks and tabs stay.
+pub fn error_text(e: &dyn std::fmt::Display) -> String {
+    let text = e.to_string();
+    if !text
+        .chars()
+        .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return text;
+    }
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                c.escape_unicode().to_string()
+            } else {
+                c.to_string()
+            }
+        })
+        .collect()
 }
 
 /// Removes the stage of a run in progress when the user presses Ctrl-C or the process is
@@ -497,4 +520,18 @@ pub fn validate(path: &Path) -> Result<String, Error> {
         &report::guard::scenario_words(&s),
     )?;
     Ok(text)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn control_characters_in_errors_are_escaped() {
+        let e = super::Error::Argument("found '\u{1b}[2J' and '\0'\nnext\tline".into());
+        let t = super::error_text(&e);
+        assert!(
+            !t.chars().any(|c| c.is_control() && c != '\n' && c != '\t'),
+            "{t:?}"
+        );
+        assert!(t.contains("\\u{1b}[2J") && t.contains("\\u{0}") && t.contains("\nnext\tline"));
+    }
 }

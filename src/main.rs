@@ -16,7 +16,11 @@ fn main() -> ExitCode {
         Err(e) => {
             // A closed or full stderr must not turn an error into a panic.
             use std::io::Write as _;
-            let _ = writeln!(std::io::stderr(), "error: {e}");
+            let _ = writeln!(
+                std::io::stderr(),
+                "error: {}",
+                tariffsim::app::error_text(&e)
+            );
             ExitCode::FAILURE
         }
     }

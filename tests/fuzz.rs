@@ -1629,10 +1629,12 @@ fn execute(
     let verdict = match scenario::load(&path) {
         Err(e) => {
             check_error_line(&e, &mut failures);
-            // The TOML parser's messages quote the offending line as it is (not ours).
-            if !matches!(e, tariffsim::error::ScenarioError::Toml { .. }) {
-                check_controls("an error message", &e.to_string(), &mut failures);
-            }
+            // As the terminal shows it (control characters escaped by the binary).
+            check_controls(
+                "an error message",
+                &tariffsim::app::error_text(&e),
+                &mut failures,
+            );
             let tally = scenario_error_tally(&e);
             error_verdict(tally, e.to_string(), dir, &mut failures)
         }
