@@ -11,7 +11,7 @@
 //! - effects scale with baseline growth.
 
 use super::monte_carlo::{Percentiles, UncertaintySpec};
-use super::{ElasticityChange, Variant, simulate_variant};
+use super::{ElasticityChange, Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
 use crate::scenario::Scenario;
 use crate::units::Rate;
@@ -108,18 +108,24 @@ fn path(
     let n_products = scenario.products.len();
     let mut realised = vec![0.0; n_products];
     let mut out = Vec::with_capacity(tariffs.len());
+    let mut last: Option<Outcome> = None;
     for (k, year) in spec.years().into_iter().enumerate() {
-        let o = simulate_variant(
-            scenario,
-            &Variant {
-                elasticities: change,
-                tariff_after: Some(&tariffs[k]),
-            },
-        )
-        .map_err(|e| ModelError::InLayer {
-            layer: format!("projection, year {year}"),
-            source: Box::new(e),
-        })?;
+        // Years under the same rates (a phase-in that is complete) share one simulation.
+        let same_rates = k > 0 && tariffs[k] == tariffs[k - 1];
+        let o = match last.take() {
+            Some(o) if same_rates => o,
+            _ => simulate_variant(
+                scenario,
+                &Variant {
+                    elasticities: change,
+                    tariff_after: Some(&tariffs[k]),
+                },
+            )
+            .map_err(|e| ModelError::InLayer {
+                layer: format!("projection, year {year}"),
+                source: Box::new(e),
+            })?,
+        };
         let (mut baseline, mut with_policy) = (0.0, 0.0);
         for (p, r) in realised.iter_mut().enumerate() {
             let target = o.focus_by_product[p].total_effect;
@@ -130,6 +136,7 @@ fn path(
             with_policy += g * (base + *r);
         }
         out.push((baseline, with_policy));
+        last = Some(o);
     }
     Ok(out)
 }
