@@ -288,6 +288,16 @@ pub fn remove_partial_output_on_interrupt() {
     });
 }
 
+/// The terminal summary, refused if it would show a non-finite number.
+fn checked_summary(s: &Scenario, text: String) -> Result<String, Error> {
+    report::guard::check_text(
+        "the terminal summary",
+        &text,
+        &report::guard::scenario_words(s),
+    )?;
+    Ok(text)
+}
+
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load(&args.scenario)?;
@@ -315,14 +325,11 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
             command: args.command_line.clone(),
             version: crate::VERSION,
         };
+        // The summary is checked before anything is written: a refused summary must not
+        // leave a finished output folder behind an error.
+        let text = checked_summary(&scenario, report::gsim::summary(&r))?;
         let files = report::gsim::write_gsim_outputs(&r, &args.out, args.replace)?;
         if args.print_summary {
-            let text = report::gsim::summary(&r);
-            let mut allowed = report::guard::scenario_words(&scenario);
-            allowed.extend(report::guard::user_words(
-                setup.regions.iter().map(String::as_str),
-            ));
-            report::guard::check_text("the terminal summary", &text, &allowed)?;
             say(text.trim_end());
             say(&format!(
                 "  Wrote {}/ ({files} files; start with report.md)",
@@ -341,11 +348,9 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         layers,
     };
     let artifacts = report::run_artifacts(&run.layers);
+    let text = checked_summary(&scenario, report::terminal::summary(&run))?;
     report::write_outputs(&run, &artifacts, &args.out, args.replace)?;
     if args.print_summary {
-        let text = report::terminal::summary(&run);
-        let allowed = report::guard::scenario_words(&scenario);
-        report::guard::check_text("the terminal summary", &text, &allowed)?;
         say(text.trim_end());
         say(&format!(
             "  Wrote {}/ ({} files; start with report.md)",

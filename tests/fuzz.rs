@@ -1499,11 +1499,11 @@ fn run_in_memory(
     }
     check_text("the terminal summary", &summary_text, user, failures);
     check_controls("the terminal summary", &summary_text, failures);
-    // `tariffsim run` writes the output folder, then checks the summary: a summary the
-    // guard refuses fails a run whose folder is already written.
+    // `tariffsim run` checks the summary before writing: a summary the guard refuses
+    // would fail the run (with no output), which a loaded scenario must never do.
     if let Err(e) = report::guard::check_text("the terminal summary", &summary_text, &allowed) {
         failures.push(fail(
-            "the terminal summary fails a run after its output folder is written",
+            "the terminal summary of a loaded scenario is refused by the guard",
             e.to_string(),
         ));
     }

@@ -123,11 +123,6 @@ impl Stage {
         self.written.push(name.to_string());
         Ok(())
     }
-
-    /// Files written so far, in order.
-    pub fn written(&self) -> &[String] {
-        &self.written
-    }
 }
 
 /// A file that reaches the disk on flush: a full disk is reported here, not lost on close.
