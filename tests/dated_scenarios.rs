@@ -4,8 +4,9 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use tariffsim::scenario::dated::is_special_provision;
 use tariffsim::scenario::{self, Scenario};
-use tariffsim::schedule::{Date, Schedule, rates_on};
+use tariffsim::schedule::{Date, Rates, Schedule, rates_on};
 
 const BIN: &str = env!("CARGO_BIN_EXE_tariffsim");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
@@ -74,6 +75,22 @@ fn weighted_additional(s: &Scenario) -> Vec<(f64, f64, f64)> {
         .collect()
 }
 
+/// A partner's trade-weighted additional duty, percent, in a scenario state built from
+/// `rates`: chapters 98–99 (special provisions) keep their 2024 rate, so they weigh with 0.
+fn expected_additional(sch: &Schedule, rates: &Rates, partner: usize) -> f64 {
+    let (mut value, mut weighted) = (0.0, 0.0);
+    for (c, cell) in sch.cells.iter().enumerate() {
+        if cell.partner as usize != partner {
+            continue;
+        }
+        value += cell.value;
+        if !is_special_provision(&sch.products[cell.product as usize]) {
+            weighted += cell.value * rates.cells[c];
+        }
+    }
+    weighted / value
+}
+
 #[test]
 fn dated_rates_are_the_rates_command_figures() {
     let sch = schedule();
@@ -96,8 +113,8 @@ fn dated_rates_are_the_rates_command_figures() {
                 partner.name
             );
             for (what, ours, theirs) in [
-                (before, b, rb.partners[p].additional_pct),
-                (after, a, ra.partners[p].additional_pct),
+                (before, b, expected_additional(&sch, &rb, p)),
+                (after, a, expected_additional(&sch, &ra, p)),
             ] {
                 assert!(
                     (ours - theirs).abs() < 1e-9,
@@ -110,30 +127,71 @@ fn dated_rates_are_the_rates_command_figures() {
 }
 
 #[test]
-fn the_rates_command_prints_the_same_pakistan_figure() {
+fn the_rates_command_writes_the_same_pakistan_figure() {
     let out = scratch("rates-cmd").join("out");
     let o = Command::new(BIN)
-        .args(["rates", "--date", "2025-08-07", "--out"])
+        .args([
+            "rates",
+            "--date",
+            "2025-08-07",
+            "--exporter",
+            "Pakistan",
+            "--out",
+        ])
         .arg(&out)
         .current_dir(ROOT)
         .output()
         .unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    let mut r = csv::Reader::from_path(out.join("additional_by_partner.csv")).unwrap();
+    // Per HS6 line from schedule_hs6.csv; the scenario holds chapters 98–99 at their 2024
+    // rate, the `rates` command shows the schedule's duty on them.
+    let mut r = csv::Reader::from_path(out.join("schedule_hs6.csv")).unwrap();
     let h = r.headers().unwrap().clone();
     let col = |n: &str| h.iter().position(|x| x == n).unwrap();
-    let (partner, pct) = (col("partner"), col("additional_pct"));
-    let written: f64 = r
-        .records()
-        .map(|x| x.unwrap())
-        .find(|x| &x[partner] == "Pakistan")
-        .unwrap()[pct]
-        .parse()
-        .unwrap();
+    let (hs6, value, pct) = (col("hs6"), col("imports_2024_usd"), col("additional_pct"));
+    let (mut total, mut weighted, mut special) = (0.0, 0.0, 0.0);
+    for row in r.records().map(|x| x.unwrap()) {
+        let v: f64 = row[value].parse().unwrap();
+        total += v;
+        if is_special_provision(&row[hs6]) {
+            special += v;
+        } else {
+            weighted += v * row[pct].parse::<f64>().unwrap();
+        }
+    }
+    assert_eq!(total, 5_107_479_031.0);
+    assert!(special > 0.0, "Pakistan ships chapter 98–99 lines");
     let s = shipped("us-pakistan-deal-collected");
     let ours = weighted_additional(&s)[s.focus].2;
     // The CSV holds 12 significant digits.
-    assert!((ours - written).abs() < 1e-9, "{ours} vs {written}");
+    assert!(
+        (ours - weighted / total).abs() < 1e-9,
+        "{ours} vs {}",
+        weighted / total
+    );
+}
+
+#[test]
+fn special_provisions_keep_their_2024_rate_in_both_states() {
+    let s = shipped("us-pakistan-deal-collected");
+    let mut held = 0.0;
+    let mut cell = 0;
+    for m in &s.markets {
+        let special = is_special_provision(&s.products[m.product].code);
+        for f in &m.flows {
+            let applied = s.schedule.applied[cell];
+            if special {
+                assert_eq!((f.tariff_before, f.tariff_after), (applied, applied));
+                if f.exporter == s.focus {
+                    held += f.base_value;
+                }
+            }
+            cell += 1;
+        }
+    }
+    // Pakistan's 2024 chapter 98–99 lines: 9801, 9802, 9810, 9817 and the low-value estimate
+    // line 9999.95 (US$54.4 million of US$5,107.5 million).
+    assert!((held - 54_449_281.0).abs() < 0.5, "{held}");
 }
 
 #[test]
@@ -198,13 +256,13 @@ note = "hypothetical: Pakistan at 15% instead"
     let rb = rates_on(&sch, Date::parse("2025-08-06").unwrap()).unwrap();
     let p = sch.find_partner("Pakistan").unwrap();
     let (_, before, after) = weighted_additional(&s)[s.focus];
-    assert!((before - rb.partners[p].additional_pct).abs() < 1e-9);
+    assert!((before - expected_additional(&sch, &rb, p)).abs() < 1e-9);
     assert!((after - 15.0).abs() < 1e-9, "{after}");
     // Other partners keep the after date's schedule.
     let ra = rates_on(&sch, Date::parse("2025-08-07").unwrap()).unwrap();
     let india = s.find_exporter("India").unwrap();
     let ip = sch.find_partner("India").unwrap();
-    assert!((weighted_additional(&s)[india].2 - ra.partners[ip].additional_pct).abs() < 1e-9);
+    assert!((weighted_additional(&s)[india].2 - expected_additional(&sch, &ra, ip)).abs() < 1e-9);
 }
 
 #[test]
@@ -343,6 +401,73 @@ fn the_documented_example_loads_with_its_rule_on_the_after_date() {
     let sch = schedule();
     let rb = rates_on(&sch, Date::parse("2025-08-06").unwrap()).unwrap();
     let p = sch.find_partner("Pakistan").unwrap();
-    assert!((before - rb.partners[p].additional_pct).abs() < 1e-9);
+    assert!((before - expected_additional(&sch, &rb, p)).abs() < 1e-9);
     assert!((after - 15.0).abs() < 1e-9, "{after}");
+}
+
+#[test]
+fn an_exporter_can_take_its_duties_from_another_day() {
+    let path = write_scenario(
+        "exporter-dates",
+        "Pakistan",
+        r#"
+[tariffs]
+before = { date = "2025-08-07", exporter_dates = { Pakistan = "2025-04-08" } }
+after = { date = "2025-08-07" }
+"#,
+    );
+    let s = scenario::load(&path).unwrap();
+    let sch = schedule();
+    let april = rates_on(&sch, Date::parse("2025-04-08").unwrap()).unwrap();
+    let august = rates_on(&sch, Date::parse("2025-08-07").unwrap()).unwrap();
+    let got = weighted_additional(&s);
+    let p = sch.find_partner("Pakistan").unwrap();
+    let (_, before, after) = got[s.focus];
+    assert!((before - expected_additional(&sch, &april, p)).abs() < 1e-9);
+    assert!((after - expected_additional(&sch, &august, p)).abs() < 1e-9);
+    // The announced Annex I rate (29%) is above the agreed one (19%).
+    assert!(before > after + 5.0, "{before} → {after}");
+    // Everyone else is on the same day in both states: no change.
+    for (e, name) in s
+        .exporters
+        .iter()
+        .enumerate()
+        .filter(|(e, _)| *e != s.focus)
+    {
+        let q = sch.find_partner(name).unwrap();
+        assert!((got[e].1 - expected_additional(&sch, &august, q)).abs() < 1e-9);
+        assert_eq!(got[e].1, got[e].2, "{name}");
+    }
+}
+
+#[test]
+fn an_unknown_exporter_in_exporter_dates_is_named() {
+    let (_, e) = load_error(
+        "exporter-dates-unknown",
+        r#"
+[tariffs]
+before = { date = "2025-08-07", exporter_dates = { Pakistn = "2025-04-08" } }
+after = { date = "2025-08-07" }
+"#,
+    );
+    assert!(
+        e.contains("scenario.toml:18") && e.contains("'Pakistn'"),
+        "{e}"
+    );
+    assert!(
+        e.contains("tariffs.before.exporter_dates") && e.contains("Pakistan"),
+        "{e}"
+    );
+    let (_, e) = load_error(
+        "exporter-dates-bad-day",
+        r#"
+[tariffs]
+before = { date = "2025-08-07", exporter_dates = { Pakistan = "2025-04-31" } }
+after = { date = "2025-08-07" }
+"#,
+    );
+    assert!(
+        e.contains("scenario.toml:18") && e.contains("exporter_dates.Pakistan"),
+        "{e}"
+    );
 }

@@ -105,12 +105,12 @@ impl Loader<'_> {
                 ),
             ));
         }
-        let dates = tariffs
+        let states = tariffs
             .map(|t| {
                 let t = t.get_ref();
                 Ok::<_, ScenarioError>((
-                    self.state_date(&t.before, "tariffs.before.date")?,
-                    self.state_date(&t.after, "tariffs.after.date")?,
+                    self.state_days(&t.before, "tariffs.before")?,
+                    self.state_days(&t.after, "tariffs.after")?,
                 ))
             })
             .transpose()?;
@@ -121,23 +121,17 @@ impl Loader<'_> {
             .iter()
             .map(|&c| s.cells[c].duty / s.cells[c].value)
             .collect();
-        let dated = match dates {
-            Some((before_date, after_date)) => {
-                let on = |d: Date| {
-                    schedule::rates_on(&s, d).map(|r| {
-                        cell_of
-                            .iter()
-                            .map(|&c| pct_to_rate(r.cells[c]))
-                            .collect::<Vec<_>>()
-                    })
-                };
+        let dated = match states {
+            Some((before, after)) => {
+                let before_days = self.resolve_exporters(&s, before)?;
+                let after_days = self.resolve_exporters(&s, after)?;
                 let dated = DatedRates {
-                    before: on(before_date)?,
-                    after: on(after_date)?,
+                    before: state_rates(&s, &cell_of, &before_days)?,
+                    after: state_rates(&s, &cell_of, &after_days)?,
                 };
                 provenance.dated_states = Some([
-                    schedule_note(before_date, written.get_ref()),
-                    schedule_note(after_date, written.get_ref()),
+                    schedule_note(&s, &before_days, written.get_ref()),
+                    schedule_note(&s, &after_days, written.get_ref()),
                 ]);
                 Some(dated)
             }
@@ -149,24 +143,135 @@ impl Loader<'_> {
         Ok(Some((trade, DatedBase { applied, dated })))
     }
 
-    /// A state's date, checked against the years the schedule covers.
-    fn state_date(
+    /// A state's day and its exporters on other days, each checked against the years
+    /// the schedule covers.
+    fn state_days(
         &self,
         state: &Spanned<super::file::DatedState>,
         field: &str,
-    ) -> Result<Date, ScenarioError> {
-        let written = &state.get_ref().date;
-        let date = Date::parse(written.get_ref())
-            .and_then(|d| schedule::engine::check_covered(d).map(|()| d))
-            .map_err(|m| self.err(written.span(), field, m))?;
-        Ok(date)
+    ) -> Result<StateDays, ScenarioError> {
+        let day = |written: &Spanned<String>, field: &str| {
+            Date::parse(written.get_ref())
+                .and_then(|d| schedule::engine::check_covered(d).map(|()| d))
+                .map_err(|m| self.err(written.span(), field, m))
+        };
+        let state = state.get_ref();
+        let mut exporters = Vec::new();
+        if let Some(map) = &state.exporter_dates {
+            for (name, written) in map.get_ref() {
+                let field = format!("{field}.exporter_dates.{name}");
+                exporters.push((name.clone(), written.span(), day(written, &field)?));
+            }
+        }
+        Ok(StateDays {
+            day: day(&state.date, &format!("{field}.date"))?,
+            exporters,
+            field: format!("{field}.exporter_dates"),
+        })
+    }
+
+    /// Partner indices of a state's exporters on other days.
+    fn resolve_exporters(
+        &self,
+        s: &Schedule,
+        state: StateDays,
+    ) -> Result<ResolvedDays, ScenarioError> {
+        let mut exporters = Vec::with_capacity(state.exporters.len());
+        for (name, span, day) in state.exporters {
+            let Some(p) = s.partners.iter().position(|p| p.name == name) else {
+                return Err(self.err(
+                    span,
+                    &state.field,
+                    format!(
+                        "'{name}' is not a partner of the US measures schedule; the partners are: {}",
+                        s.partners
+                            .iter()
+                            .map(|p| p.name.as_str())
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    ),
+                ));
+            };
+            exporters.push((p, day));
+        }
+        Ok(ResolvedDays {
+            day: state.day,
+            exporters,
+        })
     }
 }
 
+/// A dated state as written: its day, and exporters on other days with where each was written.
+struct StateDays {
+    day: Date,
+    exporters: Vec<(String, std::ops::Range<usize>, Date)>,
+    /// Where `exporter_dates` sits, for errors.
+    field: String,
+}
+
+/// A dated state with its exporters resolved to schedule partners.
+struct ResolvedDays {
+    day: Date,
+    exporters: Vec<(usize, Date)>,
+}
+
+/// Chapters 98 and 99 are special provisions (US goods returned, repairs) and estimate
+/// lines (low-value shipments), not goods markets with a demand curve: they keep their 2024
+/// applied rate in both states, so they carry base value and no effect.
+pub fn is_special_provision(code: &str) -> bool {
+    code.starts_with("98") || code.starts_with("99")
+}
+
+/// Additional duty of each trade cell in one dated state.
+fn state_rates(
+    s: &Schedule,
+    cell_of: &[usize],
+    state: &ResolvedDays,
+) -> Result<Vec<Rate>, ScenarioError> {
+    let on_day = schedule::rates_on(s, state.day)?;
+    let mut other_days: Vec<(Date, schedule::Rates)> = Vec::new();
+    for &(_, d) in &state.exporters {
+        if d != state.day && !other_days.iter().any(|(x, _)| *x == d) {
+            other_days.push((d, schedule::rates_on(s, d)?));
+        }
+    }
+    Ok(cell_of
+        .iter()
+        .map(|&c| {
+            let cell = &s.cells[c];
+            if is_special_provision(&s.products[cell.product as usize]) {
+                return 0.0;
+            }
+            let day = state
+                .exporters
+                .iter()
+                .find(|(p, _)| *p == cell.partner as usize)
+                .map_or(state.day, |(_, d)| *d);
+            let rates = other_days
+                .iter()
+                .find(|(d, _)| *d == day)
+                .map_or(&on_day, |(_, r)| r);
+            pct_to_rate(rates.cells[c])
+        })
+        .collect())
+}
+
 /// How the report names a dated state.
-fn schedule_note(date: Date, folder: &str) -> String {
+fn schedule_note(s: &Schedule, state: &ResolvedDays, folder: &str) -> String {
+    let others: Vec<String> = state
+        .exporters
+        .iter()
+        .map(|(p, d)| format!("{} on {d}", s.partners[*p].name))
+        .collect();
+    let others = if others.is_empty() {
+        String::new()
+    } else {
+        format!(" ({})", others.join(", "))
+    };
     format!(
-        "Additional duties in force on {date} from the US measures schedule ({folder}), on top of the 2024 applied rates"
+        "Additional duties in force on {}{others} from the US measures schedule ({folder}), on top of the 2024 \
+         applied rates; chapters 98–99 (special provisions, estimate lines) held at their 2024 rates",
+        state.day
     )
 }
 

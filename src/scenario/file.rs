@@ -106,12 +106,17 @@ pub struct TariffsSection {
     pub after: Spanned<DatedState>,
 }
 
-/// One dated state, `{ date = "YYYY-MM-DD" }` (a table so later options can join the date).
+/// One dated state, `{ date = "YYYY-MM-DD" }`, optionally with some exporters taken on
+/// other days (`exporter_dates = { Pakistan = "2025-04-08" }`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct DatedState {
     /// The day whose additional duties apply, 2025–2026.
     pub date: Spanned<String>,
+    /// Exporters whose duties are those of another day: "the same day, but Pakistan as
+    /// announced in April".
+    #[serde(default)]
+    pub exporter_dates: Option<Spanned<BTreeMap<String, Spanned<String>>>>,
 }
 
 /// An export supply elasticity as written: a number or the word "infinite".
