@@ -12,11 +12,11 @@ use std::path::PathBuf;
     version,
     about,
     after_help = "Examples:\n  \
-        tariffsim run scenarios/us-pakistan-2025-deal.toml\n  \
+        tariffsim run scenarios/us-pakistan-deal-collected.toml\n  \
         tariffsim run scenarios/us-2026-section-301.toml --out results/s301\n  \
         tariffsim validate scenarios/us-reciprocal-2025.toml\n  \
         tariffsim sweep scenarios/us-2026-section-301.toml --exporter PAK --from 0 --to 20 --step 0.5\n  \
-        tariffsim compare scenarios/us-pakistan-2025-deal.toml scenarios/us-2026-section-301.toml\n\n\
+        tariffsim compare scenarios/us-pakistan-deal-collected.toml scenarios/us-pakistan-deal-vs-threat.toml\n\n\
         The scenario format is documented in docs/scenario-format.md."
 )]
 pub struct Cli {

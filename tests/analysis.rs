@@ -8,16 +8,17 @@ use tariffsim::scenario;
 
 const BIN: &str = env!("CARGO_BIN_EXE_tariffsim");
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
-const SHIPPED: [&str; 4] = [
+const HS4_FIXTURES: [&str; 4] = [
     "us-pakistan-2025-deal",
     "us-reciprocal-2025",
     "us-2026-court-ruling",
     "us-2026-section-301",
 ];
 
-fn shipped(name: &str) -> PathBuf {
+/// One of the HS4 scenarios written as explicit rules (tests/fixtures/hs4).
+fn hs4(name: &str) -> PathBuf {
     Path::new(ROOT)
-        .join("scenarios")
+        .join("tests/fixtures/hs4")
         .join(format!("{name}.toml"))
 }
 
@@ -44,7 +45,7 @@ fn fixture_with(name: &str, extra: &str) -> PathBuf {
 
 #[test]
 fn monte_carlo_is_identical_with_one_or_several_threads() {
-    let mut s = scenario::load(&shipped("us-pakistan-2025-deal")).unwrap();
+    let mut s = scenario::load(&hs4("us-pakistan-2025-deal")).unwrap();
     let spec = s
         .uncertainty
         .as_mut()
@@ -78,8 +79,8 @@ fn monte_carlo_is_identical_with_one_or_several_threads() {
 
 #[test]
 fn percentiles_bracket_the_point_estimate_in_shipped_scenarios() {
-    for name in SHIPPED {
-        let s = scenario::load(&shipped(name)).unwrap();
+    for name in HS4_FIXTURES {
+        let s = scenario::load(&hs4(name)).unwrap();
         let spec = s.uncertainty.expect("shipped scenarios enable uncertainty");
         assert_eq!(spec.draws, 1000);
         let point = analysis::simulate(&s).unwrap();
@@ -110,7 +111,7 @@ fn percentiles_bracket_the_point_estimate_in_shipped_scenarios() {
 
 #[test]
 fn sensitivity_moves_the_result_in_the_expected_direction() {
-    let s = scenario::load(&shipped("us-pakistan-2025-deal")).unwrap();
+    let s = scenario::load(&hs4("us-pakistan-2025-deal")).unwrap();
     let point = analysis::simulate(&s).unwrap().focus(&s).total_effect;
     let rows = sensitivity::run(&s, &sensitivity::SensitivitySpec::default()).unwrap();
     assert_eq!(rows.len(), 3);
@@ -136,7 +137,7 @@ fn sensitivity_moves_the_result_in_the_expected_direction() {
 
 #[test]
 fn sweep_breaks_even_at_the_before_rate_and_falls_with_the_rate() {
-    let s = scenario::load(&shipped("us-pakistan-2025-deal")).unwrap();
+    let s = scenario::load(&hs4("us-pakistan-2025-deal")).unwrap();
     let pak = s.find_exporter("PAK").unwrap();
     assert_eq!(s.exporters[pak], "Pakistan");
     let spec = sweep::SweepSpec {
@@ -519,7 +520,7 @@ fn bad_command_line_input() {
 fn an_explicit_rate_path_matches_the_phase_in_it_describes() {
     // The deal sets Pakistan's additional duty to 19% where it pays one; an explicit path of
     // 19% must give the same projection as phasing the whole change in at once.
-    let s = scenario::load(&shipped("us-pakistan-2025-deal")).unwrap();
+    let s = scenario::load(&hs4("us-pakistan-2025-deal")).unwrap();
     let mut spec = s.projection.clone().unwrap();
     spec.phase_in = vec![1.0];
     let phased = projection::run(&s, &spec, None, &|| {}).unwrap();

@@ -580,14 +580,17 @@ fn unknown_diversion_method() {
 }
 
 #[test]
-fn shipped_scenarios_validate_and_cover_pakistans_trade() {
+fn hs4_fixtures_validate_and_cover_pakistans_trade() {
     for name in [
         "us-pakistan-2025-deal",
         "us-reciprocal-2025",
         "us-2026-court-ruling",
         "us-2026-section-301",
     ] {
-        let path = format!("{}/scenarios/{name}.toml", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/tests/fixtures/hs4/{name}.toml",
+            env!("CARGO_MANIFEST_DIR")
+        );
         let o = run(&["validate", &path]);
         let s = String::from_utf8_lossy(&o.stdout);
         assert!(
@@ -602,11 +605,43 @@ fn shipped_scenarios_validate_and_cover_pakistans_trade() {
 }
 
 #[test]
+fn every_shipped_scenario_validates_and_us_ones_cover_pakistans_trade_at_hs6() {
+    let dir = format!("{}/scenarios", env!("CARGO_MANIFEST_DIR"));
+    let mut us = 0;
+    for entry in std::fs::read_dir(&dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.extension().is_none_or(|e| e != "toml") {
+            continue;
+        }
+        let o = run(&["validate", path.to_str().unwrap()]);
+        let s = String::from_utf8_lossy(&o.stdout);
+        assert!(
+            o.status.success(),
+            "{}: {}",
+            path.display(),
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let text = std::fs::read_to_string(&path).unwrap();
+        if text.contains("us_schedule") {
+            us += 1;
+            assert!(
+                s.contains("Pakistan (5107.5 US$ million"),
+                "{}: {s}",
+                path.display()
+            );
+            assert!(s.contains("exporters       51"), "{}: {s}", path.display());
+        }
+    }
+    // The two agreement comparisons, April → August 2025, the court ruling and Section 301.
+    assert_eq!(us, 5);
+}
+
+#[test]
 fn deal_scenario_raises_pakistan_and_lowers_competitors() {
     let dir = std::env::temp_dir().join(format!("tariffsim-test-{}-deal", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let path = format!(
-        "{}/scenarios/us-pakistan-2025-deal.toml",
+        "{}/tests/fixtures/hs4/us-pakistan-2025-deal.toml",
         env!("CARGO_MANIFEST_DIR")
     );
     let o = run(&["run", "-q", &path, "--out", dir.to_str().unwrap()]);

@@ -96,8 +96,9 @@ fn dated_rates_are_the_rates_command_figures() {
     let sch = schedule();
     for (stem, before, after) in [
         ("us-pakistan-deal-collected", "2025-08-06", "2025-08-07"),
-        ("us-2026-court-ruling-dated", "2026-02-19", "2026-02-24"),
-        ("us-2026-section-301-dated", "2026-07-23", "2026-07-24"),
+        ("us-2026-court-ruling", "2026-02-19", "2026-02-24"),
+        ("us-reciprocal-2025", "2025-04-08", "2025-08-07"),
+        ("us-2026-section-301", "2026-07-23", "2026-07-24"),
     ] {
         let s = shipped(stem);
         let got = weighted_additional(&s);
@@ -365,10 +366,14 @@ fn a_date_outside_2025_2026_is_refused() {
 fn dates_need_the_schedule_base_and_replace_before_rules() {
     let dir = scratch("no-base");
     let path = dir.join("s.toml");
-    let text = std::fs::read_to_string(Path::new(ROOT).join("scenarios/us-2026-court-ruling.toml"))
-        .unwrap()
-        .replace("\"data/", &format!("\"{ROOT}/scenarios/data/"))
-        + "\n[tariffs]\nbefore = { date = \"2026-02-19\" }\nafter = { date = \"2026-02-24\" }\n";
+    let text = std::fs::read_to_string(
+        Path::new(ROOT).join("tests/fixtures/hs4/us-2026-court-ruling.toml"),
+    )
+    .unwrap()
+    .replace(
+        "\"../../../scenarios/data/",
+        &format!("\"{ROOT}/scenarios/data/"),
+    ) + "\n[tariffs]\nbefore = { date = \"2026-02-19\" }\nafter = { date = \"2026-02-24\" }\n";
     std::fs::write(&path, text).unwrap();
     let e = scenario::load(&path).expect_err("refused").to_string();
     assert!(
@@ -468,6 +473,120 @@ after = { date = "2025-08-07" }
     );
     assert!(
         e.contains("scenario.toml:18") && e.contains("exporter_dates.Pakistan"),
+        "{e}"
+    );
+}
+
+/// Pakistan's trade-weighted additional duty in one projected year of a loaded scenario.
+fn focus_year_additional(s: &Scenario, k: usize) -> f64 {
+    let d = s.projection.as_ref().unwrap().dated.as_ref().unwrap();
+    let flows = s.markets.iter().flat_map(|m| &m.flows);
+    let (mut v, mut w) = (0.0, 0.0);
+    for ((f, t), a) in flows.zip(&d.tariffs[k]).zip(&s.schedule.applied) {
+        if f.exporter == s.focus {
+            v += f.base_value;
+            w += f.base_value * (t - a);
+        }
+    }
+    100.0 * w / v
+}
+
+#[test]
+fn the_projection_follows_the_schedule_day_by_day() {
+    let s = shipped("us-pakistan-deal-collected");
+    let spec = s.projection.as_ref().unwrap();
+    assert_eq!((spec.start_year, spec.end_year), (2025, 2030));
+    let d = spec.dated.as_ref().expect("a dated path");
+    let sch = schedule();
+    let p = sch.find_partner("Pakistan").unwrap();
+    let on = |day: &str| {
+        expected_additional(&sch, &rates_on(&sch, Date::parse(day).unwrap()).unwrap(), p)
+    };
+    // 2025 by hand: 218 days (1 Jan – 6 Aug) in the before state (6 August), then each
+    // stretch between the days the schedule changes, weighted by its days.
+    let days = tariffsim::schedule::change_days(&sch);
+    let aug7 = Date::parse("2025-08-07").unwrap();
+    let jan1 = Date::parse("2026-01-01").unwrap();
+    let mut starts = vec![aug7];
+    starts.extend(days.iter().copied().filter(|x| *x > aug7 && *x < jan1));
+    let mut expected = 218.0 * on("2025-08-06");
+    for (i, start) in starts.iter().enumerate() {
+        let end = starts.get(i + 1).copied().unwrap_or(jan1);
+        let n = (end.day_number() - start.day_number()) as f64;
+        expected += n * on(&start.to_string());
+    }
+    expected /= 365.0;
+    assert!(
+        (focus_year_additional(&s, 0) - expected).abs() < 1e-9,
+        "{} vs {expected}",
+        focus_year_additional(&s, 0)
+    );
+    assert!((d.share_after[0] - 147.0 / 365.0).abs() < 1e-12);
+    // After the last day the schedule covers, its duties hold: 2027–2030 all equal 31 Dec 2026.
+    let end = on("2026-12-31");
+    for k in 2..6 {
+        assert!((focus_year_additional(&s, k) - end).abs() < 1e-9);
+        assert_eq!(d.share_after[k], 1.0);
+    }
+    assert_eq!(d.last_day, "2026-12-31");
+}
+
+#[test]
+fn the_schedule_is_constant_between_its_change_days() {
+    let sch = schedule();
+    let days = tariffsim::schedule::change_days(&sch);
+    assert!(days.len() > 10, "{days:?}");
+    assert!(days.windows(2).all(|w| w[0] < w[1]));
+    for w in days.windows(2) {
+        let last = Date::from_day_number(w[1].day_number() - 1).unwrap();
+        if last == w[0] {
+            continue;
+        }
+        let a = rates_on(&sch, w[0]).unwrap();
+        let b = rates_on(&sch, last).unwrap();
+        assert_eq!(a.cells, b.cells, "{} and {last}", w[0]);
+    }
+}
+
+#[test]
+fn rules_on_top_hold_the_after_state_and_phase_in_is_refused_with_dates() {
+    let path = write_scenario(
+        "projection-rule",
+        "Pakistan",
+        r#"
+[tariffs]
+before = { date = "2025-08-06" }
+after = { date = "2025-08-07" }
+
+[[policy]]
+exporter = "Pakistan"
+set_pct = 15
+
+[projection]
+start_year = 2025
+end_year = 2027
+phase_in = [0.4, 1.0]
+"#,
+    );
+    let s = scenario::load(&path).unwrap();
+    let spec = s.projection.as_ref().unwrap();
+    assert!(spec.dated.is_none());
+    assert!(spec.held.as_deref().unwrap().contains("[[policy]]"));
+    let (_, e) = load_error(
+        "projection-phase-in",
+        r#"
+[tariffs]
+before = { date = "2025-08-06" }
+after = { date = "2025-08-07" }
+
+[projection]
+start_year = 2025
+end_year = 2027
+phase_in = [0.4, 1.0]
+"#,
+    );
+    assert!(
+        e.contains("scenario.toml:24") && e.contains("projection.phase_in"),
         "{e}"
     );
 }

@@ -37,6 +37,24 @@ pub struct ProjectionSpec {
     pub rates: Option<(usize, Vec<f64>)>,
     /// Share of the remaining gap to the long-run effect closed each year, in (0, 1].
     pub adjustment_speed: f64,
+    /// In a dated scenario: the after state following the US measures schedule year by
+    /// year (replaces `phase_in`).
+    pub dated: Option<DatedPath>,
+    /// In a dated scenario whose after state cannot follow the schedule: why it is held.
+    pub held: Option<String>,
+}
+
+/// The after-policy tariffs of each projected year taken from the schedule's calendar.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DatedPath {
+    /// The after date (YYYY-MM-DD), from which the path follows the schedule.
+    pub from: String,
+    /// The last day the schedule covers; later days hold its duties (ASSUMPTION).
+    pub last_day: String,
+    /// Per year: the total tariff of each cell (market order), averaged over the year's days.
+    pub tariffs: Vec<Vec<Rate>>,
+    /// Per year: the share of its days on or after `from`.
+    pub share_after: Vec<f64>,
 }
 
 impl ProjectionSpec {
@@ -51,6 +69,9 @@ impl ProjectionSpec {
 
     /// After-policy tariffs of projection year `k` (0 = start year).
     pub fn tariffs(&self, scenario: &Scenario, k: usize) -> Vec<Rate> {
+        if let Some(d) = &self.dated {
+            return d.tariffs[k].clone();
+        }
         let s = &scenario.schedule;
         let phi = Self::carried(&self.phase_in, k).unwrap_or(1.0);
         let mut out: Vec<Rate> = s
@@ -88,7 +109,8 @@ impl ProjectionSpec {
 pub struct ProjectionYear {
     /// Calendar year.
     pub year: i64,
-    /// Fraction of the tariff change in force (phase-in).
+    /// Fraction of the tariff change in force (phase-in); on a dated path, the share of the
+    /// year's days from the after date.
     pub phase_in: f64,
     /// Focus exporter's exports to the importer without the policy.
     pub baseline: f64,
@@ -176,7 +198,10 @@ pub fn run(
             });
             ProjectionYear {
                 year,
-                phase_in: ProjectionSpec::carried(&spec.phase_in, k).unwrap_or(1.0),
+                phase_in: match &spec.dated {
+                    Some(d) => d.share_after[k],
+                    None => ProjectionSpec::carried(&spec.phase_in, k).unwrap_or(1.0),
+                },
                 baseline: central[k].0,
                 scenario: central[k].1,
                 band,

@@ -281,9 +281,16 @@ impl Artifact for ProjectionChart {
                 s.focus_name(),
                 s.importer
             ),
-            x_axis:
-                "Year (the path is an assumption: phase-in and adjustment speed, see report.md)"
-                    .into(),
+            x_axis: match s.projection.as_ref().and_then(|p| p.dated.as_ref()) {
+                Some(d) => format!(
+                    "Year (tariffs follow the US measures schedule from {} to {}, then held: an assumption, as is the adjustment speed; see report.md)",
+                    d.from, d.last_day
+                ),
+                None => {
+                    "Year (the path is an assumption: phase-in and adjustment speed, see report.md)"
+                        .into()
+                }
+            },
             y_axis: format!("Exports to {} ({})", s.importer, scale.label),
             lines: vec![
                 Line {

@@ -513,15 +513,23 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
                 )
             }
         );
-        let _ = writeln!(
-            w,
-            "- share of the tariff change in force by year (phase-in): {};",
-            spec.phase_in
-                .iter()
-                .map(|f| format!("{f}"))
-                .collect::<Vec<_>>()
-                .join(", ")
-        );
+        if let Some(d) = &spec.dated {
+            let _ = writeln!(
+                w,
+                "- the tariffs of each year follow the US measures schedule: the before state until {}, then the duties in force on each day, later measures included, averaged over the year's days (the Phase-in column is the share of the year's days from {});\n- after {}, the last day the schedule covers, that day's duties hold to the end year (ASSUMPTION);",
+                d.from, d.from, d.last_day
+            );
+        } else {
+            let _ = writeln!(
+                w,
+                "- share of the tariff change in force by year (phase-in): {};",
+                spec.phase_in
+                    .iter()
+                    .map(|f| format!("{f}"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+        }
         if let Some((e, rates)) = &spec.rates {
             let _ = writeln!(
                 w,
@@ -536,9 +544,19 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
         }
         let _ = writeln!(
             w,
-            "- each year trade closes {:.0}% of the gap to the long-run effect of that year's tariffs;\n- once phased in, the after-policy tariffs hold to the end year: later measures (for example the February 2026 ruling on the IEEPA duties) are separate scenarios.\n",
+            "- each year trade closes {:.0}% of the gap to the long-run effect of that year's tariffs;",
             100.0 * spec.adjustment_speed
         );
+        if spec.dated.is_none() {
+            let held = match &spec.held {
+                Some(reason) => format!(
+                    "the after state holds from the after date to the end year ({reason}, so it does not follow the schedule's later dates)"
+                ),
+                None => "once phased in, the after-policy tariffs hold to the end year: later measures (for example the February 2026 ruling on the IEEPA duties) are separate scenarios".into(),
+            };
+            let _ = writeln!(w, "- {held}.");
+        }
+        let _ = writeln!(w);
         let banded = years.iter().all(|y| y.band.is_some());
         let _ = writeln!(
             w,
@@ -565,7 +583,7 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
                 w,
                 "| {} | {} | {} | {} | {} |{band}",
                 y.year,
-                y.phase_in,
+                share(y.phase_in),
                 format_number(sc.apply(y.baseline), 1),
                 format_number(sc.apply(y.scenario), 1),
                 m(y.scenario - y.baseline)
@@ -602,4 +620,10 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
             "![Tariff sweep](sweep.png)\n\nEvery rate's results are in `sweep.csv`.\n"
         );
     }
+}
+
+/// A share in [0, 1] to at most three decimals, without trailing zeros (0.4, 0.403, 1).
+fn share(x: f64) -> String {
+    let text = format!("{x:.3}");
+    text.trim_end_matches('0').trim_end_matches('.').to_string()
 }

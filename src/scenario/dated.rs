@@ -9,6 +9,7 @@ use super::data::CsvTable;
 use super::file::{DataSection, RuleSection, TariffsSection};
 use super::policy::CellKey;
 use super::{DataFile, Loader, Product, TradeData};
+use crate::analysis::projection::{DatedPath, ProjectionSpec};
 use crate::error::ScenarioError;
 use crate::schedule::{self, Date, Schedule};
 use crate::units::{Rate, pct_to_rate};
@@ -33,6 +34,126 @@ pub(super) struct DatedRates {
     pub before: Vec<Rate>,
     /// Additional duty on the after date.
     pub after: Vec<Rate>,
+    /// What a projection needs to follow the schedule after the after date.
+    path: PathInput,
+}
+
+/// The schedule kept for the projection's dated path.
+struct PathInput {
+    schedule: Schedule,
+    cell_of: Vec<usize>,
+    after: Date,
+    /// The after state takes some exporters from other days: it is not the schedule of a
+    /// day, so it has no path.
+    mixed_days: bool,
+}
+
+/// The after state followed over projected years (additional duty per trade cell).
+pub(super) struct YearPath {
+    /// Per year: each cell's additional duty averaged over the year's days.
+    pub additional: Vec<Vec<Rate>>,
+    /// Per year: the share of its days on or after the after date.
+    pub share_after: Vec<f64>,
+    /// The after date.
+    pub from: Date,
+    /// The last day the schedule covers; later days hold its duties.
+    pub last_day: Date,
+}
+
+impl DatedRates {
+    /// Why the after state cannot follow the schedule over time, if it cannot.
+    pub fn path_blocked(&self) -> Option<&'static str> {
+        self.path
+            .mixed_days
+            .then_some("the after state takes some exporters from other days")
+    }
+
+    /// The after state over `years`: each day until the after date in the before state, from
+    /// it the duties in force that day (later measures included), after the last day the
+    /// schedule covers that day's duties (an ASSUMPTION the report states). Each year's rate
+    /// is the mean over its days; the schedule is evaluated once per day it changes.
+    pub fn year_path(
+        &self,
+        years: std::ops::RangeInclusive<i64>,
+    ) -> Result<YearPath, ScenarioError> {
+        let p = &self.path;
+        let last_day = Date::last_of_year(*schedule::engine::YEARS.end());
+        let changes = schedule::change_days(&p.schedule);
+        let mut cache: Vec<(Date, Vec<Rate>)> = Vec::new();
+        let mut state_on = |day: Date| -> Result<Vec<Rate>, ScenarioError> {
+            // The schedule of `day` is the schedule of the last change day before it.
+            let key = changes
+                .iter()
+                .rev()
+                .find(|c| **c <= day)
+                .copied()
+                .unwrap_or(day);
+            if let Some((_, r)) = cache.iter().find(|(d, _)| *d == key) {
+                return Ok(r.clone());
+            }
+            let r = state_rates(
+                &p.schedule,
+                &p.cell_of,
+                &ResolvedDays {
+                    day: key,
+                    exporters: Vec::new(),
+                },
+            )?;
+            cache.push((key, r.clone()));
+            Ok(r)
+        };
+        let n = p.cell_of.len();
+        let mut out = YearPath {
+            additional: Vec::new(),
+            share_after: Vec::new(),
+            from: p.after,
+            last_day,
+        };
+        for year in years {
+            let (first, last) = year_days(year);
+            let length = (last - first + 1) as f64;
+            // Segment starts: the year's first day, the after date, every change day, the
+            // day after the schedule ends.
+            let mut starts: Vec<i64> = vec![first, p.after.day_number()];
+            starts.extend(changes.iter().map(|d| d.day_number()));
+            starts.push(last_day.day_number() + 1);
+            starts.retain(|d| (first..=last).contains(d));
+            starts.sort_unstable();
+            starts.dedup();
+            let mut mean = vec![0.0; n];
+            let mut after_days = 0;
+            for (i, &start) in starts.iter().enumerate() {
+                let end = starts.get(i + 1).map_or(last, |next| next - 1);
+                let weight = (end - start + 1) as f64 / length;
+                let rates = if start < p.after.day_number() {
+                    self.before.clone()
+                } else {
+                    after_days += end - start + 1;
+                    let day = if start > last_day.day_number() {
+                        last_day
+                    } else {
+                        Date::from_day_number(start).unwrap_or(last_day)
+                    };
+                    state_on(day)?
+                };
+                for (m, r) in mean.iter_mut().zip(&rates) {
+                    *m += weight * r;
+                }
+            }
+            out.additional.push(mean);
+            out.share_after.push(after_days as f64 / length);
+        }
+        Ok(out)
+    }
+}
+
+/// First and last day numbers of a calendar year (years outside 0–65535 are clamped).
+fn year_days(year: i64) -> (i64, i64) {
+    let y = u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX);
+    (
+        Date::first_of_year(y).day_number(),
+        Date::last_of_year(y).day_number(),
+    )
 }
 
 impl Loader<'_> {
@@ -121,25 +242,32 @@ impl Loader<'_> {
             .iter()
             .map(|&c| s.cells[c].duty / s.cells[c].value)
             .collect();
+        provenance
+            .files
+            .push(describe_base(&s, &trade, &cell_of, written.get_ref(), &dir));
         let dated = match states {
             Some((before, after)) => {
                 let before_days = self.resolve_exporters(&s, before)?;
                 let after_days = self.resolve_exporters(&s, after)?;
-                let dated = DatedRates {
-                    before: state_rates(&s, &cell_of, &before_days)?,
-                    after: state_rates(&s, &cell_of, &after_days)?,
-                };
                 provenance.dated_states = Some([
                     schedule_note(&s, &before_days, written.get_ref()),
                     schedule_note(&s, &after_days, written.get_ref()),
                 ]);
-                Some(dated)
+                let before = state_rates(&s, &cell_of, &before_days)?;
+                let after = state_rates(&s, &cell_of, &after_days)?;
+                Some(DatedRates {
+                    before,
+                    after,
+                    path: PathInput {
+                        mixed_days: !after_days.exporters.is_empty(),
+                        after: after_days.day,
+                        cell_of: cell_of.clone(),
+                        schedule: s,
+                    },
+                })
             }
             None => None,
         };
-        provenance
-            .files
-            .push(describe_base(&s, &trade, &cell_of, written.get_ref(), &dir));
         Ok(Some((trade, DatedBase { applied, dated })))
     }
 
@@ -168,6 +296,53 @@ impl Loader<'_> {
             exporters,
             field: format!("{field}.exporter_dates"),
         })
+    }
+
+    /// Makes a dated scenario's projection follow the schedule year by year (the calendar
+    /// replaces `phase_in`), or records why the after state is held instead.
+    pub(super) fn dated_projection(
+        &self,
+        spec: &mut ProjectionSpec,
+        section: &Spanned<super::file::ProjectionSection>,
+        dated: &DatedRates,
+        rules_on_top: Option<&str>,
+        order: &[usize],
+        applied: &[Rate],
+    ) -> Result<(), ScenarioError> {
+        if let Some(reason) = rules_on_top.or(dated.path_blocked()) {
+            spec.held = Some(reason.to_string());
+            return Ok(());
+        }
+        let p = section.get_ref();
+        for (written, field) in [
+            (p.phase_in.as_ref().map(|x| x.span()), "projection.phase_in"),
+            (
+                p.rates_pct.as_ref().map(|x| x.span()),
+                "projection.rates_pct",
+            ),
+        ] {
+            if let Some(span) = written {
+                return Err(self.err(
+                    span,
+                    field,
+                    "with [tariffs] dates each year's duties come from the schedule, day by day \
+                     from the after date; remove this key (or drop the dates to write a path by hand)"
+                        .into(),
+                ));
+            }
+        }
+        let path = dated.year_path(spec.start_year..=spec.end_year)?;
+        spec.dated = Some(DatedPath {
+            from: path.from.to_string(),
+            last_day: path.last_day.to_string(),
+            tariffs: path
+                .additional
+                .iter()
+                .map(|add| order.iter().map(|&i| applied[i] + add[i]).collect())
+                .collect(),
+            share_after: path.share_after,
+        });
+        Ok(())
     }
 
     /// Partner indices of a state's exporters on other days.

@@ -439,6 +439,8 @@ impl Loader<'_> {
             phase_in,
             rates,
             adjustment_speed,
+            dated: None,
+            held: None,
         })
     }
 

@@ -758,11 +758,23 @@ impl Loader<'_> {
         {
             self.check_sensitivity_price_range(section, spec, &markets, &flow_cells, &trade)?;
         }
-        let projection = raw
+        let mut projection = raw
             .projection
             .as_ref()
             .map(|p| self.projection(p, &trade.exporters, base_year))
             .transpose()?;
+        if let (Some(spec), Some(d), Some(section)) =
+            (projection.as_mut(), dated, raw.projection.as_ref())
+        {
+            let rules_on_top = if !policy_rules.is_empty() {
+                Some("[[policy]] rules change the after state")
+            } else if data.policy_rates.is_some() {
+                Some("a policy-rates file sets the after state")
+            } else {
+                None
+            };
+            self.dated_projection(spec, section, d, rules_on_top, &order, &applied)?;
+        }
         let sweep = raw
             .sweep
             .as_ref()
