@@ -150,7 +150,7 @@ pub fn assemble(
                 line,
                 Some(d.name(col)),
                 format!(
-                    "{role} code '{code}' is not in the country table (UN M49 numeric codes and ISO alpha-3 codes, src/import/countries.csv); check the code, or add a row for it to that table"
+                    "{role} code '{code}' is not in the country table (UN M49 numeric codes and ISO alpha-3 codes, src/import/countries.csv); check the code; a real country or area missing from the table can be added there (and the program rebuilt), or the row removed from the download"
                 ),
             )
         })
@@ -232,7 +232,7 @@ pub fn assemble(
     let dropped_levels: Vec<String> = levels
         .iter()
         .filter(|(l, _)| **l != level)
-        .map(|(l, (n, _))| format!("{n} rows at {}", level_name(*l)))
+        .map(|(l, (n, _))| format!("{} at {}", rows_text(*n), level_name(*l)))
         .collect();
     if !dropped_levels.is_empty() {
         notes.push(format!(
@@ -349,22 +349,26 @@ pub fn assemble(
     }
     if world > 0 {
         notes.push(format!(
-            "Dropped {world} rows with partner World (the total of the other partners)."
+            "Dropped {} with partner World (the total of the other partners).",
+            rows_text(world)
         ));
     }
     if groups > 0 {
         notes.push(format!(
-            "Dropped {groups} rows whose partner is a group of countries (it overlaps its members)."
+            "Dropped {} whose partner is a group of countries (it overlaps its members).",
+            rows_text(groups)
         ));
     }
     if own > 0 {
         notes.push(format!(
-            "Dropped {own} rows whose partner is the importer itself (re-imports)."
+            "Dropped {} whose partner is the importer itself (re-imports).",
+            rows_text(own)
         ));
     }
     if nes_pooled > 0 {
         notes.push(format!(
-            "Pooled {nes_pooled} rows of areas not elsewhere specified (Comtrade's n.e.s. partners) into one exporter, \"Areas, n.e.s.\"{}.",
+            "Pooled {} of areas not elsewhere specified (Comtrade's n.e.s. partners) into one exporter, \"Areas, n.e.s.\"{}.",
+            rows_text(nes_pooled),
             if summed > 0 {
                 format!(" ({summed} summed into an earlier row)")
             } else {
@@ -374,7 +378,8 @@ pub fn assemble(
     }
     if zero > 0 {
         notes.push(format!(
-            "Dropped {zero} rows with a value of 0 (no trade to simulate)."
+            "Dropped {} with a value of 0 (no trade to simulate).",
+            rows_text(zero)
         ));
     }
     if padded > 0 {
@@ -404,6 +409,15 @@ pub fn assemble(
     })
 }
 
+/// "1 row", "3 rows".
+pub fn rows_text(n: usize) -> String {
+    if n == 1 {
+        "1 row".into()
+    } else {
+        format!("{n} rows")
+    }
+}
+
 fn level_name(l: usize) -> &'static str {
     match l {
         0 => "no HS level (TOTAL or text codes)",
@@ -417,7 +431,7 @@ fn level_name(l: usize) -> &'static str {
 fn describe_levels(levels: &BTreeMap<usize, (usize, u64)>) -> String {
     levels
         .iter()
-        .map(|(l, (n, line))| format!("{n} rows at {} from line {line}", level_name(*l)))
+        .map(|(l, (n, line))| format!("{} at {} from line {line}", rows_text(*n), level_name(*l)))
         .collect::<Vec<_>>()
         .join(", ")
 }

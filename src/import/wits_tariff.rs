@@ -240,22 +240,26 @@ pub fn read(path: &Path, countries: &Countries) -> Result<Tariffs, ScenarioError
     let mut notes = Vec::new();
     if coarser > 0 {
         notes.push(format!(
-            "Tariffs: kept the {finest}-digit lines; dropped {coarser} rows at coarser levels (averages of those lines)."
+            "Tariffs: kept the {finest}-digit lines; dropped {} at coarser levels (averages of those lines).",
+            super::trade::rows_text(coarser)
         ));
     }
     if bound > 0 {
         notes.push(format!(
-            "Tariffs: dropped {bound} bound-rate (BND) rows: a bound rate is a ceiling, not the rate paid."
+            "Tariffs: dropped {} of bound rates (BND): a bound rate is a ceiling, not the rate paid.",
+            super::trade::rows_text(bound)
         ));
     }
     if empty > 0 {
         notes.push(format!(
-            "Tariffs: skipped {empty} rows with no simple average (WITS leaves it empty when no rate could be computed)."
+            "Tariffs: skipped {} with no simple average (WITS leaves it empty when no rate could be computed).",
+            super::trade::rows_text(empty)
         ));
     }
     if world_ahs > 0 {
         notes.push(format!(
-            "Tariffs: skipped {world_ahs} AHS/PRF rows with partner World or a group (an average over partners, not one partner's rate)."
+            "Tariffs: skipped {} of AHS/PRF rates with partner World or a group (an average over partners, not one partner's rate).",
+            super::trade::rows_text(world_ahs)
         ));
     }
     if d.latin1 {
