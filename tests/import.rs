@@ -247,6 +247,17 @@ fn two_commands_give_a_scenario_that_validates_and_runs() {
     };
     assert!(change("Pakistan") < 0.0);
     assert!(change("Bangladesh") > 0.0 && change("China") > 0.0);
+    // docs/import.md quotes this run: Pakistan -986.9 US$ million.
+    assert!(
+        (change("Pakistan") / 1e6 + 986.9).abs() < 0.05,
+        "{}",
+        change("Pakistan")
+    );
+    // Hand calculation of one cell (docs/import.md §6): T-shirts, 420 million, 0% -> 12%,
+    // chapter 61's import demand elasticity -1.19: creation = 420e6 x (-1.19) x 0.12 / 1.
+    let flows = read_csv(&results1.join("flows.csv"));
+    let tee = find(&flows, "610910", "Pakistan");
+    assert!((num(&tee["trade_creation"]) - 420e6 * -1.19 * 0.12).abs() < 1e-3);
 }
 
 #[test]

@@ -509,7 +509,7 @@ fn summary(
     let mut s = String::new();
     s.push_str("# Import\n\n");
     s.push_str(&format!(
-        "- Trade: {} ({}), imports of {} (M49 {}, {}) in {}, HS{}: {} products, {} exporters, {} rows, US${:.1} million.\n",
+        "- Trade: {} ({}), imports of {} (codes {}, {}) in {}, HS{}: {} products, {} exporters, {} rows, US${:.1} million.\n",
         file_name(trade_path),
         trade.source,
         trade.importer.name,
