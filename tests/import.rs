@@ -553,7 +553,11 @@ fn a_tariff_file_of_another_market_or_without_a_rate_is_refused() {
         out.to_str().unwrap(),
     ]);
     assert!(!o.status.success());
-    assert!(String::from_utf8_lossy(&o.stderr).contains("Pakistan"));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains("Pakistan") && err.contains("t.csv:2:") && err.contains("`Reporter`"),
+        "{err}"
+    );
     assert_nothing_written(&out);
     // The EU's tariffs but only for one product: the others have no rate.
     std::fs::write(
@@ -595,4 +599,41 @@ fn a_tariff_file_of_another_market_or_without_a_rate_is_refused() {
         (num(&r["rate_pct"]), r["status"].as_str()),
         (0.0, "ASSUMPTION")
     );
+}
+
+#[test]
+fn mirror_data_take_the_partner_as_the_importer() {
+    let dir = scratch("mirror");
+    let eu = (97, "EUR", "European Union");
+    let text = format!(
+        "{API_HEAD}\n{}\n{}\n",
+        api_row(2024, "X", eu, "630260", 560),
+        api_row(2024, "X", eu, "630260", 280).replacen(",586,PAK,Pakistan,", ",156,CHN,China,", 1),
+    );
+    let f = dir.join("mirror.csv");
+    std::fs::write(&f, text).unwrap();
+    let out = dir.join("x");
+    // Without --mirror, exports are refused.
+    let o = run(&[
+        "import",
+        "--comtrade",
+        f.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(!o.status.success());
+    assert_nothing_written(&out);
+    let stdout = ok(&run(&[
+        "import",
+        "--comtrade",
+        f.to_str().unwrap(),
+        "--mirror",
+        "--out",
+        out.to_str().unwrap(),
+    ]));
+    assert!(stdout.contains("imports of European Union"), "{stdout}");
+    let trade = read_csv(&out.join("trade.csv"));
+    assert_eq!(trade.len(), 2);
+    assert!(trade.iter().all(|r| r["status"] == "MIRROR"));
+    assert_eq!(num(&find(&trade, "630260", "China")["value"]), 280.0);
 }

@@ -240,13 +240,18 @@ pub fn run(o: &Options) -> Result<String, Error> {
         Some(p) => {
             let t = wits_tariff::read(p, &countries)?;
             if t.importer.name != trade.importer.name {
-                return Err(Error::Argument(format!(
-                    "{} holds the tariffs of {} but {} holds the imports of {}; download both for the same importing market",
-                    p.display(),
-                    t.importer.name,
-                    trade_path.display(),
-                    trade.importer.name
-                )));
+                return Err(ScenarioError::Csv {
+                    path: p.clone(),
+                    line: t.reporter_at.0,
+                    column: Some(t.reporter_at.1.clone()),
+                    message: format!(
+                        "these are the tariffs of {} but {} holds the imports of {}; download both for the same importing market",
+                        t.importer.name,
+                        trade_path.display(),
+                        trade.importer.name
+                    ),
+                }
+                .into());
             }
             if t.year != trade.year {
                 notes.push(format!(

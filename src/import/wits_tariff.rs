@@ -30,6 +30,8 @@ pub struct Tariffs {
     pub importer: Country,
     /// The tariff year.
     pub year: i32,
+    /// The first data line and the reporter column's name, for messages about the reporter.
+    pub reporter_at: (u64, String),
     /// HS level of the lines kept.
     pub level: usize,
     lines: BTreeMap<String, Line>,
@@ -271,6 +273,7 @@ pub fn read(path: &Path, countries: &Countries) -> Result<Tariffs, ScenarioError
         path: path.to_path_buf(),
         importer,
         year: the_year,
+        reporter_at: (*first_line, d.name(reporter).to_string()),
         level: finest,
         lines,
         notes,
