@@ -74,7 +74,8 @@ impl Countries {
     }
 
     /// A numeric M49 code (`586`, `0586`) or an alpha-3 code (`PAK`, any case). The World
-    /// codes of the providers (`W00`, `WLD`, `000`) all give World.
+    /// codes of the providers (`W00`, `WLD`, `000`) all give World, and WITS's codes for
+    /// Comtrade's areas (`UNS`, `OAS`, `BUN`, `FRE`, `SPE`) give those areas.
     pub fn find(&self, code: &str) -> Option<&Country> {
         let code = code.trim();
         if code.is_empty() {
@@ -85,8 +86,20 @@ impl Countries {
             return self.rows.iter().find(|c| c.m49 == n);
         }
         let up = code.to_ascii_uppercase();
-        let up = if up == "W00" { "WLD".to_string() } else { up };
-        self.rows.iter().find(|c| c.iso3 == up)
+        // WITS's alphabetic codes for Comtrade's areas (not ISO codes): the same rows.
+        let by_number = match up.as_str() {
+            "W00" | "WLD" => Some(0),
+            "UNS" => Some(899),
+            "OAS" => Some(490),
+            "BUN" => Some(837),
+            "FRE" => Some(838),
+            "SPE" => Some(839),
+            _ => None,
+        };
+        match by_number {
+            Some(n) => self.rows.iter().find(|c| c.m49 == n),
+            None => self.rows.iter().find(|c| c.iso3 == up),
+        }
     }
 
     /// A country by code or, failing that, by name (any case).
@@ -114,6 +127,8 @@ mod tests {
         assert_eq!(t.find("W00").unwrap().kind, Kind::World);
         assert_eq!(t.find("WLD").unwrap().kind, Kind::World);
         assert_eq!(t.find("899").unwrap().kind, Kind::Nes);
+        assert_eq!(t.find("UNS").unwrap().kind, Kind::Nes);
+        assert_eq!(t.find("OAS").unwrap().name, t.find("490").unwrap().name);
         // Comtrade's own codes for some countries give the same name as M49's.
         assert_eq!(t.find("842").unwrap().name, t.find("840").unwrap().name);
         assert_eq!(t.find("699").unwrap().name, "India");
