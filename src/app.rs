@@ -87,6 +87,39 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             )?);
             Ok(())
         }
+        Command::Import {
+            comtrade,
+            wits_trade,
+            wits_tariffs,
+            mirror,
+            hs_level,
+            focus,
+            scenario,
+            import_demand,
+            allow_missing_tariffs,
+            out,
+            force,
+        } => {
+            let out = out.unwrap_or_else(|| match &scenario {
+                Some(name) => PathBuf::from("scenarios").join(crate::cli::path_safe(name)),
+                None => PathBuf::from("imported"),
+            });
+            say(crate::import::run(&crate::import::Options {
+                comtrade,
+                wits_trade,
+                wits_tariffs,
+                mirror,
+                hs_level,
+                focus,
+                scenario,
+                import_demand,
+                allow_missing_tariffs,
+                out,
+                force,
+            })?
+            .trim_end());
+            Ok(())
+        }
     }
 }
 

@@ -134,6 +134,51 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Turn UN Comtrade and WITS downloads into the project's data files and, with
+    /// --scenario, a starter scenario.
+    #[command(
+        after_help = "Writes the --out folder (default scenarios/<NAME>, or imported/):\n  \
+        trade.csv, applied_tariffs.csv (with --wits-tariffs), focus_to_mfn.csv (with --focus and\n  \
+        MFN rates), elasticities.csv and NAME.toml (with --scenario), import_notes.md.\n\
+        Example:\n  \
+        tariffsim import --comtrade eu_imports.csv --wits-tariffs eu_tariffs.csv --focus PAK --scenario pak-eu\n\
+        Which options to pick on each download site: docs/import.md."
+    )]
+    Import {
+        /// A UN Comtrade download (data portal/API or legacy layout).
+        #[arg(long, value_name = "FILE")]
+        comtrade: Option<PathBuf>,
+        /// A WITS trade-data download (instead of --comtrade).
+        #[arg(long, value_name = "FILE")]
+        wits_trade: Option<PathBuf>,
+        /// A WITS tariff download (TRAINS: AHS, MFN, PRF by product and partner).
+        #[arg(long, value_name = "FILE")]
+        wits_tariffs: Option<PathBuf>,
+        /// The Comtrade file holds the partners' reported exports to the importer (mirror data).
+        #[arg(long)]
+        mirror: bool,
+        /// Keep only this HS level (2, 4 or 6) of a file that mixes levels.
+        #[arg(long, value_name = "N", value_parser = whole::<usize>)]
+        hs_level: Option<usize>,
+        /// The focus exporter: ISO alpha-3 code, M49 code or name (PAK, 586, Pakistan).
+        #[arg(long, value_name = "EXPORTER")]
+        focus: Option<String>,
+        /// Also write a starter scenario NAME.toml.
+        #[arg(long, value_name = "NAME")]
+        scenario: Option<String>,
+        /// Importer-specific import demand elasticities (CSV: country, HS code, elasticity).
+        #[arg(long, value_name = "FILE")]
+        import_demand: Option<PathBuf>,
+        /// Write 0% (marked ASSUMPTION) where the tariff file has no rate, instead of refusing.
+        #[arg(long)]
+        allow_missing_tariffs: bool,
+        /// Output folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Replace the files an earlier import wrote in the folder (other files are kept).
+        #[arg(long)]
+        force: bool,
+    },
 }
 
 /// A sweep requested on the command line (each part overrides the scenario's `[sweep]`).

@@ -25,6 +25,7 @@ pub mod analysis;
 pub mod app;
 pub mod cli;
 pub mod error;
+pub mod import;
 pub mod model;
 pub mod report;
 pub mod scenario;
