@@ -115,7 +115,10 @@ fn a_known_code_gets_the_published_hauk_value_and_a_wrong_signed_code_its_fallba
     assert_eq!(bw[product(&s, "630260")].import_demand, -1.04366);
     // The report states the set and its fallbacks.
     let notes = s.provenance.elasticity_notes.join("\n");
-    assert!(notes.contains("hauk_2012_hs6") && notes.contains("fall back"), "{notes}");
+    assert!(
+        notes.contains("hauk_2012_hs6") && notes.contains("fall back"),
+        "{notes}"
+    );
 }
 
 #[test]
@@ -131,8 +134,18 @@ fn naming_the_default_set_changes_nothing() {
     assert_eq!(a.total, b.total);
     assert_eq!(a.by_exporter, b.by_exporter);
     // The file's values, as before sets existed.
-    assert_eq!(plain.markets[product(&plain, "630260")].elasticities.substitution, 4.0);
-    assert_eq!(plain.markets[product(&plain, "020130")].elasticities.import_demand, -0.8);
+    assert_eq!(
+        plain.markets[product(&plain, "630260")]
+            .elasticities
+            .substitution,
+        4.0
+    );
+    assert_eq!(
+        plain.markets[product(&plain, "020130")]
+            .elasticities
+            .import_demand,
+        -0.8
+    );
 }
 
 #[test]
@@ -221,12 +234,8 @@ fn draws_over_sets_are_reproducible_and_follow_the_weights() {
     let extra = "\n[uncertainty]\ndraws = 60\nseed = 11\nsets = [\"chapter_medians\", \"hauk_2012_hs6\", \"wits_default\"]\n";
     let s = load("draws", "", extra);
     let spec = s.uncertainty.unwrap();
-    let picks: Vec<ElasticitySet> = (0..60)
-        .map(|i| spec.draw_with_set(i).1.unwrap())
-        .collect();
-    let again: Vec<ElasticitySet> = (0..60)
-        .map(|i| spec.draw_with_set(i).1.unwrap())
-        .collect();
+    let picks: Vec<ElasticitySet> = (0..60).map(|i| spec.draw_with_set(i).1.unwrap()).collect();
+    let again: Vec<ElasticitySet> = (0..60).map(|i| spec.draw_with_set(i).1.unwrap()).collect();
     assert_eq!(picks, again);
     for set in [
         ElasticitySet::ChapterMedians,
@@ -259,7 +268,10 @@ fn draws_over_sets_are_reproducible_and_follow_the_weights() {
         .iter()
         .fold((f64::MAX, f64::MIN), |(a, b), v| (a.min(*v), b.max(*v)));
     assert!((row.percentiles.p5 - lo).abs() < 1e-9, "{row:?} {values:?}");
-    assert!((row.percentiles.p95 - hi).abs() < 1e-9, "{row:?} {values:?}");
+    assert!(
+        (row.percentiles.p95 - hi).abs() < 1e-9,
+        "{row:?} {values:?}"
+    );
     // One set with all the weight: every draw takes it.
     let weighted = load(
         "weighted",
@@ -322,4 +334,30 @@ fn an_hs6_set_on_hs4_products_is_refused_at_its_field() {
     .unwrap();
     let s = scenario::load(&path).unwrap();
     assert!(s.elasticity_sets.is_none() && elasticity_sets::run(&s).is_none());
+}
+
+#[test]
+fn the_documented_example_loads_with_its_set_and_draws() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let doc = std::fs::read_to_string(format!("{root}/docs/scenario-format.md")).unwrap();
+    let section = &doc[doc.find("## Named elasticity sets").unwrap()..];
+    let start = section.find("```toml\n").unwrap() + "```toml\n".len();
+    let toml = &section[start..start + section[start..].find("```").unwrap()];
+    let dir = std::env::temp_dir().join(format!("tariffsim-sets-{}-doc", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("scenario.toml");
+    std::fs::write(
+        &path,
+        toml.replace("\"data/", &format!("\"{root}/scenarios/data/")),
+    )
+    .unwrap();
+    let s = scenario::load(&path).unwrap_or_else(|e| panic!("the example loads: {e}"));
+    assert_eq!(s.elasticity_set, ElasticitySet::BrodaWeinstein2006Hs6);
+    let w = s.uncertainty.unwrap().sets.unwrap();
+    assert_eq!(w.probabilities, [0.5, 0.25, 0.0, 0.25]);
+    // 610910 cotton T-shirts: Broda–Weinstein's median σ for the code (BW1).
+    let p = product(&s, "610910");
+    assert_eq!(s.markets[p].elasticities.substitution, 4.59141);
+    assert_eq!(s.markets[p].elasticities.import_demand, -1.43062);
 }

@@ -329,9 +329,23 @@ pub fn render(run: &RunReport<'_>) -> String {
     let _ = writeln!(w, "|---|---|---:|---:|---:|");
     for &i in order.iter().take(s.top_products) {
         let e = s.markets[i].elasticities;
-        let from = match &s.elasticity_sources[i] {
+        let chapter = match &s.elasticity_sources[i] {
             ElasticitySource::File(p) => format!("file, prefix {p}"),
             ElasticitySource::Default => "scenario default".into(),
+        };
+        let from = match &s.elasticity_sets {
+            Some(t) if s.elasticity_set.is_hs6() => {
+                use crate::scenario::elasticity_sets::Origin;
+                let [d, g] = t.origins[s.elasticity_set.index()][i];
+                let one = |o: Origin, what: &str| match o {
+                    Origin::Hs6 | Origin::Hs6Insignificant | Origin::Fixed => {
+                        format!("{what}: {}", s.elasticity_set.name())
+                    }
+                    _ => format!("{what}: {chapter}"),
+                };
+                format!("{}; {}", one(d, "ε"), one(g, "σ"))
+            }
+            _ => chapter,
         };
         let _ = writeln!(
             w,
@@ -425,8 +439,11 @@ fn elasticity_sets_section(
     let m = |v: f64| signed(sc.apply(v), 1);
     let total = s.elasticity_sets.as_ref().map_or(0.0, |t| t.total_trade);
     let pct = |v: f64| if total > 0.0 { 100.0 * v / total } else { 0.0 };
-    let _ = writeln!(w, "## Elasticity sets
-");
+    let _ = writeln!(
+        w,
+        "## Elasticity sets
+"
+    );
     let _ = writeln!(
         w,
         "The same scenario under each named elasticity set: one model run each, only the elasticities differ. This report uses **{}** (marked ✓; choose another with `[elasticities] set`). The HS6 sets match each product's 6-digit code; a code a source lacks (the estimates are for 1978–2001, and HS codes revised since do not match) or whose estimate has the wrong sign or lies outside the model's range takes the chapter value instead, so these sets are partly chapter medians: the fallback columns say how much. `elasticity_sets.csv` has the same numbers.\n",
@@ -454,7 +471,10 @@ fn elasticity_sets_section(
         };
         let wits = r.set == crate::scenario::elasticity_sets::ElasticitySet::WitsDefault;
         let (demand, sigma) = if wits {
-            ("as chapter_medians".to_string(), "σ = 1.5 everywhere".to_string())
+            (
+                "as chapter_medians".to_string(),
+                "σ = 1.5 everywhere".to_string(),
+            )
         } else {
             (fallback(&d), fallback(&g))
         };

@@ -73,9 +73,7 @@ impl ElasticitySet {
                 "the scenario's elasticity file matched by prefix (in the shipped scenarios the chapter medians: \
                  Hauk 2012 import demand, Broda–Weinstein 2006 σ), then [elasticities]"
             }
-            ElasticitySet::Hauk2012Hs6 => {
-                "import demand and σ per HS6 from Hauk (2012) (H1, H2)"
-            }
+            ElasticitySet::Hauk2012Hs6 => "import demand and σ per HS6 from Hauk (2012) (H1, H2)",
             ElasticitySet::BrodaWeinstein2006Hs6 => {
                 "σ = Broda–Weinstein (2006) median per HS6 (BW1); import demand per HS6 from Hauk (2012) (H1)"
             }

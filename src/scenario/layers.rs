@@ -2,12 +2,12 @@
 //! `[projection]` and `[sweep]`.
 
 use super::data::{Num, fmt_num};
+use super::elasticity_sets::{self, ElasticitySet};
 use super::file::{
     DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
     UncertaintySection,
 };
 use super::{Loader, bounds};
-use super::elasticity_sets::{self, ElasticitySet};
 use crate::analysis::monte_carlo::{
     Distribution, ParameterUncertainty, SetWeights, UncertaintySpec,
 };
@@ -91,7 +91,8 @@ impl Loader<'_> {
                 return Err(self.err(
                     w.span(),
                     "uncertainty.set_weights",
-                    "set_weights needs a list of sets: add sets = [\"chapter_medians\", ...]".into(),
+                    "set_weights needs a list of sets: add sets = [\"chapter_medians\", ...]"
+                        .into(),
                 ));
             }
             return Ok(None);
@@ -121,11 +122,17 @@ impl Loader<'_> {
                         ),
                     ));
                 }
-                if let Some(bad) = v.iter().find(|x| !(x.is_finite() && **x > 0.0 && **x <= 1e6)) {
+                if let Some(bad) = v
+                    .iter()
+                    .find(|x| !(x.is_finite() && **x > 0.0 && **x <= 1e6))
+                {
                     return Err(self.err(
                         w.span(),
                         "uncertainty.set_weights",
-                        format!("weights must be positive numbers (such as 1 or 0.5), found {}", Num(*bad)),
+                        format!(
+                            "weights must be positive numbers (such as 1 or 0.5), found {}",
+                            Num(*bad)
+                        ),
                     ));
                 }
                 v.clone()
@@ -139,7 +146,10 @@ impl Loader<'_> {
                 return Err(self.err(
                     name.span(),
                     "uncertainty.sets",
-                    format!("'{}' is listed twice; list each set once (use set_weights to weigh them)", set.name()),
+                    format!(
+                        "'{}' is listed twice; list each set once (use set_weights to weigh them)",
+                        set.name()
+                    ),
                 ));
             }
             probabilities[set.index()] = w / total;

@@ -841,20 +841,31 @@ impl Loader<'_> {
         sources_of: &[ElasticitySource],
         uncertainty: Option<&crate::analysis::monte_carlo::UncertaintySpec>,
         provenance: &mut Provenance,
-    ) -> Result<(elasticity_sets::ElasticitySet, Option<elasticity_sets::SetTable>), ScenarioError>
-    {
+    ) -> Result<
+        (
+            elasticity_sets::ElasticitySet,
+            Option<elasticity_sets::SetTable>,
+        ),
+        ScenarioError,
+    > {
         use elasticity_sets::ElasticitySet;
         let chosen = match &section.get_ref().set {
             Some(name) => Some((self.set_name(name, "elasticities.set")?, name.span())),
             None => None,
         };
-        let set = chosen.as_ref().map_or(ElasticitySet::ChapterMedians, |c| c.0);
+        let set = chosen
+            .as_ref()
+            .map_or(ElasticitySet::ChapterMedians, |c| c.0);
         // The first place that asks for an HS6 set, for the message.
-        let drawn_hs6 = uncertainty
-            .and_then(|u| u.sets)
-            .is_some_and(|w| ElasticitySet::ALL.iter().any(|s| s.is_hs6() && w.probabilities[s.index()] > 0.0));
+        let drawn_hs6 = uncertainty.and_then(|u| u.sets).is_some_and(|w| {
+            ElasticitySet::ALL
+                .iter()
+                .any(|s| s.is_hs6() && w.probabilities[s.index()] > 0.0)
+        });
         let asked = match (&chosen, drawn_hs6) {
-            (Some((s, span)), _) if s.is_hs6() => Some((span.clone(), "elasticities.set", s.name())),
+            (Some((s, span)), _) if s.is_hs6() => {
+                Some((span.clone(), "elasticities.set", s.name()))
+            }
             (_, true) => uncertainty_section
                 .and_then(|u| u.get_ref().sets.as_ref())
                 .map(|s| (s.span(), "uncertainty.sets", "an HS6 set")),
