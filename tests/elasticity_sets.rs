@@ -361,3 +361,22 @@ fn the_documented_example_loads_with_its_set_and_draws() {
     assert_eq!(s.markets[p].elasticities.substitution, 4.59141);
     assert_eq!(s.markets[p].elasticities.import_demand, -1.43062);
 }
+
+#[test]
+fn a_gsim_scenario_refuses_an_hs6_set() {
+    let root = env!("CARGO_MANIFEST_DIR");
+    let text = std::fs::read_to_string(format!("{root}/scenarios/gsim-4x4-us-eu-fta.toml"))
+        .unwrap()
+        .replace("\"data/", &format!("\"{root}/scenarios/data/"))
+        .replace("[elasticities]", "[elasticities]\nset = \"hauk_2012_hs6\"");
+    let dir = std::env::temp_dir().join(format!("tariffsim-sets-{}-gsim", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gsim.toml");
+    std::fs::write(&path, text).unwrap();
+    let e = scenario::load(&path).expect_err("refused").to_string();
+    assert!(
+        e.contains("gsim.toml:") && e.contains("elasticities.set") && e.contains("GSIM"),
+        "{e}"
+    );
+}
