@@ -443,6 +443,29 @@ mod tests {
     }
 
     #[test]
+    fn a_set_is_picked_by_its_cumulative_weight() {
+        let w = SetWeights {
+            probabilities: [0.5, 0.0, 0.25, 0.25],
+        };
+        let picks: Vec<ElasticitySet> = [0.0, 0.49, 0.5, 0.74, 0.75, 0.999_999]
+            .iter()
+            .map(|&u| w.pick(u))
+            .collect();
+        use ElasticitySet::*;
+        assert_eq!(
+            picks,
+            [
+                ChapterMedians,
+                ChapterMedians,
+                BrodaWeinstein2006Hs6,
+                BrodaWeinstein2006Hs6,
+                WitsDefault,
+                WitsDefault
+            ]
+        );
+    }
+
+    #[test]
     fn samples_respect_support_and_moments() {
         let mut rng = ChaCha8Rng::seed_from_u64(1);
         let n = 20_000;

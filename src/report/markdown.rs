@@ -356,10 +356,18 @@ pub fn render(run: &RunReport<'_>) -> String {
             supply_text(e.export_supply)
         );
     }
-    let _ = writeln!(
-        w,
-        "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
-    );
+    if s.elasticity_set.is_hs6() {
+        let _ = writeln!(
+            w,
+            "\nThe table lists the products above; every product's elasticities follow the same rule (the set {}'s estimate for the HS6 code when usable, else the longest matching prefix in the elasticity file, else the defaults).\n",
+            s.elasticity_set.name()
+        );
+    } else {
+        let _ = writeln!(
+            w,
+            "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
+        );
+    }
 
     let _ = writeln!(w, "## Data sources\n");
     for f in &s.provenance.files {
