@@ -244,7 +244,10 @@ pub fn compute_layers(
     outcome: &Outcome,
     show_progress: bool,
 ) -> Result<Layers, Error> {
-    let mut layers = Layers::default();
+    let mut layers = Layers {
+        elasticity_sets: analysis::elasticity_sets::run(s),
+        ..Layers::default()
+    };
     if let Some(spec) = &s.uncertainty {
         let bar = progress(show_progress, spec.draws as u64, "Monte-Carlo draws");
         layers.uncertainty = Some(monte_carlo::run(s, spec, outcome, &|| bar.inc(1))?);

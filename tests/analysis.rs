@@ -193,6 +193,7 @@ fn projection_follows_phase_in_and_adjustment() {
             &analysis::Variant {
                 elasticities: None,
                 tariff_after: Some(&tariffs),
+                base_elasticities: None,
             },
         )
         .unwrap()

@@ -6,6 +6,7 @@
 //! or the after-policy tariffs changed. No model code is repeated.
 
 pub mod compare;
+pub mod elasticity_sets;
 pub mod gsim;
 pub mod monte_carlo;
 pub mod projection;
@@ -121,6 +122,9 @@ pub struct Variant<'a> {
     pub elasticities: Option<ElasticityChange>,
     /// After-policy total tariffs per flow, in market order (as `Scenario::schedule`).
     pub tariff_after: Option<&'a [Rate]>,
+    /// Per-market elasticities replacing the scenario's (a named elasticity set), in market
+    /// order; `elasticities` then changes these.
+    pub base_elasticities: Option<&'a [Elasticities]>,
 }
 
 fn model_error(scenario: &Scenario, product: usize, source: SmartError) -> ModelError {
@@ -165,10 +169,9 @@ pub fn simulate_variant(scenario: &Scenario, variant: &Variant<'_>) -> Result<Ou
     let mut flows: Vec<TradeFlow> = Vec::new();
     let mut effects: Vec<FlowEffect> = Vec::new();
     let mut cell = 0;
-    for m in &scenario.markets {
-        let elasticities = variant
-            .elasticities
-            .map_or(m.elasticities, |c| c.apply(&m.elasticities));
+    for (k, m) in scenario.markets.iter().enumerate() {
+        let base = variant.base_elasticities.map_or(m.elasticities, |b| b[k]);
+        let elasticities = variant.elasticities.map_or(base, |c| c.apply(&base));
         flows.clear();
         flows.extend_from_slice(&m.flows);
         if let Some(after) = variant.tariff_after {

@@ -4,11 +4,13 @@
 //! common shock to the level of the elasticity, the conservative choice: independent
 //! per-product draws would average out and understate the uncertainty of totals). Draw `i`
 //! uses its own ChaCha8 stream seeded from `(seed, i)`, so results are bit-identical for a
-//! given seed whatever the number of threads.
+//! given seed whatever the number of threads. With `sets`, the same stream then picks the
+//! draw's named elasticity set, whose per-product values the factors scale.
 
 use super::{Adjust, ElasticityChange, Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
 use crate::scenario::Scenario;
+use crate::scenario::elasticity_sets::ElasticitySet;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution as _, LogNormal, Normal, Triangular, Uniform};
@@ -142,6 +144,45 @@ pub struct UncertaintySpec {
     pub substitution: Option<ParameterUncertainty>,
     /// Export supply elasticity.
     pub export_supply: Option<ParameterUncertainty>,
+    /// Named elasticity sets drawn one per draw, if any.
+    pub sets: Option<SetWeights>,
+}
+
+/// The probability of each named elasticity set (indexed like [`ElasticitySet::ALL`]; 0 for
+/// the sets not drawn). A fixed array keeps [`UncertaintySpec`] `Copy`.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct SetWeights {
+    /// Probabilities, summing to 1.
+    pub probabilities: [f64; ElasticitySet::ALL.len()],
+}
+
+impl SetWeights {
+    /// The set a uniform number in [0, 1) falls on.
+    pub fn pick(&self, u: f64) -> ElasticitySet {
+        let mut cumulative = 0.0;
+        let mut last = ElasticitySet::ChapterMedians;
+        for (set, &p) in ElasticitySet::ALL.iter().zip(&self.probabilities) {
+            if p > 0.0 {
+                cumulative += p;
+                last = *set;
+                if u < cumulative {
+                    return *set;
+                }
+            }
+        }
+        last
+    }
+
+    /// "chapter_medians (1/3), ..." for reports.
+    pub fn describe(&self) -> String {
+        ElasticitySet::ALL
+            .iter()
+            .zip(&self.probabilities)
+            .filter(|(_, p)| **p > 0.0)
+            .map(|(s, p)| format!("{} ({:.3})", s.name(), p))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 impl UncertaintySpec {
@@ -159,17 +200,52 @@ impl UncertaintySpec {
                 p.map_or("fixed at the scenario's values".into(), |p| p.describe())
             )
         })
+        .chain(self.sets.map(|w| {
+            format!(
+                "Elasticity set: one drawn per draw, with probabilities {}; the factors above apply to its values.",
+                w.describe()
+            )
+        }))
         .collect()
     }
 
     /// The elasticity change of draw `index`: its own stream, independent of threads.
     pub fn draw(&self, index: u64) -> ElasticityChange {
+        self.draw_with_set(index).0
+    }
+
+    /// The elasticity change and (with `sets`) the named set of draw `index`, both from the
+    /// draw's own stream; the set is drawn last, so the factors are those of [`Self::draw`].
+    pub fn draw_with_set(&self, index: u64) -> (ElasticityChange, Option<ElasticitySet>) {
         let mut rng = ChaCha8Rng::seed_from_u64(self.seed);
         rng.set_stream(index);
-        ElasticityChange {
+        let change = ElasticityChange {
             import_demand: self.import_demand.map(|p| p.adjust(&mut rng)),
             substitution: self.substitution.map(|p| p.adjust(&mut rng)),
             export_supply: self.export_supply.map(|p| p.adjust(&mut rng)),
+        };
+        let set = self.sets.map(|w| {
+            let u = Uniform::new(0.0, 1.0)
+                .expect("a valid range")
+                .sample(&mut rng);
+            w.pick(u)
+        });
+        (change, set)
+    }
+
+    /// The variant of draw `index` with the other inputs as given: the draw's factors and,
+    /// with `sets`, the per-product elasticities of the draw's set.
+    pub fn variant<'a>(
+        &self,
+        scenario: &'a Scenario,
+        index: u64,
+        tariff_after: Option<&'a [crate::units::Rate]>,
+    ) -> Variant<'a> {
+        let (change, set) = self.draw_with_set(index);
+        Variant {
+            elasticities: Some(change),
+            tariff_after,
+            base_elasticities: set.and_then(|s| scenario.set_elasticities(s)),
         }
     }
 }
@@ -295,10 +371,7 @@ pub fn run(
     let samples: Vec<Vec<f64>> = (0..spec.draws as u64)
         .into_par_iter()
         .map(|i| {
-            let variant = Variant {
-                elasticities: Some(spec.draw(i)),
-                tariff_after: None,
-            };
+            let variant = spec.variant(scenario, i, None);
             let o = simulate_variant(scenario, &variant).map_err(|e| ModelError::InLayer {
                 layer: format!("Monte-Carlo draw {i}"),
                 source: Box::new(e),
@@ -361,11 +434,35 @@ mod tests {
                 relative: true,
             }),
             export_supply: None,
+            sets: None,
         };
         assert_eq!(spec.draw(3), spec.draw(3));
         assert_ne!(spec.draw(3), spec.draw(4));
         let other_seed = UncertaintySpec { seed: 8, ..spec };
         assert_ne!(spec.draw(3), other_seed.draw(3));
+    }
+
+    #[test]
+    fn a_set_is_picked_by_its_cumulative_weight() {
+        let w = SetWeights {
+            probabilities: [0.5, 0.0, 0.25, 0.25],
+        };
+        let picks: Vec<ElasticitySet> = [0.0, 0.49, 0.5, 0.74, 0.75, 0.999_999]
+            .iter()
+            .map(|&u| w.pick(u))
+            .collect();
+        use ElasticitySet::*;
+        assert_eq!(
+            picks,
+            [
+                ChapterMedians,
+                ChapterMedians,
+                BrodaWeinstein2006Hs6,
+                BrodaWeinstein2006Hs6,
+                WitsDefault,
+                WitsDefault
+            ]
+        );
     }
 
     #[test]

@@ -13,6 +13,7 @@
 use super::monte_carlo::{Percentiles, UncertaintySpec};
 use super::{ElasticityChange, Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
+use crate::model::Elasticities;
 use crate::scenario::Scenario;
 use crate::units::Rate;
 use rayon::prelude::*;
@@ -126,6 +127,7 @@ fn path(
     spec: &ProjectionSpec,
     tariffs: &[Vec<Rate>],
     change: Option<ElasticityChange>,
+    base: Option<&[Elasticities]>,
 ) -> Result<Vec<(f64, f64)>, ModelError> {
     let n_products = scenario.products.len();
     let mut realised = vec![0.0; n_products];
@@ -141,6 +143,7 @@ fn path(
                 &Variant {
                     elasticities: change,
                     tariff_after: Some(&tariffs[k]),
+                    base_elasticities: base,
                 },
             )
             .map_err(|e| ModelError::InLayer {
@@ -175,13 +178,15 @@ pub fn run(
     let tariffs: Vec<Vec<Rate>> = (0..years.len())
         .map(|k| spec.tariffs(scenario, k))
         .collect();
-    let central = path(scenario, spec, &tariffs, None)?;
+    let central = path(scenario, spec, &tariffs, None, None)?;
     let draws: Option<Vec<Vec<(f64, f64)>>> = uncertainty
         .map(|u| {
             (0..u.draws as u64)
                 .into_par_iter()
                 .map(|i| {
-                    let p = path(scenario, spec, &tariffs, Some(u.draw(i)));
+                    let (change, set) = u.draw_with_set(i);
+                    let base = set.and_then(|s| scenario.set_elasticities(s));
+                    let p = path(scenario, spec, &tariffs, Some(change), base);
                     tick();
                     p
                 })

@@ -135,6 +135,7 @@ pub fn run(scenario: &Scenario, spec: &SensitivitySpec) -> Result<Vec<Sensitivit
                 &Variant {
                     elasticities: Some(change),
                     tariff_after: None,
+                    base_elasticities: None,
                 },
             )
             .map_err(|e| ModelError::InLayer {

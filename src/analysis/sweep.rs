@@ -123,6 +123,7 @@ pub fn run(
                 &Variant {
                     elasticities: None,
                     tariff_after: Some(&after),
+                    base_elasticities: None,
                 },
             )
             .map_err(in_layer)?;
@@ -132,10 +133,7 @@ pub fn run(
                 Some(u) => {
                     let mut values = (0..u.draws as u64)
                         .map(|i| {
-                            let v = Variant {
-                                elasticities: Some(u.draw(i)),
-                                tariff_after: Some(&after),
-                            };
+                            let v = u.variant(scenario, i, Some(&after));
                             let r = simulate_variant(scenario, &v)
                                 .map(|d| d.focus(scenario).total_effect);
                             tick();

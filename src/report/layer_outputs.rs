@@ -26,6 +26,8 @@ pub struct ProjectionChart;
 pub struct SweepTable;
 /// `sweep.png`.
 pub struct SweepChart;
+/// `elasticity_sets.csv`: the headline under each named elasticity set.
+pub struct ElasticitySetsTable;
 
 fn missing(path: &Path, what: &str) -> ReportError {
     ReportError::Chart {
@@ -174,6 +176,78 @@ impl Artifact for UncertaintyTable {
             .as_ref()
             .ok_or_else(|| missing(path, "uncertainty"))?;
         write_uncertainty_csv(u, path)
+    }
+}
+
+/// The columns of `elasticity_sets.csv` after the text ones.
+const SET_NUMBERS: [&str; 10] = [
+    "focus_exports_change",
+    "focus_exports_change_pct",
+    "imports_change",
+    "net_welfare_change",
+    "import_demand_hs6_products",
+    "import_demand_fallback_products",
+    "import_demand_fallback_trade_share",
+    "substitution_hs6_products",
+    "substitution_fallback_products",
+    "substitution_fallback_trade_share",
+];
+
+impl Artifact for ElasticitySetsTable {
+    fn file_name(&self) -> &'static str {
+        "elasticity_sets.csv"
+    }
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let path = Path::new(self.file_name());
+        let rows = run
+            .layers
+            .elasticity_sets
+            .as_ref()
+            .ok_or_else(|| missing(path, "elasticity set"))?;
+        let total = run
+            .scenario
+            .elasticity_sets
+            .as_ref()
+            .map_or(0.0, |t| t.total_trade);
+        let share = |v: f64| if total > 0.0 { v / total } else { 0.0 };
+        let mut header = vec!["set", "used_by_scenario", "source", "note"];
+        header.extend(SET_NUMBERS);
+        let mut t = Table::create(path, &header)?;
+        for r in rows {
+            let used = if r.used { "yes" } else { "no" };
+            let (d, s) = (r.counts.import_demand, r.counts.substitution);
+            let counts = [
+                (SET_NUMBERS[4], d.hs6 as f64),
+                (SET_NUMBERS[5], (d.rejected + d.missing) as f64),
+                (SET_NUMBERS[6], share(d.rejected_trade + d.missing_trade)),
+                (SET_NUMBERS[7], s.hs6 as f64),
+                (SET_NUMBERS[8], (s.rejected + s.missing) as f64),
+                (SET_NUMBERS[9], share(s.rejected_trade + s.missing_trade)),
+            ];
+            match &r.headline {
+                Ok(h) => {
+                    let mut numbers = vec![
+                        (SET_NUMBERS[0], h.focus_change),
+                        (SET_NUMBERS[1], h.focus_change_pct),
+                        (SET_NUMBERS[2], h.imports_change),
+                        (SET_NUMBERS[3], h.net_welfare),
+                    ];
+                    numbers.extend(counts);
+                    t.row(&[r.set.name(), used, r.set.describe(), ""], &numbers)?;
+                }
+                Err(e) => {
+                    let cells: Vec<String> = counts
+                        .iter()
+                        .map(|(_, v)| super::tables::format_cell(*v))
+                        .collect();
+                    let mut text = vec![r.set.name(), used, r.set.describe(), e.as_str()];
+                    text.extend(["", "", "", ""]);
+                    text.extend(cells.iter().map(String::as_str));
+                    t.row(&text, &[])?;
+                }
+            }
+        }
+        t.finish()
     }
 }
 

@@ -329,9 +329,23 @@ pub fn render(run: &RunReport<'_>) -> String {
     let _ = writeln!(w, "|---|---|---:|---:|---:|");
     for &i in order.iter().take(s.top_products) {
         let e = s.markets[i].elasticities;
-        let from = match &s.elasticity_sources[i] {
+        let chapter = match &s.elasticity_sources[i] {
             ElasticitySource::File(p) => format!("file, prefix {p}"),
             ElasticitySource::Default => "scenario default".into(),
+        };
+        let from = match &s.elasticity_sets {
+            Some(t) if s.elasticity_set.is_hs6() => {
+                use crate::scenario::elasticity_sets::Origin;
+                let [d, g] = t.origins[s.elasticity_set.index()][i];
+                let one = |o: Origin, what: &str| match o {
+                    Origin::Hs6 | Origin::Hs6Insignificant | Origin::Fixed => {
+                        format!("{what}: {}", s.elasticity_set.name())
+                    }
+                    _ => format!("{what}: {chapter}"),
+                };
+                format!("{}; {}", one(d, "ε"), one(g, "σ"))
+            }
+            _ => chapter,
         };
         let _ = writeln!(
             w,
@@ -342,10 +356,18 @@ pub fn render(run: &RunReport<'_>) -> String {
             supply_text(e.export_supply)
         );
     }
-    let _ = writeln!(
-        w,
-        "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
-    );
+    if s.elasticity_set.is_hs6() {
+        let _ = writeln!(
+            w,
+            "\nThe table lists the products above; every product's elasticities follow the same rule (the set {}'s estimate for the HS6 code when usable, else the longest matching prefix in the elasticity file, else the defaults).\n",
+            s.elasticity_set.name()
+        );
+    } else {
+        let _ = writeln!(
+            w,
+            "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
+        );
+    }
 
     let _ = writeln!(w, "## Data sources\n");
     for f in &s.provenance.files {
@@ -413,6 +435,87 @@ pub fn render(run: &RunReport<'_>) -> String {
     r
 }
 
+/// The headline under each named elasticity set.
+fn elasticity_sets_section(
+    w: &mut String,
+    run: &RunReport<'_>,
+    rows: &[crate::analysis::elasticity_sets::SetRow],
+) {
+    let s = run.scenario;
+    let sc = run.scale();
+    let u = &sc.label;
+    let m = |v: f64| signed(sc.apply(v), 1);
+    let total = s.elasticity_sets.as_ref().map_or(0.0, |t| t.total_trade);
+    let pct = |v: f64| if total > 0.0 { 100.0 * v / total } else { 0.0 };
+    let _ = writeln!(
+        w,
+        "## Elasticity sets
+"
+    );
+    let _ = writeln!(
+        w,
+        "The same scenario under each named elasticity set: one model run each, only the elasticities differ. This report uses **{}** (marked ✓; choose another with `[elasticities] set`). The HS6 sets match each product's 6-digit code; a code a source lacks (the estimates are for 1978–2001, and HS codes revised since do not match) or whose estimate has the wrong sign or lies outside the model's range takes the chapter value instead, so these sets are partly chapter medians: the fallback columns say how much. `elasticity_sets.csv` has the same numbers.\n",
+        s.elasticity_set.name()
+    );
+    let _ = writeln!(
+        w,
+        "| Set | Used | {} change ({u}) | {} change (%) | Total imports change ({u}) | Net welfare ({u}) | Import demand: fallbacks (products, % of trade) | Substitution: fallbacks (products, % of trade) |",
+        possessive(s.focus_name()),
+        possessive(s.focus_name())
+    );
+    let _ = writeln!(w, "|---|:---:|---:|---:|---:|---:|---:|---:|");
+    for r in rows {
+        let (d, g) = (r.counts.import_demand, r.counts.substitution);
+        let fallback = |k: &crate::scenario::elasticity_sets::OriginCounts| {
+            if r.set.is_hs6() {
+                format!(
+                    "{} ({:.1}%)",
+                    k.rejected + k.missing,
+                    pct(k.rejected_trade + k.missing_trade)
+                )
+            } else {
+                "–".to_string()
+            }
+        };
+        let wits = r.set == crate::scenario::elasticity_sets::ElasticitySet::WitsDefault;
+        let (demand, sigma) = if wits {
+            (
+                "as chapter_medians".to_string(),
+                "σ = 1.5 everywhere".to_string(),
+            )
+        } else {
+            (fallback(&d), fallback(&g))
+        };
+        let used = if r.used { "✓" } else { "" };
+        match &r.headline {
+            Ok(h) => {
+                let _ = writeln!(
+                    w,
+                    "| {} | {used} | {} | {} | {} | {} | {demand} | {sigma} |",
+                    r.set.name(),
+                    m(h.focus_change),
+                    signed(h.focus_change_pct, 2),
+                    m(h.imports_change),
+                    m(h.net_welfare),
+                );
+            }
+            Err(e) => {
+                let _ = writeln!(
+                    w,
+                    "| {} | {used} | not computed: {} | | | | {demand} | {sigma} |",
+                    r.set.name(),
+                    e.replace('|', "/"),
+                );
+            }
+        }
+    }
+    let _ = writeln!(w);
+    for r in rows {
+        let _ = writeln!(w, "- `{}`: {}.", r.set.name(), r.set.describe());
+    }
+    let _ = writeln!(w);
+}
+
 /// The sections of the analysis layers a run enabled.
 fn layer_sections(w: &mut String, run: &RunReport<'_>) {
     let s = run.scenario;
@@ -459,6 +562,9 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
             w,
             "\n`uncertainty.csv` has the same percentiles for every exporter and product. The whiskers on the exporter chart show the 5–95% range.\n"
         );
+    }
+    if let Some(rows) = &run.layers.elasticity_sets {
+        elasticity_sets_section(w, run, rows);
     }
     if let Some(rows) = &run.layers.sensitivity {
         let point = run.outcome.focus(s).total_effect;

@@ -47,6 +47,8 @@ pub struct Layers {
     pub projection: Option<Vec<crate::analysis::projection::ProjectionYear>>,
     /// Tariff sweep.
     pub sweep: Option<crate::analysis::sweep::SweepResult>,
+    /// The headline under each named elasticity set (SMART scenarios with HS6 products).
+    pub elasticity_sets: Option<Vec<crate::analysis::elasticity_sets::SetRow>>,
 }
 
 impl RunReport<'_> {
@@ -159,6 +161,9 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
     if layers.sweep.is_some() {
         list.push(Box::new(layer_outputs::SweepTable));
         list.push(Box::new(layer_outputs::SweepChart));
+    }
+    if layers.elasticity_sets.is_some() {
+        list.push(Box::new(layer_outputs::ElasticitySetsTable));
     }
     list.push(Box::new(markdown::MarkdownReport));
     list

@@ -70,7 +70,6 @@ impl Table {
 /// of sums (5107479031.000001 is written 5107479031). Very small or very large magnitudes
 /// use exponent notation (`2.5e-13`, `1.2e20` reads back in every spreadsheet), never
 /// hundreds of digits.
-#[cfg(test)]
 pub(crate) fn format_cell(v: f64) -> String {
     let mut s = String::new();
     write_cell(&mut s, v);

@@ -44,6 +44,21 @@ pub fn summary(run: &RunReport<'_>) -> String {
             u.spec.draws
         );
     }
+    if let Some(rows) = &run.layers.elasticity_sets {
+        let others: Vec<String> = rows
+            .iter()
+            .filter(|r| !r.used)
+            .filter_map(|r| {
+                r.headline
+                    .as_ref()
+                    .ok()
+                    .map(|h| format!("{} {}", r.set.name(), v(h.focus_change)))
+            })
+            .collect();
+        if !others.is_empty() {
+            let _ = writeln!(w, "    other elasticity sets: {}", others.join(", "));
+        }
+    }
     if let Some(sweep) = &run.layers.sweep {
         let exporter = &s.exporters[sweep.spec.exporter];
         match sweep.break_even_pct {

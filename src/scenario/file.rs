@@ -129,10 +129,14 @@ pub enum SupplyValue {
     Word(String),
 }
 
-/// `[elasticities]`: the defaults.
+/// `[elasticities]`: the defaults, and the named set to use.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ElasticitySection {
+    /// A named elasticity set (default "chapter_medians": the elasticity file, then these
+    /// defaults).
+    #[serde(default)]
+    pub set: Option<Spanned<String>>,
     /// Import demand elasticity; either sign accepted, used as negative.
     pub import_demand: Spanned<f64>,
     /// Substitution elasticity, positive.
@@ -236,6 +240,12 @@ pub struct UncertaintySection {
     /// Distribution of the export supply elasticity.
     #[serde(default)]
     pub export_supply: Option<Spanned<DistributionSection>>,
+    /// Named elasticity sets, one drawn per draw.
+    #[serde(default)]
+    pub sets: Option<Spanned<Vec<Spanned<String>>>>,
+    /// Weights of `sets`, in the same order (default: equal).
+    #[serde(default)]
+    pub set_weights: Option<Spanned<Vec<f64>>>,
 }
 
 /// One elasticity's distribution: `dist` plus the parameters that distribution needs.

@@ -2,12 +2,15 @@
 //! `[projection]` and `[sweep]`.
 
 use super::data::{Num, fmt_num};
+use super::elasticity_sets::{self, ElasticitySet};
 use super::file::{
     DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
     UncertaintySection,
 };
 use super::{Loader, bounds};
-use crate::analysis::monte_carlo::{Distribution, ParameterUncertainty, UncertaintySpec};
+use crate::analysis::monte_carlo::{
+    Distribution, ParameterUncertainty, SetWeights, UncertaintySpec,
+};
 use crate::analysis::projection::ProjectionSpec;
 use crate::analysis::sensitivity::SensitivitySpec;
 use crate::analysis::sweep::SweepSpec;
@@ -65,18 +68,112 @@ impl Loader<'_> {
             import_demand: param(&u.import_demand, "import_demand")?,
             substitution: param(&u.substitution, "substitution")?,
             export_supply: param(&u.export_supply, "export_supply")?,
+            sets: self.set_weights(u)?,
         };
         if spec.import_demand.is_none()
             && spec.substitution.is_none()
             && spec.export_supply.is_none()
+            && spec.sets.is_none()
         {
             return Err(self.err(
                 section.span(),
                 "uncertainty",
-                "give a distribution for at least one of import_demand, substitution, export_supply".into(),
+                "give a distribution for at least one of import_demand, substitution, export_supply, or a list of elasticity sets".into(),
             ));
         }
         Ok(spec)
+    }
+
+    /// `sets` and `set_weights`: known names, each once, weights positive (default equal).
+    fn set_weights(&self, u: &UncertaintySection) -> Result<Option<SetWeights>, ScenarioError> {
+        let Some(sets) = &u.sets else {
+            if let Some(w) = &u.set_weights {
+                return Err(self.err(
+                    w.span(),
+                    "uncertainty.set_weights",
+                    "set_weights needs a list of sets: add sets = [\"chapter_medians\", ...]"
+                        .into(),
+                ));
+            }
+            return Ok(None);
+        };
+        if sets.get_ref().is_empty() {
+            return Err(self.err(
+                sets.span(),
+                "uncertainty.sets",
+                format!(
+                    "the list is empty; name one or more of: {}",
+                    elasticity_sets::valid_names()
+                ),
+            ));
+        }
+        let weights: Vec<f64> = match &u.set_weights {
+            None => vec![1.0; sets.get_ref().len()],
+            Some(w) => {
+                let v = w.get_ref();
+                if v.len() != sets.get_ref().len() {
+                    return Err(self.err(
+                        w.span(),
+                        "uncertainty.set_weights",
+                        format!(
+                            "expected one weight per set ({} sets), found {} weights",
+                            sets.get_ref().len(),
+                            v.len()
+                        ),
+                    ));
+                }
+                if let Some(bad) = v
+                    .iter()
+                    .find(|x| !(x.is_finite() && **x > 0.0 && **x <= 1e6))
+                {
+                    return Err(self.err(
+                        w.span(),
+                        "uncertainty.set_weights",
+                        format!(
+                            "weights must be positive numbers (such as 1 or 0.5), found {}",
+                            Num(*bad)
+                        ),
+                    ));
+                }
+                v.clone()
+            }
+        };
+        let total: f64 = weights.iter().sum();
+        let mut probabilities = [0.0; ElasticitySet::ALL.len()];
+        for (name, w) in sets.get_ref().iter().zip(&weights) {
+            let set = self.set_name(name, "uncertainty.sets")?;
+            if probabilities[set.index()] > 0.0 {
+                return Err(self.err(
+                    name.span(),
+                    "uncertainty.sets",
+                    format!(
+                        "'{}' is listed twice; list each set once (use set_weights to weigh them)",
+                        set.name()
+                    ),
+                ));
+            }
+            probabilities[set.index()] = w / total;
+        }
+        Ok(Some(SetWeights { probabilities }))
+    }
+
+    /// A set's name, or an error listing the valid names.
+    pub(super) fn set_name(
+        &self,
+        name: &Spanned<String>,
+        field: &str,
+    ) -> Result<ElasticitySet, ScenarioError> {
+        ElasticitySet::from_name(name.get_ref()).ok_or_else(|| {
+            self.err(
+                name.span(),
+                field,
+                format!(
+                    "'{}' is not a known elasticity set; the sets are: {}",
+                    name.get_ref(),
+                    elasticity_sets::valid_names()
+                ),
+            )
+        })
     }
 
     fn distribution(

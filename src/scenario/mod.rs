@@ -7,6 +7,7 @@
 pub mod bounds;
 pub mod data;
 pub mod dated;
+pub mod elasticity_sets;
 pub mod file;
 pub mod gsim_setup;
 pub mod layers;
@@ -139,6 +140,11 @@ pub struct Scenario {
     pub elasticity_sources: Vec<ElasticitySource>,
     /// The elasticity defaults.
     pub default_elasticities: Elasticities,
+    /// The named elasticity set the markets' elasticities come from.
+    pub elasticity_set: elasticity_sets::ElasticitySet,
+    /// Every named set's elasticities per product: SMART scenarios whose products are all
+    /// HS6 codes (`None` otherwise, where only `chapter_medians` applies).
+    pub elasticity_sets: Option<elasticity_sets::SetTable>,
     /// The model and its options.
     pub model: ModelChoice,
     /// Tariff rates per cell (cells in market order, flattened).
@@ -208,6 +214,15 @@ impl Scenario {
                     .find(|(code, _)| code.eq_ignore_ascii_case(query))
                     .and_then(|(_, names)| names.iter().find_map(|n| by_name(n)))
             })
+    }
+
+    /// The per-market elasticities of a named set, when they differ from the markets' own
+    /// (`None` means: use `markets[i].elasticities`).
+    pub fn set_elasticities(&self, set: elasticity_sets::ElasticitySet) -> Option<&[Elasticities]> {
+        match &self.elasticity_sets {
+            Some(table) if set != self.elasticity_set => Some(table.of(set)),
+            _ => None,
+        }
     }
 
     /// Total base trade over all markets.
@@ -683,11 +698,29 @@ impl Loader<'_> {
             });
             flow_cells[cell.product].push(i);
         }
+        let uncertainty = raw
+            .uncertainty
+            .as_ref()
+            .map(|u| self.uncertainty(u))
+            .transpose()?;
+        let (elasticity_set, elasticity_sets) = self.elasticity_sets(
+            &raw.elasticities,
+            raw.uncertainty.as_ref(),
+            &model,
+            &trade,
+            &mut markets,
+            &elasticity_sources,
+            uncertainty.as_ref(),
+            &mut provenance,
+        )?;
         if matches!(model, ModelChoice::Smart(_)) {
             for (market, cells) in markets.iter().zip(&flow_cells) {
                 for (flow, &i) in market.flows.iter().zip(cells) {
                     if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
                         let from = match &elasticity_sources[market.product] {
+                            _ if elasticity_set.is_hs6() => {
+                                format!("the elasticity set {}", elasticity_set.name())
+                            }
                             ElasticitySource::File(prefix) => {
                                 format!("the elasticity file's row {prefix}")
                             }
@@ -743,11 +776,6 @@ impl Loader<'_> {
                 }
             }
         }
-        let uncertainty = raw
-            .uncertainty
-            .as_ref()
-            .map(|u| self.uncertainty(u))
-            .transpose()?;
         let sensitivity = raw
             .sensitivity
             .as_ref()
@@ -794,6 +822,8 @@ impl Loader<'_> {
             markets,
             elasticity_sources,
             default_elasticities: defaults,
+            elasticity_set,
+            elasticity_sets,
             model,
             schedule,
             report_group_of,
@@ -806,6 +836,108 @@ impl Loader<'_> {
             sweep,
             gsim,
         })
+    }
+
+    /// The named set (`[elasticities] set`), applied to the markets, and every set's table
+    /// when the products are HS6 codes of a SMART scenario. An HS6 set asked for by a scenario
+    /// whose products are not all HS6 codes (HS4 headings, say) is refused: its estimates
+    /// cannot be matched to a coarser product without choosing weights.
+    #[allow(clippy::too_many_arguments)]
+    fn elasticity_sets(
+        &self,
+        section: &Spanned<file::ElasticitySection>,
+        uncertainty_section: Option<&Spanned<file::UncertaintySection>>,
+        model: &ModelChoice,
+        trade: &TradeData,
+        markets: &mut [ProductMarket],
+        sources_of: &[ElasticitySource],
+        uncertainty: Option<&crate::analysis::monte_carlo::UncertaintySpec>,
+        provenance: &mut Provenance,
+    ) -> Result<
+        (
+            elasticity_sets::ElasticitySet,
+            Option<elasticity_sets::SetTable>,
+        ),
+        ScenarioError,
+    > {
+        use elasticity_sets::ElasticitySet;
+        let chosen = match &section.get_ref().set {
+            Some(name) => Some((self.set_name(name, "elasticities.set")?, name.span())),
+            None => None,
+        };
+        let set = chosen
+            .as_ref()
+            .map_or(ElasticitySet::ChapterMedians, |c| c.0);
+        // The first place that asks for an HS6 set, for the message.
+        let drawn_hs6 = uncertainty.and_then(|u| u.sets).is_some_and(|w| {
+            ElasticitySet::ALL
+                .iter()
+                .any(|s| s.is_hs6() && w.probabilities[s.index()] > 0.0)
+        });
+        let asked = match (&chosen, drawn_hs6) {
+            (Some((s, span)), _) if s.is_hs6() => {
+                Some((span.clone(), "elasticities.set", s.name()))
+            }
+            (_, true) => uncertainty_section
+                .and_then(|u| u.get_ref().sets.as_ref())
+                .map(|s| (s.span(), "uncertainty.sets", "an HS6 set")),
+            _ => None,
+        };
+        let not_hs6 = trade
+            .products
+            .iter()
+            .filter(|p| !elasticity_sets::is_hs6_code(&p.code))
+            .count();
+        if let Some((span, field, name)) = asked {
+            if matches!(model, ModelChoice::Gsim(_)) {
+                return Err(self.err(
+                    span,
+                    field,
+                    format!("{name} gives elasticities per HS6 product for SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)"),
+                ));
+            }
+            if not_hs6 > 0 || trade.products.is_empty() {
+                let first = trade
+                    .products
+                    .iter()
+                    .find(|p| !elasticity_sets::is_hs6_code(&p.code))
+                    .map_or(String::new(), |p| format!(" (the first is '{}')", p.code));
+                return Err(self.err(
+                    span,
+                    field,
+                    format!(
+                        "{name} gives elasticities per 6-digit HS code, but {not_hs6} of the {} products have codes that are not 6 digits{first};                          use \"chapter_medians\" here, or a scenario at HS6 ([data] us_schedule)",
+                        trade.products.len()
+                    ),
+                ));
+            }
+        }
+        if !matches!(model, ModelChoice::Smart(_)) || not_hs6 > 0 || trade.products.is_empty() {
+            return Ok((set, None));
+        }
+        let sources = elasticity_sets::shipped_sources()?;
+        let codes: Vec<&str> = trade.products.iter().map(|p| p.code.as_str()).collect();
+        let own: Vec<Elasticities> = markets.iter().map(|m| m.elasticities).collect();
+        let values: Vec<f64> = markets
+            .iter()
+            .map(|m| m.flows.iter().map(|f| f.base_value).sum())
+            .collect();
+        let table = elasticity_sets::build(&sources, &codes, &own, sources_of, &values);
+        if set.is_hs6() {
+            for (m, e) in markets.iter_mut().zip(table.of(set)) {
+                m.elasticities = *e;
+            }
+            provenance.elasticity_notes.push(format!(
+                "Elasticity set {}: {} (files in {}). The products' own values above are the fallback.",
+                set.name(),
+                set.describe(),
+                elasticity_sets::FOLDER
+            ));
+            provenance
+                .elasticity_notes
+                .extend(elasticity_sets::describe_counts(set, &table, codes.len()));
+        }
+        Ok((set, Some(table)))
     }
 
     fn rate_out_of_range(&self, e: policy::RateOutOfRange, trade: &TradeData) -> ScenarioError {
