@@ -18,7 +18,7 @@ fn main() {
 fn deal_path() -> &'static Path {
     Path::new(concat!(
         env!("CARGO_MANIFEST_DIR"),
-        "/scenarios/us-pakistan-2025-deal.toml"
+        "/tests/fixtures/hs4/us-pakistan-2025-deal.toml"
     ))
 }
 
