@@ -368,7 +368,12 @@ impl Artifact for ProjectionChart {
             y_axis: format!("Exports to {} ({})", s.importer, scale.label),
             lines: vec![
                 Line {
-                    name: "Baseline (no policy change)".into(),
+                    name: match &s.provenance.dated_states {
+                        Some(_) if s.projection.as_ref().is_some_and(|p| p.dated.is_some()) => {
+                            "Baseline (the before date's duties held)".into()
+                        }
+                        _ => "Baseline (no policy change)".into(),
+                    },
                     points: years
                         .iter()
                         .map(|y| (y.year as f64, scale.apply(y.baseline)))
