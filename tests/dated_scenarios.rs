@@ -97,7 +97,7 @@ fn dated_rates_are_the_rates_command_figures() {
     for (stem, before, after) in [
         ("us-pakistan-deal-collected", "2025-08-06", "2025-08-07"),
         ("us-2026-court-ruling", "2026-02-19", "2026-02-24"),
-        ("us-reciprocal-2025", "2025-04-08", "2025-08-07"),
+        ("us-reciprocal-2025", "2025-04-05", "2025-08-07"),
         ("us-2026-section-301", "2026-07-23", "2026-07-24"),
     ] {
         let s = shipped(stem);
@@ -417,13 +417,13 @@ fn an_exporter_can_take_its_duties_from_another_day() {
         "Pakistan",
         r#"
 [tariffs]
-before = { date = "2025-08-07", exporter_dates = { Pakistan = "2025-04-08" } }
+before = { date = "2025-08-07", exporter_dates = { Pakistan = "2025-04-05" } }
 after = { date = "2025-08-07" }
 "#,
     );
     let s = scenario::load(&path).unwrap();
     let sch = schedule();
-    let april = rates_on(&sch, Date::parse("2025-04-08").unwrap()).unwrap();
+    let april = rates_on(&sch, Date::parse("2025-04-05").unwrap()).unwrap();
     let august = rates_on(&sch, Date::parse("2025-08-07").unwrap()).unwrap();
     let got = weighted_additional(&s);
     let p = sch.find_partner("Pakistan").unwrap();
