@@ -10,6 +10,7 @@ use super::file::{DataSection, RuleSection, TariffsSection};
 use super::policy::CellKey;
 use super::{DataFile, Loader, Product, TradeData};
 use crate::error::ScenarioError;
+use crate::schedule::timeline::{self, TariffPath};
 use crate::schedule::{self, Date, Schedule};
 use crate::units::{Rate, pct_to_rate};
 use std::collections::{BTreeMap, HashMap};
@@ -18,6 +19,52 @@ use toml::Spanned;
 
 /// The product names shipped beside the schedule (HS file, source S11 of sources.csv).
 pub const DESCRIPTIONS: &str = "hs6_descriptions.csv";
+
+/// The schedule folder and the two dates of a dated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleDates {
+    /// The folder, resolved.
+    pub dir: PathBuf,
+    /// The folder as the scenario writes it.
+    pub written: String,
+    /// The before date.
+    pub before: Date,
+    /// The after date.
+    pub after: Date,
+}
+
+/// At most this many competitors are drawn beside the focus in the tariff timeline, so
+/// that every line keeps a colour of the colour-blind-safe palette.
+pub const TIMELINE_COMPETITORS: usize = 6;
+
+/// The tariff path of a dated scenario (none for any other): the focus and the first
+/// [`TIMELINE_COMPETITORS`] exporters its report shows, from the schedule it was built on.
+pub fn tariff_path(s: &super::Scenario) -> Result<Option<TariffPath>, ScenarioError> {
+    let Some(d) = &s.provenance.schedule_dates else {
+        return Ok(None);
+    };
+    let schedule = Schedule::load(&d.dir)?;
+    let index = |name: &str| schedule.partners.iter().position(|p| p.name == name);
+    let Some(focus) = index(s.focus_name()) else {
+        return Ok(None);
+    };
+    let competitors: Vec<usize> = s
+        .report_groups
+        .iter()
+        .filter(|g| g.as_str() != s.focus_name() && g.as_str() != super::REST_OF_WORLD)
+        .filter_map(|g| index(g))
+        .take(TIMELINE_COMPETITORS)
+        .collect();
+    let mut path = timeline::tariff_path(
+        &schedule,
+        focus,
+        &competitors,
+        Some((d.before, d.after)),
+        &d.written,
+    )?;
+    path.importer.clone_from(&s.importer);
+    Ok(Some(path))
+}
 
 /// The HS6 base and, with `[tariffs]`, the additional duty of each trade cell on each date.
 pub(super) struct DatedBase {
@@ -139,6 +186,12 @@ impl Loader<'_> {
                     schedule_note(before_date, written.get_ref()),
                     schedule_note(after_date, written.get_ref()),
                 ]);
+                provenance.schedule_dates = Some(ScheduleDates {
+                    dir: dir.clone(),
+                    written: written.get_ref().clone(),
+                    before: before_date,
+                    after: after_date,
+                });
                 Some(dated)
             }
             None => None,

@@ -12,6 +12,7 @@ pub mod date;
 pub mod engine;
 pub mod measures;
 pub mod output;
+pub mod timeline;
 
 pub use data::Schedule;
 pub use date::Date;
