@@ -116,7 +116,7 @@ fn pakistan_india_and_china_follow_the_measures() {
     assert!((20.0..40.0).contains(&on("China", "2025-06-01")));
     assert!(on("China", "2025-11-15") < on("China", "2025-10-15"));
 
-    let events = timeline::events(&s, &all, partner(&s, "Pakistan"));
+    let events = timeline::events(&s, &all, partner(&s, "Pakistan"), None);
     let labels: Vec<(String, &str)> = events
         .iter()
         .map(|e| (e.date.to_string(), e.label.as_str()))
@@ -136,7 +136,7 @@ fn pakistan_india_and_china_follow_the_measures() {
         assert_eq!(all.rate_on(partner(&s, "Pakistan"), e.date), Some(e.to_pct));
     }
     // China's rate moves with the forced-labor duty on 24 July 2026: that is its label.
-    let china = timeline::events(&s, &all, partner(&s, "China"));
+    let china = timeline::events(&s, &all, partner(&s, "China"), None);
     let july = china
         .iter()
         .find(|e| e.date == date("2026-07-24"))
@@ -146,6 +146,14 @@ fn pakistan_india_and_china_follow_the_measures() {
         "{}",
         july.label
     );
+    // Pakistan's rate does not move that day (the forced-labor 10% replaces the Section 122
+    // 10% on the same lines): marked only as a scenario's after date.
+    let pak = partner(&s, "Pakistan");
+    assert!(!events.iter().any(|e| e.date == date("2026-07-24")));
+    let with = timeline::events(&s, &all, pak, Some(date("2026-07-24")));
+    let e = with.iter().find(|e| e.date == date("2026-07-24")).unwrap();
+    assert_eq!(e.label, "Section 301 forced labor: 10%");
+    assert!((e.to_pct - e.from_pct).abs() < MARKED_CHANGE_PP);
 }
 
 #[test]

@@ -505,11 +505,16 @@ fn paint(
         }
     }
 
-    // The scenario's dates on the focus line: hollow at before, filled at after.
+    // The scenario's dates on the focus line: hollow at before, filled at after, at least
+    // 16 pixels apart so that both show when the dates are a day apart.
     if let Some((before, after)) = p.window {
-        for (d, filled) in [(before, false), (after, true)] {
+        let (xb, _) = c.backend_coord(&(day(before) + 0.5, y_top));
+        let (xa, _) = c.backend_coord(&(day(after) + 0.5, y_top));
+        let spread = ((16 - (xa - xb)).max(0) + 1) / 2;
+        for (d, filled, x) in [(before, false, xb - spread), (after, true, xa + spread)] {
             if let Some(v) = p.timeline.rate_on(0, d) {
-                let at = c.backend_coord(&(day(d) + 0.5, v.min(y_top)));
+                let (_, y) = c.backend_coord(&(day(d), v.min(y_top)));
+                let at = (x, y);
                 root.draw(&Circle::new(at, 8, WHITE.filled()))
                     .map_err(|e| err(&e))?;
                 let style = if filled {
@@ -570,8 +575,13 @@ fn paint(
     if !layout.key.is_empty() {
         text(
             &format!(
-                "Measures that move {}'s rate (from the measures table; the main one named):",
-                p.focus()
+                "Measures that move {}'s rate{} (from the measures table; the main one named):",
+                p.focus(),
+                if p.window.is_some() {
+                    ", and the scenario's after date"
+                } else {
+                    ""
+                }
             ),
             (MARGIN, y),
             TextStyle::from(bold(TEXT_SIZE - 1)),

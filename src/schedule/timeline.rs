@@ -148,7 +148,8 @@ pub fn timeline(s: &Schedule) -> Result<Timeline, ScenarioError> {
     })
 }
 
-/// A date on which measures move a partner's rate by at least [`MARKED_CHANGE_PP`].
+/// A date on which measures move a partner's rate by at least [`MARKED_CHANGE_PP`] (or a
+/// scenario's after date).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Event {
     /// The first day of the new rate.
@@ -165,16 +166,21 @@ pub struct Event {
 }
 
 /// The dates on which a partner's rate (index into [`Schedule::partners`]) moves by at
-/// least [`MARKED_CHANGE_PP`], each with the measures that start or end there. `all` is
-/// the [`timeline`] of every partner.
-pub fn events(s: &Schedule, all: &Timeline, partner: usize) -> Vec<Event> {
+/// least [`MARKED_CHANGE_PP`], each with the measures that start or end there; `also`
+/// (a scenario's after date) is marked whatever the move, when some measure changes on it
+/// (the reader sees what the scenario's measure does to the focus, even nothing). `all`
+/// is the [`timeline`] of every partner.
+pub fn events(s: &Schedule, all: &Timeline, partner: usize, also: Option<Date>) -> Vec<Event> {
     let Some(p) = s.partners.get(partner) else {
         return Vec::new();
     };
     let rate = |step: &Step| step.additional_pct.get(partner).copied().unwrap_or(0.0);
     all.steps
         .windows(2)
-        .filter(|w| (rate(&w[1]) - rate(&w[0])).abs() >= MARKED_CHANGE_PP)
+        .filter(|w| {
+            let moved = (rate(&w[1]) - rate(&w[0])).abs();
+            moved >= MARKED_CHANGE_PP || Some(w[1].from) == also
+        })
         .map(|w| {
             let date = w[1].from;
             let mut found: Vec<(&Measure, bool)> = s
@@ -433,7 +439,7 @@ pub fn tariff_path(
     Ok(TariffPath {
         importer: "United States".into(),
         timeline: all.select(&chosen),
-        events: events(s, &all, focus),
+        events: events(s, &all, focus, window.map(|(_, after)| after)),
         window,
         data: data.to_string(),
     })
