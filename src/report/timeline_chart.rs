@@ -5,7 +5,8 @@
 //!
 //! Sized to be read at a 16 cm column width: 1,400 pixels wide, text of 20 pixels and
 //! more. Labels never overlap: line names sit at the right end, pushed apart where the
-//! lines end close together; event numbers are staggered in rows above the plot.
+//! lines end close together; event numbers are spread apart above the plot, joined to their
+//! lines by leader lines.
 
 use super::charts::{all_finite, chart_error, encode_png, init_fonts, palette};
 use super::tariff_path::importer_short;
@@ -153,8 +154,7 @@ struct Layout {
     title: Vec<String>,
     scenario: Vec<String>,
     subtitle: Vec<String>,
-    /// Row of each event's number in the band above the plot.
-    number_rows: Vec<usize>,
+    /// Rows of the band above the plot (the numbers and their leader lines).
     rows: usize,
     key: Vec<String>,
     source: Vec<String>,
@@ -184,26 +184,8 @@ impl Layout {
             &font(TEXT_SIZE - 2),
             text_width,
         );
-        // Numbers closer than a label's width go to the next row (up to four rows).
-        let plot_width = f64::from(WIDTH - LABELS_WIDTH - Y_LABELS_WIDTH) - f64::from(MARGIN);
-        let px = |d: Date| day(d) / (day(LAST_DAY) + 1.0) * plot_width;
-        let mut last_in_row: Vec<f64> = Vec::new();
-        let mut number_rows = Vec::new();
-        for e in &p.events {
-            let x = px(e.date);
-            let row = last_in_row
-                .iter()
-                .position(|&l| x - l >= 34.0)
-                .unwrap_or(last_in_row.len())
-                .min(3);
-            if row == last_in_row.len() {
-                last_in_row.push(x);
-            } else {
-                last_in_row[row] = x;
-            }
-            number_rows.push(row);
-        }
-        let rows = last_in_row.len();
+        // One row of numbers above the plot, with room for their leader lines.
+        let rows = if p.events.is_empty() { 0 } else { 2 };
         let key: Vec<String> = p
             .events
             .iter()
@@ -235,7 +217,6 @@ impl Layout {
             title,
             scenario,
             subtitle,
-            number_rows,
             rows,
             key,
             source,
@@ -422,32 +403,45 @@ fn paint(
         )?;
     }
 
-    // Event lines, numbered in rows above the plot.
+    // Event lines, numbered above the plot: numbers closer than their width are spread
+    // apart around their dates and joined to their lines by leader lines.
     let (_, plot_top) = c.backend_coord(&(0.0, y_top));
     let (_, plot_bottom) = c.backend_coord(&(0.0, y_bottom));
-    for (i, (e, row)) in p.events.iter().zip(&layout.number_rows).enumerate() {
-        let x = day(e.date);
+    let xs: Vec<i32> = p
+        .events
+        .iter()
+        .map(|e| c.backend_coord(&(day(e.date), y_top)).0)
+        .collect();
+    let (left, _) = c.backend_coord(&(0.0, y_top));
+    let (right, _) = c.backend_coord(&(x_end, y_top));
+    let spread = spread_apart(&xs, NUMBER_SPACING, left, right + LABELS_WIDTH as i32 - 20);
+    let cy = plot_top - ROW - 16;
+    for (i, (&x, &nx)) in xs.iter().zip(&spread).enumerate() {
+        let day_x = day(p.events[i].date);
         c.draw_series(DashedLineSeries::new(
-            [(x, y_bottom), (x, y_top)],
+            [(day_x, y_bottom), (day_x, y_top)],
             6,
             4,
             palette::GREY.stroke_width(2),
         ))
         .map_err(|e| err(&e))?;
-        let (px, _) = c.backend_coord(&(x, y_top));
-        let cy = plot_top - 16 - *row as i32 * ROW;
         root.draw(&PathElement::new(
-            [(px, cy + 13), (px, plot_top)],
+            [
+                (nx, cy + 13),
+                (nx, cy + 19),
+                (x, plot_top - 8),
+                (x, plot_top),
+            ],
             palette::GREY.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((px, cy), 13, WHITE.filled()))
+        root.draw(&Circle::new((nx, cy), 13, WHITE.filled()))
             .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((px, cy), 13, palette::GREY.stroke_width(2)))
+        root.draw(&Circle::new((nx, cy), 13, palette::GREY.stroke_width(2)))
             .map_err(|e| err(&e))?;
         text(
             &(i + 1).to_string(),
-            (px, cy + 1),
+            (nx, cy + 1),
             TextStyle::from(bold(TEXT_SIZE - 4)).pos(Pos::new(HPos::Center, VPos::Center)),
         )?;
     }
@@ -621,6 +615,36 @@ fn paint(
     Ok(())
 }
 
+/// Distance between the centres of two event numbers, pixels.
+const NUMBER_SPACING: i32 = 32;
+
+/// Positions for labels wanted at `xs` (ascending) at least `gap` apart, each cluster
+/// centred on its wishes: the mean of the tightest packing pushed right and the one
+/// pushed left (both keep the gap, so their mean does), then moved inside `lo`–`hi`.
+pub fn spread_apart(xs: &[i32], gap: i32, lo: i32, hi: i32) -> Vec<i32> {
+    let n = xs.len();
+    let mut right = xs.to_vec();
+    for i in 1..n {
+        right[i] = right[i].max(right[i - 1] + gap);
+    }
+    let mut left = xs.to_vec();
+    for i in (0..n.saturating_sub(1)).rev() {
+        left[i] = left[i].min(left[i + 1] - gap);
+    }
+    let mut out: Vec<i32> = right.iter().zip(&left).map(|(a, b)| (a + b) / 2).collect();
+    // Inside the bounds: pushed right of `lo`, then left of `hi` (both keep the gap; too
+    // many labels for the width would end left of `lo`, which the chart's width rules out).
+    for i in 0..n {
+        let floor = if i == 0 { lo } else { out[i - 1] + gap };
+        out[i] = out[i].max(floor);
+    }
+    for i in (0..n).rev() {
+        let ceiling = if i + 1 == n { hi } else { out[i + 1] - gap };
+        out[i] = out[i].min(ceiling);
+    }
+    out
+}
+
 /// The date of an x value (day 0 is 2025-01-01).
 fn date_of(x: f64) -> Date {
     let mut d = FIRST_DAY;
@@ -648,6 +672,21 @@ mod tests {
         assert!(lines.len() >= 2);
         assert!(lines.iter().all(|l| width_of(l, &f) <= 500));
         assert_eq!(lines.join(" "), text);
+    }
+
+    #[test]
+    fn numbers_are_spread_apart_around_their_dates() {
+        // Three wishes within 10 pixels: spread 30 apart, centred on the middle one.
+        assert_eq!(spread_apart(&[100, 105, 110], 30, 0, 1000), [75, 105, 135]);
+        // Far apart: unchanged.
+        assert_eq!(spread_apart(&[100, 300], 30, 0, 1000), [100, 300]);
+        // Against the left edge: shifted right, the gap kept.
+        assert_eq!(spread_apart(&[0, 0], 30, 0, 1000), [0, 30]);
+        assert!(spread_apart(&[], 30, 0, 1000).is_empty());
+        let xs = [10, 12, 14, 200, 201, 990, 995];
+        let out = spread_apart(&xs, 32, 0, 1000);
+        assert!(out.windows(2).all(|w| w[1] - w[0] >= 32), "{out:?}");
+        assert!(out.iter().all(|x| (0..=1000).contains(x)), "{out:?}");
     }
 
     #[test]

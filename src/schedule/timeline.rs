@@ -208,8 +208,26 @@ pub fn events(s: &Schedule, all: &Timeline, partner: usize, also: Option<Date>) 
                     m.line,
                 )
             });
+            let class = |(m, starts): &(&Measure, bool)| {
+                (
+                    *starts,
+                    kind_rank(&m.kind),
+                    s.measures.names(&m.id, &p.code),
+                )
+            };
+            // Several actions of the same standing starting together are all named
+            // (India on 7 August 2025: EO 14326's 25% and EO 14329's 25%).
             let label = match found.first() {
-                Some((m, true)) => label(&s.measures, m, &p.code),
+                Some(top @ (m, true)) => {
+                    let others = found
+                        .iter()
+                        .skip(1)
+                        .take_while(|f| kind_rank(&f.0.kind) <= 1 && class(f) == class(top));
+                    std::iter::once(label(&s.measures, m, &p.code))
+                        .chain(others.map(|(o, _)| label(&s.measures, o, &p.code)))
+                        .collect::<Vec<_>>()
+                        .join(" + ")
+                }
                 Some((m, false)) => format!("{} ends", name(m)),
                 None => "Change in the measures".to_string(),
             };
@@ -271,7 +289,8 @@ pub fn label(measures: &Measures, m: &Measure, cty: &str) -> String {
 
 /// A measure's short name from its row of the measures table: the Supreme Court ruling by
 /// name; an IEEPA action by its instrument (the legal reference up to its first
-/// parenthesis or comma: `EO 14326`, `EO 14257 Annex I`), with the words of its id for an
+/// parenthesis or comma, when it names a numbered order or a joint statement: `EO 14326`,
+/// `EO 14257 Annex I`, `U.S.-China Joint Statement`), with the words of its id for an
 /// amendment or an exemption; any other action by its authority and the words of its id
 /// (`Section 301 forced labor`).
 pub fn name(m: &Measure) -> String {
@@ -284,7 +303,8 @@ pub fn name(m: &Measure) -> String {
     if lead.starts_with("Supreme Court") {
         return "Supreme Court ruling".into();
     }
-    let instrument = m.authority == "IEEPA" && lead.chars().any(|c| c.is_ascii_digit());
+    let instrument = m.authority == "IEEPA"
+        && (lead.chars().any(|c| c.is_ascii_digit()) || lead.contains("Statement"));
     let topic = id_words(m, if instrument { lead } else { "" });
     if instrument {
         if (lead.starts_with("Amendment") || m.kind == "exemption") && !topic.is_empty() {
