@@ -3,13 +3,13 @@
 //!
 //! The engine's result on a date depends only on which measures are in force, and a
 //! measure's status changes only on its first day and on the day after its last. The
-//! schedule is therefore evaluated on those change points only (about 30 dates instead of
-//! 730 days), in parallel, and the rate on any day is the rate of the last change point on
-//! or before it.
+//! schedule is therefore evaluated on those change points only (25 dates instead of 730
+//! days), for the partners whose measures changed, in parallel; the rate on any day is the
+//! rate of the last change point on or before it.
 
 use super::data::Schedule;
 use super::date::Date;
-use super::engine::{YEARS, rates_on};
+use super::engine::{Artefacts, Regime, YEARS};
 use super::measures::{Measure, Measures};
 use crate::error::ScenarioError;
 use rayon::prelude::*;
@@ -113,21 +113,56 @@ pub fn change_points(m: &Measures) -> Vec<Date> {
     points
 }
 
-/// Every partner's trade-weighted additional duty over 2025–2026: the engine
-/// ([`rates_on`]) on each change point, held until the next.
+/// Every partner's trade-weighted additional duty over 2025–2026: the engine's figure
+/// ([`rates_on`](super::rates_on)) on each change point, held until the next. A partner's cells are
+/// weighted again only where the measures in force for it (its [`Regime`]) changed: most
+/// change points concern a few partners (Switzerland's 15%, Korea's autos), and the same
+/// regime gives the same rate.
 pub fn timeline(s: &Schedule) -> Result<Timeline, ScenarioError> {
     let points = change_points(&s.measures);
-    let rates = points
-        .par_iter()
+    let n = s.partners.len();
+    let regimes = points
+        .iter()
         .map(|&d| {
-            rates_on(s, d).map(|r| {
-                r.partners
-                    .iter()
-                    .map(|p| p.additional_pct)
-                    .collect::<Vec<f64>>()
-            })
+            s.partners
+                .iter()
+                .map(|p| Regime::new(&s.measures, s.lists, &p.code, d, Artefacts::NONE))
+                .collect::<Result<Vec<_>, _>>()
         })
         .collect::<Result<Vec<_>, _>>()?;
+    // Each partner's cells in the schedule's order, so that sums run as in `rates_on`.
+    let mut cells_of: Vec<Vec<usize>> = vec![Vec::new(); n];
+    for (i, c) in s.cells.iter().enumerate() {
+        cells_of[c.partner as usize].push(i);
+    }
+    let jobs: Vec<(usize, usize)> = (0..points.len())
+        .flat_map(|d| (0..n).map(move |p| (d, p)))
+        .filter(|&(d, p)| d == 0 || regimes[d][p] != regimes[d - 1][p])
+        .collect();
+    let computed: Vec<f64> = jobs
+        .par_iter()
+        .map(|&(d, p)| partner_rate(s, &regimes[d][p], &cells_of[p]))
+        .collect();
+    let mut rates: Vec<Vec<f64>> = Vec::with_capacity(points.len());
+    let mut next = jobs.iter().zip(&computed).peekable();
+    for d in 0..points.len() {
+        let mut row = Vec::with_capacity(n);
+        for p in 0..n {
+            let v = match next.peek() {
+                Some((job, v)) if **job == (d, p) => {
+                    let v = **v;
+                    next.next();
+                    v
+                }
+                _ => rates
+                    .last()
+                    .and_then(|r: &Vec<f64>| r.get(p).copied())
+                    .unwrap_or(0.0),
+            };
+            row.push(v);
+        }
+        rates.push(row);
+    }
     let ends = points
         .iter()
         .skip(1)
@@ -146,6 +181,19 @@ pub fn timeline(s: &Schedule) -> Result<Timeline, ScenarioError> {
         partners: s.partners.iter().map(|p| p.name.clone()).collect(),
         steps: merged(steps),
     })
+}
+
+/// One partner's trade-weighted additional duty under a regime, percent: the sums of
+/// [`rates_on`](super::rates_on) over the partner's cells, in the same order (so the same figure).
+fn partner_rate(s: &Schedule, regime: &Regime, cells: &[usize]) -> f64 {
+    let (mut value, mut weighted) = (0.0, 0.0);
+    for &i in cells {
+        let cell = &s.cells[i];
+        let classes = &s.classes[cell.classes.start as usize..cell.classes.end as usize];
+        value += cell.value;
+        weighted += cell.value * regime.cell_rate(cell, classes, s.chapter(cell.product));
+    }
+    if value > 0.0 { weighted / value } else { 0.0 }
 }
 
 /// A date on which measures move a partner's rate by at least [`MARKED_CHANGE_PP`] (or a
