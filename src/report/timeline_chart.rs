@@ -489,6 +489,14 @@ fn paint(
                 py += ROW;
             }
             clipped_labels.push((px, py));
+            // On a light box, so that lines under it do not cross the text.
+            let f = bold(TEXT_SIZE - 1);
+            let w = width_of(&label, &f);
+            root.draw(&Rectangle::new(
+                [(px + 3, py - 3), (px + 13 + w, py + TEXT_SIZE as i32 + 3)],
+                WHITE.mix(0.85).filled(),
+            ))
+            .map_err(|e| err(&e))?;
             text(
                 &label,
                 (px + 8, py),
