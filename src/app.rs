@@ -72,19 +72,31 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
         }
         Command::Rates {
             date,
+            timeline,
             exporter,
             out,
             data,
             force,
         } => {
-            let out = out.unwrap_or_else(|| PathBuf::from("output").join(format!("rates-{date}")));
-            say(&rates(
-                &data,
-                &date,
-                exporter.as_deref(),
-                &out,
-                ReplacePolicy { force },
-            )?);
+            let replace = ReplacePolicy { force };
+            let text = match date {
+                Some(date) if !timeline => {
+                    let out = out
+                        .unwrap_or_else(|| PathBuf::from("output").join(format!("rates-{date}")));
+                    rates(&data, &date, exporter.as_deref(), &out, replace)?
+                }
+                _ => {
+                    let focus = exporter.as_deref().unwrap_or(DEFAULT_TIMELINE_FOCUS);
+                    let out = out.unwrap_or_else(|| {
+                        PathBuf::from("output").join(format!(
+                            "rates-timeline-{}",
+                            crate::cli::path_safe(&focus.to_lowercase())
+                        ))
+                    });
+                    rates_timeline(&data, focus, &out, replace)?
+                }
+            };
+            say(&text);
             Ok(())
         }
         Command::Import {
@@ -123,6 +135,69 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
     }
 }
 
+/// The exporter of `rates --timeline` when none is given: the project's running example.
+pub const DEFAULT_TIMELINE_FOCUS: &str = "Pakistan";
+
+/// The schedule folder given with `--data`, loaded.
+fn load_schedule(data: &Path) -> Result<crate::schedule::Schedule, Error> {
+    if !data.is_dir() {
+        return Err(Error::Argument(format!(
+            "--data: '{}' is not a folder; run tariffsim from the project folder or give --data DIR",
+            data.display()
+        )));
+    }
+    Ok(crate::schedule::Schedule::load(data)?)
+}
+
+/// A partner of the schedule by name, ISO code or Census code, or an error listing them.
+fn schedule_partner(s: &crate::schedule::Schedule, query: &str) -> Result<usize, Error> {
+    s.find_partner(query).ok_or_else(|| {
+        let names: Vec<String> = s.partners.iter().map(|p| p.name.clone()).collect();
+        Error::Argument(format!(
+            "--{}",
+            crate::scenario::data::unknown_name("exporter", query, &names)
+        ))
+    })
+}
+
+/// `tariffsim rates --timeline`: the exporter's trade-weighted additional tariff over
+/// 2025–2026 beside its six most similar competitors, written to `out` (table and chart).
+pub fn rates_timeline(
+    data: &Path,
+    exporter: &str,
+    out: &Path,
+    replace: ReplacePolicy,
+) -> Result<String, Error> {
+    use crate::report::tariff_path as files;
+    use crate::schedule::timeline;
+    let s = load_schedule(data)?;
+    let focus = schedule_partner(&s, exporter)?;
+    let competitors =
+        timeline::competitors(&s, focus, crate::scenario::dated::TIMELINE_COMPETITORS);
+    let path = timeline::tariff_path(&s, focus, &competitors, None, &data.display().to_string())?;
+    let table = files::timeline_csv(&path, out)?;
+    let chart = report::timeline_chart::draw(
+        &out.join(files::PNG_FILE),
+        &path,
+        &files::source_line(&path, crate::VERSION),
+    )?;
+    report::output_dir::check_not_inputs(out, &[data])?;
+    report::write_atomically(out, replace, |stage| {
+        stage.put(files::CSV_FILE, &table)?;
+        stage.put(files::PNG_FILE, &chart)
+    })?;
+    Ok(format!(
+        "{}
+Competitors drawn (largest shares of US imports of its 2024 products): {}
+Wrote {} and {} to {}",
+        files::path_sentence(&path),
+        path.timeline.partners[1..].join(", "),
+        files::CSV_FILE,
+        files::PNG_FILE,
+        out.display()
+    ))
+}
+
 /// `tariffsim rates`: the schedule on one date, written to `out` and returned as text.
 pub fn rates(
     data: &Path,
@@ -134,23 +209,8 @@ pub fn rates(
     use crate::schedule::{self, output};
     let date = schedule::Date::parse(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
     schedule::engine::check_covered(date).map_err(|m| Error::Argument(format!("--date: {m}")))?;
-    if !data.is_dir() {
-        return Err(Error::Argument(format!(
-            "--data: '{}' is not a folder; run tariffsim from the project folder or give --data DIR",
-            data.display()
-        )));
-    }
-    let s = schedule::Schedule::load(data)?;
-    let partner = match exporter {
-        Some(q) => Some(s.find_partner(q).ok_or_else(|| {
-            let names: Vec<String> = s.partners.iter().map(|p| p.name.clone()).collect();
-            Error::Argument(format!(
-                "--{}",
-                crate::scenario::data::unknown_name("exporter", q, &names)
-            ))
-        })?),
-        None => None,
-    };
+    let s = load_schedule(data)?;
+    let partner = exporter.map(|q| schedule_partner(&s, q)).transpose()?;
     let r = schedule::rates_on(&s, date)?;
     let partners = output::partner_csv(&s, &r, out)?;
     let lines = output::schedule_csv(&s, &r, partner, out)?;
@@ -246,6 +306,7 @@ pub fn compute_layers(
 ) -> Result<Layers, Error> {
     let mut layers = Layers {
         elasticity_sets: analysis::elasticity_sets::run(s),
+        tariff_path: scenario::dated::tariff_path(s)?,
         ..Layers::default()
     };
     if let Some(spec) = &s.uncertainty {

@@ -32,7 +32,8 @@ pub enum Command {
     #[command(
         after_help = "Writes output/<scenario file stem>/ unless --out is given:\n  \
         flows.csv, by_exporter.csv, by_product.csv, summary.csv,\n  \
-        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png, report.md"
+        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png, report.md;\n  \
+        a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png"
     )]
     Run {
         /// The scenario file (TOML).
@@ -116,15 +117,27 @@ pub enum Command {
     #[command(after_help = "Writes output/rates-<date>/ unless --out is given:\n  \
         additional_by_partner.csv and schedule_hs6.csv (every HS6 x partner line; with\n  \
         --exporter, that exporter's lines only).\n\
+        With --timeline instead of --date, writes output/rates-timeline-<exporter>/:\n  \
+        tariff_timeline.csv and tariff_timeline.png, the exporter's rate over 2025-2026\n  \
+        (default Pakistan) beside the six partners whose US imports are most alike.\n\
         The measures and data are in scenarios/data/us_schedule/ (see docs/data-sources.md).")]
     Rates {
         /// The date, YYYY-MM-DD (2025-01-01 to 2026-12-31).
+        #[arg(
+            long,
+            required_unless_present = "timeline",
+            conflicts_with = "timeline"
+        )]
+        date: Option<String>,
+        /// Every date of 2025-2026 instead of one: the trade-weighted rate as a step line
+        /// with the measures that move the exporter's rate.
         #[arg(long)]
-        date: String,
-        /// One exporter (name, ISO code or Census code): also print its products.
+        timeline: bool,
+        /// One exporter (name, ISO code or Census code): also print its products; with
+        /// --timeline, the focus of the chart (default Pakistan).
         #[arg(long)]
         exporter: Option<String>,
-        /// Output folder (default: output/rates-<date>).
+        /// Output folder (default: output/rates-<date> or output/rates-timeline-<exporter>).
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
         /// The schedule's data folder.

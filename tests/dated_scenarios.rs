@@ -504,7 +504,7 @@ fn the_projection_follows_the_schedule_day_by_day() {
     };
     // 2025 by hand: 218 days (1 Jan – 6 Aug) in the before state (6 August), then each
     // stretch between the days the schedule changes, weighted by its days.
-    let days = tariffsim::schedule::change_days(&sch);
+    let days = tariffsim::schedule::timeline::change_points(&sch.measures);
     let aug7 = Date::parse("2025-08-07").unwrap();
     let jan1 = Date::parse("2026-01-01").unwrap();
     let mut starts = vec![aug7];
@@ -512,7 +512,7 @@ fn the_projection_follows_the_schedule_day_by_day() {
     let mut expected = 218.0 * on("2025-08-06");
     for (i, start) in starts.iter().enumerate() {
         let end = starts.get(i + 1).copied().unwrap_or(jan1);
-        let n = (end.day_number() - start.day_number()) as f64;
+        let n = (end.days() - start.days()) as f64;
         expected += n * on(&start.to_string());
     }
     expected /= 365.0;
@@ -534,11 +534,11 @@ fn the_projection_follows_the_schedule_day_by_day() {
 #[test]
 fn the_schedule_is_constant_between_its_change_days() {
     let sch = schedule();
-    let days = tariffsim::schedule::change_days(&sch);
+    let days = tariffsim::schedule::timeline::change_points(&sch.measures);
     assert!(days.len() > 10, "{days:?}");
     assert!(days.windows(2).all(|w| w[0] < w[1]));
     for w in days.windows(2) {
-        let last = Date::from_day_number(w[1].day_number() - 1).unwrap();
+        let last = w[1].previous_day().unwrap();
         if last == w[0] {
             continue;
         }

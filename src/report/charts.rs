@@ -91,7 +91,10 @@ const WIDTH: u32 = 1400;
 const HEIGHT: u32 = 800;
 
 /// A chart never shows a non-finite number: its values are checked before drawing.
-fn all_finite(path: &Path, mut values: impl Iterator<Item = f64>) -> Result<(), ReportError> {
+pub(crate) fn all_finite(
+    path: &Path,
+    mut values: impl Iterator<Item = f64>,
+) -> Result<(), ReportError> {
     if values.all(f64::is_finite) {
         Ok(())
     } else {
@@ -103,7 +106,12 @@ fn all_finite(path: &Path, mut values: impl Iterator<Item = f64>) -> Result<(), 
 }
 
 /// Encodes RGB pixels as a PNG file's bytes.
-fn encode_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<Vec<u8>, ReportError> {
+pub(crate) fn encode_png(
+    path: &Path,
+    pixels: &[u8],
+    width: u32,
+    height: u32,
+) -> Result<Vec<u8>, ReportError> {
     let mut bytes = Vec::with_capacity(pixels.len() / 8);
     let mut encoder = png::Encoder::new(&mut bytes, width, height);
     encoder.set_color(png::ColorType::Rgb);
@@ -116,7 +124,7 @@ fn encode_png(path: &Path, pixels: &[u8], width: u32, height: u32) -> Result<Vec
     Ok(bytes)
 }
 
-fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
+pub(crate) fn chart_error(path: &Path, e: impl std::fmt::Display) -> ReportError {
     ReportError::Chart {
         path: path.to_path_buf(),
         message: e.to_string(),

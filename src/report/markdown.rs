@@ -260,6 +260,9 @@ pub fn render(run: &RunReport<'_>) -> String {
         );
     }
     let _ = writeln!(w);
+    if let Some(p) = &run.layers.tariff_path {
+        w.push_str(&super::tariff_path::markdown_section(p));
+    }
 
     let _ = writeln!(w, "## Model and assumptions\n");
     let opts = s.model.smart_options();

@@ -14,7 +14,9 @@ pub mod layer_outputs;
 pub mod markdown;
 pub mod output_dir;
 pub mod tables;
+pub mod tariff_path;
 pub mod terminal;
+pub mod timeline_chart;
 
 use crate::analysis::Outcome;
 use crate::error::ReportError;
@@ -49,6 +51,8 @@ pub struct Layers {
     pub sweep: Option<crate::analysis::sweep::SweepResult>,
     /// The headline under each named elasticity set (SMART scenarios with HS6 products).
     pub elasticity_sets: Option<Vec<crate::analysis::elasticity_sets::SetRow>>,
+    /// A dated scenario's tariff path over 2025–2026 (input side, from the schedule).
+    pub tariff_path: Option<crate::schedule::timeline::TariffPath>,
 }
 
 impl RunReport<'_> {
@@ -164,6 +168,10 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
     }
     if layers.elasticity_sets.is_some() {
         list.push(Box::new(layer_outputs::ElasticitySetsTable));
+    }
+    if layers.tariff_path.is_some() {
+        list.push(Box::new(tariff_path::TimelineTable));
+        list.push(Box::new(tariff_path::TimelineChart));
     }
     list.push(Box::new(markdown::MarkdownReport));
     list

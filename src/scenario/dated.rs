@@ -11,6 +11,7 @@ use super::policy::CellKey;
 use super::{DataFile, Loader, Product, TradeData};
 use crate::analysis::projection::{DatedPath, ProjectionSpec};
 use crate::error::ScenarioError;
+use crate::schedule::timeline::{self, TariffPath};
 use crate::schedule::{self, Date, Schedule};
 use crate::units::{Rate, pct_to_rate};
 use std::collections::{BTreeMap, HashMap};
@@ -19,6 +20,52 @@ use toml::Spanned;
 
 /// The product names shipped beside the schedule (HS file, source S11 of sources.csv).
 pub const DESCRIPTIONS: &str = "hs6_descriptions.csv";
+
+/// The schedule folder and the two dates of a dated scenario.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScheduleDates {
+    /// The folder, resolved.
+    pub dir: PathBuf,
+    /// The folder as the scenario writes it.
+    pub written: String,
+    /// The before date.
+    pub before: Date,
+    /// The after date.
+    pub after: Date,
+}
+
+/// At most this many competitors are drawn beside the focus in the tariff timeline, so
+/// that every line keeps a colour of the colour-blind-safe palette.
+pub const TIMELINE_COMPETITORS: usize = 6;
+
+/// The tariff path of a dated scenario (none for any other): the focus and the first
+/// [`TIMELINE_COMPETITORS`] exporters its report shows, from the schedule it was built on.
+pub fn tariff_path(s: &super::Scenario) -> Result<Option<TariffPath>, ScenarioError> {
+    let Some(d) = &s.provenance.schedule_dates else {
+        return Ok(None);
+    };
+    let schedule = Schedule::load(&d.dir)?;
+    let index = |name: &str| schedule.partners.iter().position(|p| p.name == name);
+    let Some(focus) = index(s.focus_name()) else {
+        return Ok(None);
+    };
+    let competitors: Vec<usize> = s
+        .report_groups
+        .iter()
+        .filter(|g| g.as_str() != s.focus_name() && g.as_str() != super::REST_OF_WORLD)
+        .filter_map(|g| index(g))
+        .take(TIMELINE_COMPETITORS)
+        .collect();
+    let mut path = timeline::tariff_path(
+        &schedule,
+        focus,
+        &competitors,
+        Some((d.before, d.after)),
+        &d.written,
+    )?;
+    path.importer.clone_from(&s.importer);
+    Ok(Some(path))
+}
 
 /// The HS6 base and, with `[tariffs]`, the additional duty of each trade cell on each date.
 pub(super) struct DatedBase {
@@ -78,7 +125,7 @@ impl DatedRates {
     ) -> Result<YearPath, ScenarioError> {
         let p = &self.path;
         let last_day = Date::last_of_year(*schedule::engine::YEARS.end());
-        let changes = schedule::change_days(&p.schedule);
+        let changes = timeline::change_points(&p.schedule.measures);
         let mut cache: Vec<(Date, Vec<Rate>)> = Vec::new();
         let mut state_on = |day: Date| -> Result<Vec<Rate>, ScenarioError> {
             // The schedule of `day` is the schedule of the last change day before it.
@@ -110,31 +157,31 @@ impl DatedRates {
             last_day,
         };
         for year in years {
-            let (first, last) = year_days(year);
-            let length = (last - first + 1) as f64;
+            let y = u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX);
+            let (first, last) = (Date::first_of_year(y), Date::last_of_year(y));
+            let length = (last.days() - first.days() + 1) as f64;
             // Segment starts: the year's first day, the after date, every change day, the
             // day after the schedule ends.
-            let mut starts: Vec<i64> = vec![first, p.after.day_number()];
-            starts.extend(changes.iter().map(|d| d.day_number()));
-            starts.push(last_day.day_number() + 1);
-            starts.retain(|d| (first..=last).contains(d));
+            let mut starts: Vec<Date> = vec![first, p.after];
+            starts.extend(changes.iter().copied());
+            starts.extend(last_day.next_day());
+            starts.retain(|d| first <= *d && *d <= last);
             starts.sort_unstable();
             starts.dedup();
             let mut mean = vec![0.0; n];
             let mut after_days = 0;
             for (i, &start) in starts.iter().enumerate() {
-                let end = starts.get(i + 1).map_or(last, |next| next - 1);
-                let weight = (end - start + 1) as f64 / length;
-                let rates = if start < p.after.day_number() {
+                let end = starts
+                    .get(i + 1)
+                    .and_then(|next| next.previous_day())
+                    .unwrap_or(last);
+                let days = end.days() - start.days() + 1;
+                let weight = days as f64 / length;
+                let rates = if start < p.after {
                     self.before.clone()
                 } else {
-                    after_days += end - start + 1;
-                    let day = if start > last_day.day_number() {
-                        last_day
-                    } else {
-                        Date::from_day_number(start).unwrap_or(last_day)
-                    };
-                    state_on(day)?
+                    after_days += days;
+                    state_on(start.min(last_day))?
                 };
                 for (m, r) in mean.iter_mut().zip(&rates) {
                     *m += weight * r;
@@ -145,15 +192,6 @@ impl DatedRates {
         }
         Ok(out)
     }
-}
-
-/// First and last day numbers of a calendar year (years outside 0–65535 are clamped).
-fn year_days(year: i64) -> (i64, i64) {
-    let y = u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX);
-    (
-        Date::first_of_year(y).day_number(),
-        Date::last_of_year(y).day_number(),
-    )
 }
 
 impl Loader<'_> {
@@ -253,6 +291,12 @@ impl Loader<'_> {
                     schedule_note(&s, &before_days, written.get_ref()),
                     schedule_note(&s, &after_days, written.get_ref()),
                 ]);
+                provenance.schedule_dates = Some(ScheduleDates {
+                    dir: dir.clone(),
+                    written: written.get_ref().clone(),
+                    before: before_days.day,
+                    after: after_days.day,
+                });
                 let before = state_rates(&s, &cell_of, &before_days)?;
                 let after = state_rates(&s, &cell_of, &after_days)?;
                 Some(DatedRates {

@@ -111,6 +111,8 @@ pub struct Provenance {
     pub explicit_cells: usize,
     /// A dated scenario: the before and after states as schedule descriptions.
     pub dated_states: Option<[String; 2]>,
+    /// A dated scenario: its schedule folder and the two dates (for the tariff timeline).
+    pub schedule_dates: Option<dated::ScheduleDates>,
 }
 
 /// A validated scenario, ready to simulate.

@@ -13,16 +13,86 @@ pub struct Date {
 impl Date {
     /// A checked date (the day must exist in that month).
     pub fn new(year: u16, month: u8, day: u8) -> Option<Date> {
-        let leap =
-            (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
-        let days = match month {
-            1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
-            4 | 6 | 9 | 11 => 30,
-            2 if leap => 29,
-            2 => 28,
-            _ => return None,
-        };
+        let days = days_in_month(year, month)?;
         (day >= 1 && day <= days).then_some(Date { year, month, day })
+    }
+
+    /// 1 January of a year.
+    pub const fn first_of_year(year: u16) -> Date {
+        Date {
+            year,
+            month: 1,
+            day: 1,
+        }
+    }
+
+    /// 31 December of a year.
+    pub const fn last_of_year(year: u16) -> Date {
+        Date {
+            year,
+            month: 12,
+            day: 31,
+        }
+    }
+
+    /// The day after (none after 65535-12-31).
+    pub fn next_day(self) -> Option<Date> {
+        let Date { year, month, day } = self;
+        if Some(day) < days_in_month(year, month) {
+            Some(Date {
+                day: day + 1,
+                ..self
+            })
+        } else if month < 12 {
+            Some(Date {
+                month: month + 1,
+                day: 1,
+                ..self
+            })
+        } else {
+            year.checked_add(1).map(|year| Date {
+                year,
+                month: 1,
+                day: 1,
+            })
+        }
+    }
+
+    /// The day before (none before 0000-01-01).
+    pub fn previous_day(self) -> Option<Date> {
+        let Date { year, month, day } = self;
+        if day > 1 {
+            Some(Date {
+                day: day - 1,
+                ..self
+            })
+        } else if month > 1 {
+            let day = days_in_month(year, month - 1)?;
+            Some(Date {
+                month: month - 1,
+                day,
+                ..self
+            })
+        } else {
+            year.checked_sub(1).map(|year| Date {
+                year,
+                month: 12,
+                day: 31,
+            })
+        }
+    }
+
+    /// Days since 1970-01-01 (negative before it): the distance between two dates is a
+    /// difference, and a chart places dates on a linear axis.
+    pub fn days(self) -> i64 {
+        // Days from civil (H. Hinnant's algorithm), years starting in March.
+        let (m, d) = (i64::from(self.month), i64::from(self.day));
+        let y = i64::from(self.year) - i64::from(m <= 2);
+        let era = y.div_euclid(400);
+        let yoe = y - era * 400;
+        let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + d - 1;
+        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        era * 146_097 + doe - 719_468
     }
 
     /// Parses `YYYY-MM-DD`, with a message a user can act on.
@@ -46,53 +116,42 @@ impl Date {
         self.year
     }
 
-    /// Days since 1970-01-01 (negative before), so that spans can be counted.
-    pub fn day_number(self) -> i64 {
-        // Howard Hinnant's days_from_civil: years start on 1 March so leap days come last.
-        let (m, d) = (i64::from(self.month), i64::from(self.day));
-        let y = i64::from(self.year) - i64::from(m <= 2);
-        let era = y.div_euclid(400);
-        let yoe = y - era * 400;
-        let doy = (153 * (m + if m > 2 { -3 } else { 9 }) + 2) / 5 + d - 1;
-        let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-        era * 146_097 + doe - 719_468
+    /// The month, 1–12.
+    pub fn month(self) -> u8 {
+        self.month
     }
 
-    /// The day `n` days after 1970-01-01 (None outside years 0–65535).
-    pub fn from_day_number(n: i64) -> Option<Date> {
-        let z = n + 719_468;
-        let era = z.div_euclid(146_097);
-        let doe = z - era * 146_097;
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-        let mp = (5 * doy + 2) / 153;
-        let day = doy - (153 * mp + 2) / 5 + 1;
-        let month = if mp < 10 { mp + 3 } else { mp - 9 };
-        let year = yoe + era * 400 + i64::from(month <= 2);
-        Date::new(
-            u16::try_from(year).ok()?,
-            u8::try_from(month).ok()?,
-            u8::try_from(day).ok()?,
+    /// The day of the month.
+    pub fn day(self) -> u8 {
+        self.day
+    }
+
+    /// The date as a reader writes it: `7 Aug 2025`.
+    pub fn long(self) -> String {
+        format!(
+            "{} {} {}",
+            self.day,
+            MONTHS[usize::from(self.month) - 1],
+            self.year
         )
     }
+}
 
-    /// 1 January of `year`.
-    pub fn first_of_year(year: u16) -> Date {
-        Date {
-            year,
-            month: 1,
-            day: 1,
-        }
-    }
+/// Month abbreviations, January first.
+pub const MONTHS: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
-    /// 31 December of `year`.
-    pub fn last_of_year(year: u16) -> Date {
-        Date {
-            year,
-            month: 12,
-            day: 31,
-        }
-    }
+/// The number of days of a month (none for a month outside 1–12).
+fn days_in_month(year: u16, month: u8) -> Option<u8> {
+    let leap = (year.is_multiple_of(4) && !year.is_multiple_of(100)) || year.is_multiple_of(400);
+    Some(match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if leap => 29,
+        2 => 28,
+        _ => return None,
+    })
 }
 
 impl fmt::Display for Date {
@@ -122,26 +181,27 @@ mod tests {
     }
 
     #[test]
-    fn day_numbers_count_days_and_round_trip() {
-        // 1970-01-01 is day 0; 2000-03-01 is day 11017 (a published check value of the
-        // algorithm); 2025 has 365 days, 2024 has 366.
-        assert_eq!(Date::parse("1970-01-01").unwrap().day_number(), 0);
-        assert_eq!(Date::parse("2000-03-01").unwrap().day_number(), 11_017);
-        let span = |a: &str, b: &str| {
-            Date::parse(b).unwrap().day_number() - Date::parse(a).unwrap().day_number()
-        };
-        assert_eq!(span("2025-01-01", "2026-01-01"), 365);
-        assert_eq!(span("2024-01-01", "2025-01-01"), 366);
-        assert_eq!(span("2025-08-06", "2025-08-07"), 1);
-        assert_eq!(span("2026-02-28", "2026-03-01"), 1);
-        let mut d = Date::parse("2023-12-25").unwrap();
-        for _ in 0..800 {
-            let n = d.day_number();
-            let next = Date::from_day_number(n + 1).unwrap();
-            assert!(next > d);
-            assert_eq!(Date::from_day_number(n), Some(d));
-            d = next;
+    fn steps_between_days_and_counts_them() {
+        let d = |t: &str| Date::parse(t).unwrap();
+        // 1970-01-01 is day 0; 2025-01-01 is day 20,089 (55 years, 14 of them leap).
+        assert_eq!(d("1970-01-01").days(), 0);
+        assert_eq!(d("2025-01-01").days(), 55 * 365 + 14);
+        assert_eq!(d("1969-12-31").days(), -1);
+        assert_eq!(d("2026-12-31").days() - d("2025-01-01").days(), 729);
+        assert_eq!(d("2024-03-01").days() - d("2024-02-28").days(), 2);
+        for (a, b) in [
+            ("2025-02-28", "2025-03-01"),
+            ("2024-02-28", "2024-02-29"),
+            ("2024-02-29", "2024-03-01"),
+            ("2025-12-31", "2026-01-01"),
+            ("2025-08-06", "2025-08-07"),
+        ] {
+            assert_eq!(d(a).next_day(), Some(d(b)), "{a}");
+            assert_eq!(d(b).previous_day(), Some(d(a)), "{b}");
+            assert_eq!(d(b).days() - d(a).days(), 1, "{a}");
         }
-        assert_eq!(d, Date::parse("2026-03-04").unwrap());
+        assert_eq!(d("2025-08-07").long(), "7 Aug 2025");
+        assert_eq!(d("2025-08-07").month(), 8);
+        assert_eq!(d("2025-08-07").day(), 7);
     }
 }

@@ -556,27 +556,6 @@ pub fn check_covered(date: Date) -> Result<(), String> {
     }
 }
 
-/// The days of [`YEARS`] on which some measure starts, or the day after one ends: the
-/// schedule is constant from each of these days to the next, so these are all the days a
-/// path over time needs to evaluate.
-pub fn change_days(s: &Schedule) -> Vec<Date> {
-    let mut days: Vec<Date> = s
-        .measures
-        .iter()
-        .flat_map(|m| {
-            let after_end = m
-                .end
-                .and_then(|e| Date::from_day_number(e.day_number() + 1));
-            [m.start, after_end]
-        })
-        .flatten()
-        .filter(|d| YEARS.contains(&d.year()))
-        .collect();
-    days.sort_unstable();
-    days.dedup();
-    days
-}
-
 /// The schedule on `date`, as the law and the notes read it.
 pub fn rates_on(s: &Schedule, date: Date) -> Result<Rates, ScenarioError> {
     rates_with(s, date, Artefacts::NONE)

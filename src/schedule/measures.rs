@@ -24,6 +24,14 @@ pub struct Measure {
     pub rate: Option<f64>,
     /// The status tag (PUBLISHED, UNVERIFIED, ...).
     pub status: String,
+    /// The law it rests on (`IEEPA`, `Section 232`, ...); empty when the column is absent.
+    pub authority: String,
+    /// The instrument (`EO 14326 (31 Jul 2025), Annex I`); empty when absent.
+    pub legal_reference: String,
+    /// Whom it applies to, as the table writes it (`all (except Canada and Mexico)`).
+    pub who: String,
+    /// `base_reset`, `sector`, `stacked` or `exemption`; empty when absent.
+    pub kind: String,
     /// Line in the file, for errors.
     pub line: u64,
 }
@@ -61,6 +69,9 @@ impl Measures {
         let [id, start, end, rate, status] =
             ["id", "start_date", "end_date", "rate_pct", "status"].map(|c| t.require(c));
         let (id, start, end, rate, status) = (id?, start?, end?, rate?, status?);
+        // Descriptive columns: only labels (the tariff timeline) read them.
+        let [authority, legal, who, kind] =
+            ["authority", "legal_reference", "who", "kind"].map(|c| t.column(c));
         let mut list = Vec::with_capacity(t.len());
         let mut index = HashMap::with_capacity(t.len());
         for row in t.rows() {
@@ -80,6 +91,10 @@ impl Measures {
                     _ => Some(row.non_negative(rate)?),
                 },
                 status: row.text(status).to_string(),
+                authority: authority.map_or("", |c| row.text(c)).to_string(),
+                legal_reference: legal.map_or("", |c| row.text(c)).to_string(),
+                who: who.map_or("", |c| row.text(c)).to_string(),
+                kind: kind.map_or("", |c| row.text(c)).to_string(),
                 line: row.line,
             };
             if let (Some(s), Some(e)) = (m.start, m.end)

@@ -12,10 +12,11 @@ pub mod date;
 pub mod engine;
 pub mod measures;
 pub mod output;
+pub mod timeline;
 
 pub use data::Schedule;
 pub use date::Date;
-pub use engine::{Artefacts, Rates, change_days, rates_on, rates_with};
+pub use engine::{Artefacts, Rates, rates_on, rates_with};
 
 /// The data folder, relative to the project root.
 pub const DATA_DIR: &str = "scenarios/data/us_schedule";
