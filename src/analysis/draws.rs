@@ -10,8 +10,8 @@
 use super::{Outcome, model_error};
 use crate::error::ModelError;
 use crate::model::Elasticities;
-use crate::model::smart::{EffectTotals, FlowEffect};
-use crate::model::smart_prepared::PreparedSmart;
+use crate::model::smart::EffectTotals;
+use crate::model::smart_prepared::{MarketTotals, PreparedSmart};
 use crate::scenario::Scenario;
 
 /// A scenario's SMART markets prepared for runs with many sets of elasticities.
@@ -90,54 +90,77 @@ impl<'a> PreparedScenario<'a> {
 
     /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the
     /// scenario's product order), writing the totals to `out` (made with
-    /// [`DrawTotals::empty`]); `effects` is working space. Allocation-free once `effects`
-    /// has grown to the largest market.
+    /// [`DrawTotals::empty`]); `work` is working space. Allocation-free once `work` has
+    /// grown to the largest market.
     pub fn run_into(
         &self,
         elasticities: &[Elasticities],
-        effects: &mut Vec<FlowEffect>,
+        work: &mut MarketTotals,
         out: &mut DrawTotals,
     ) -> Result<(), ModelError> {
+        self.run_batch_into(&[elasticities], work, std::slice::from_mut(out))
+            .map_err(|(_, e)| e)
+    }
+
+    /// Runs several draws at once: draw `k` takes `draws[k]` (one set of elasticities per
+    /// market, as in [`Self::run_into`]) and writes its totals to `out[k]`. The numbers are
+    /// those of one [`Self::run_into`] per draw; the batch only goes market by market
+    /// through all its draws, so each market's flows are read from memory once per batch
+    /// instead of once per draw. An error names the draw (its index in `draws`) and is
+    /// that draw's first error in market order.
+    pub fn run_batch_into<E: AsRef<[Elasticities]>>(
+        &self,
+        draws: &[E],
+        work: &mut MarketTotals,
+        out: &mut [DrawTotals],
+    ) -> Result<(), (usize, ModelError)> {
         let s = self.scenario;
-        assert_eq!(
-            elasticities.len(),
-            self.smart.markets(),
-            "one set per market"
-        );
-        out.total = EffectTotals {
-            revenue_before: self.revenue_before,
-            ..EffectTotals::default()
-        };
-        out.by_group.fill(0.0);
-        out.by_exporter.fill(0.0);
-        for (m, e) in elasticities.iter().enumerate() {
-            let product = s.markets[m].product;
-            self.smart
-                .simulate_market_into(m, e, effects)
-                .map_err(|err| model_error(s, product, err))?;
-            // Each accumulator receives the flows in the order `Outcome::add_product` adds
-            // them, so the sums are the same numbers.
-            let (mut all, mut focus) = (0.0, 0.0);
-            for f in effects.iter() {
-                let effect = f.total_effect;
-                out.by_exporter[f.exporter] += effect;
-                out.by_group[s.report_group_of[f.exporter]] += effect;
-                all += effect;
-                out.total.total_effect += effect;
-                out.total.revenue_after += f.revenue_after;
-                out.total.consumer_surplus += f.consumer_surplus;
-                if f.exporter == s.focus {
-                    focus += effect;
-                }
-            }
-            out.by_product[product] = all;
-            out.focus_by_product[product] = focus;
+        assert_eq!(draws.len(), out.len(), "one set of totals per draw");
+        for (draw, totals) in draws.iter().zip(out.iter_mut()) {
+            assert_eq!(
+                draw.as_ref().len(),
+                self.smart.markets(),
+                "one set of elasticities per market"
+            );
+            totals.total = EffectTotals {
+                revenue_before: self.revenue_before,
+                ..EffectTotals::default()
+            };
+            totals.by_group.fill(0.0);
+            totals.by_exporter.fill(0.0);
         }
-        out.focus = EffectTotals {
-            base_value: self.focus_base,
-            total_effect: out.by_exporter[s.focus],
-            ..EffectTotals::default()
-        };
+        for m in 0..self.smart.markets() {
+            let product = s.markets[m].product;
+            for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
+                self.smart
+                    .simulate_market_totals(m, &draw.as_ref()[m], work)
+                    .map_err(|err| (k, model_error(s, product, err)))?;
+                // Each accumulator receives the flows in the order `Outcome::add_product`
+                // adds them, so the sums are the same numbers.
+                let (mut all, mut focus) = (0.0, 0.0);
+                for (j, f) in self.smart.flows(m).iter().enumerate() {
+                    let effect = work.total_effect[j];
+                    totals.by_exporter[f.exporter] += effect;
+                    totals.by_group[s.report_group_of[f.exporter]] += effect;
+                    all += effect;
+                    totals.total.total_effect += effect;
+                    totals.total.revenue_after += work.revenue_after[j];
+                    totals.total.consumer_surplus += work.consumer_surplus[j];
+                    if f.exporter == s.focus {
+                        focus += effect;
+                    }
+                }
+                totals.by_product[product] = all;
+                totals.focus_by_product[product] = focus;
+            }
+        }
+        for totals in out.iter_mut() {
+            totals.focus = EffectTotals {
+                base_value: self.focus_base,
+                total_effect: totals.by_exporter[s.focus],
+                ..EffectTotals::default()
+            };
+        }
         Ok(())
     }
 }
@@ -235,9 +258,10 @@ mod tests {
         ] {
             let s = scrambled(seed, diversion);
             let prepared = PreparedScenario::new(&s);
-            let mut effects = Vec::new();
+            let mut effects = MarketTotals::default();
             let mut fast = DrawTotals::empty(&s);
             let mut floored = 0;
+            let mut one_by_one = Vec::new();
             for change in changes() {
                 let elasticities: Vec<Elasticities> = s
                     .markets
@@ -261,7 +285,18 @@ mod tests {
                 // The fields the run does not keep are zero, not stale.
                 assert_eq!(fast.total.base_value, 0.0);
                 assert_eq!(fast.focus.revenue_after, 0.0);
+                one_by_one.push(bits(&fast));
             }
+            // The same draws in one batch: the same numbers.
+            let batch: Vec<Vec<Elasticities>> = changes()
+                .iter()
+                .map(|c| s.markets.iter().map(|m| c.apply(&m.elasticities)).collect())
+                .collect();
+            let mut totals = vec![DrawTotals::empty(&s); batch.len()];
+            prepared
+                .run_batch_into(&batch, &mut effects, &mut totals)
+                .expect("in range");
+            assert_eq!(totals.iter().map(bits).collect::<Vec<_>>(), one_by_one);
             assert!(floored > 50, "{diversion:?}: only {floored} floored flows");
         }
     }
@@ -287,8 +322,23 @@ mod tests {
             .map(|m| change.apply(&m.elasticities))
             .collect();
         let fast = PreparedScenario::new(&s)
-            .run_into(&elasticities, &mut Vec::new(), &mut DrawTotals::empty(&s))
+            .run_into(
+                &elasticities,
+                &mut MarketTotals::default(),
+                &mut DrawTotals::empty(&s),
+            )
             .expect_err("same draw, same error");
         assert_eq!(fast.to_string(), general.to_string());
+        // In a batch, the error names the draw that failed.
+        let fine: Vec<Elasticities> = s.markets.iter().map(|m| m.elasticities).collect();
+        let (draw, in_batch) = PreparedScenario::new(&s)
+            .run_batch_into(
+                &[&fine, &fine, &elasticities[..]],
+                &mut MarketTotals::default(),
+                &mut vec![DrawTotals::empty(&s); 3],
+            )
+            .expect_err("the third draw is out of range");
+        assert_eq!(draw, 2);
+        assert_eq!(in_batch.to_string(), general.to_string());
     }
 }

@@ -10,6 +10,7 @@ use super::draws::{DrawTotals, PreparedScenario};
 use super::{Adjust, ElasticityChange, Outcome};
 use crate::error::ModelError;
 use crate::model::smart::EffectTotals;
+use crate::model::smart_prepared::MarketTotals;
 use crate::scenario::Scenario;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -325,36 +326,47 @@ pub fn run(
     let labels = row_labels(scenario);
     let n = labels.len();
     let prepared = PreparedScenario::new(scenario);
-    // Draw-major: row i holds every quantity of draw i.
+    // Draw-major: row i holds every quantity of draw i. Draws run in batches (see
+    // `run_batch_into`), each batch on one thread with its own buffers.
+    const BATCH: usize = 16;
     let mut samples = vec![0.0; spec.draws * n];
-    samples.par_chunks_mut(n).enumerate().try_for_each_init(
-        || {
-            (
-                Vec::new(),
-                Vec::with_capacity(scenario.markets.len()),
-                DrawTotals::empty(scenario),
-            )
-        },
-        |(effects, elasticities, totals), (i, row)| {
-            let change = spec.draw(i as u64);
-            elasticities.clear();
-            elasticities.extend(
-                scenario
-                    .markets
-                    .iter()
-                    .map(|m| change.apply(&m.elasticities)),
-            );
-            prepared
-                .run_into(elasticities, effects, totals)
-                .map_err(|e| ModelError::InLayer {
-                    layer: format!("Monte-Carlo draw {i}"),
-                    source: Box::new(e),
-                })?;
-            quantities(totals, row);
-            tick();
-            Ok::<(), ModelError>(())
-        },
-    )?;
+    samples
+        .par_chunks_mut(n * BATCH)
+        .enumerate()
+        .try_for_each_init(
+            || {
+                (
+                    MarketTotals::default(),
+                    vec![Vec::with_capacity(scenario.markets.len()); BATCH],
+                    vec![DrawTotals::empty(scenario); BATCH],
+                )
+            },
+            |(effects, elasticities, totals), (b, rows)| {
+                let size = rows.len() / n;
+                let first = b * BATCH;
+                for (k, e) in elasticities[..size].iter_mut().enumerate() {
+                    let change = spec.draw((first + k) as u64);
+                    e.clear();
+                    e.extend(
+                        scenario
+                            .markets
+                            .iter()
+                            .map(|m| change.apply(&m.elasticities)),
+                    );
+                }
+                prepared
+                    .run_batch_into(&elasticities[..size], effects, &mut totals[..size])
+                    .map_err(|(k, e)| ModelError::InLayer {
+                        layer: format!("Monte-Carlo draw {}", first + k),
+                        source: Box::new(e),
+                    })?;
+                for (row, t) in rows.chunks_exact_mut(n).zip(totals.iter()) {
+                    quantities(t, row);
+                    tick();
+                }
+                Ok::<(), ModelError>(())
+            },
+        )?;
     let mut points = vec![0.0; n];
     quantities(&DrawTotals::of_outcome(scenario, point), &mut points);
     // Percentiles by blocks of quantities: one pass over the draws fills a block's columns

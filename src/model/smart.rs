@@ -223,6 +223,7 @@ pub fn creation(flow: &TradeFlow, import_demand: f64, supply: SupplyElasticity) 
 
 /// [`creation`] given the flow's base value and its tariff shock `τ̂` (computed once when
 /// the same flow is simulated with many elasticities).
+#[inline(always)]
 pub(crate) fn creation_with_shock(
     base_value: Value,
     shock: Change,
@@ -276,6 +277,7 @@ pub fn simulate_into(
 
 /// A flow's effect once its world price change and (unfloored) creation are known:
 /// creation floored so that imports stay at or above zero, diversion still to compute.
+#[inline(always)]
 pub(crate) fn start_flow(
     flow: &TradeFlow,
     price: Change,
@@ -305,6 +307,7 @@ pub(crate) fn start_flow(
 }
 
 /// Domestic-price factor `π = (1+t1)/(1+t0)·(1+p̂*)`.
+#[inline(always)]
 pub(crate) fn price_factor(f: &FlowEffect) -> f64 {
     (1.0 + f.tariff_after) / (1.0 + f.tariff_before) * (1.0 + f.world_price_change)
 }
@@ -328,6 +331,7 @@ fn ces_share_diversion(flows: &mut [FlowEffect], sigma: f64) {
 /// is the market's base trade. Shared by [`ces_share_diversion`] and the prepared markets
 /// of [`super::smart_prepared`], which take the logarithms once for many draws, so both
 /// give the same numbers bit for bit.
+#[inline]
 pub(crate) fn ces_reallocate(
     flows: &mut [FlowEffect],
     total: f64,
@@ -408,6 +412,7 @@ pub(crate) fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
 
 /// Price effect, totals, revenue and surplus of one flow once creation and diversion are
 /// known; `unfloored_creation` is the creation before any floor at zero.
+#[inline(always)]
 pub(crate) fn finish_flow(f: &mut FlowEffect, unfloored_creation: Value) {
     if f.base_value + f.trade_creation + f.trade_diversion < 0.0 {
         // Only reachable when a large increase meets diversion losses: keep imports at zero.
