@@ -96,7 +96,7 @@ fn prepared_draw_hs6(bencher: divan::Bencher) {
         .iter()
         .map(|m| change.apply(&m.elasticities))
         .collect();
-    let mut effects = tariffsim::model::smart_prepared::MarketTotals::default();
+    let mut effects = Vec::new();
     let mut totals = DrawTotals::empty(&scenario);
     bencher.bench_local(|| {
         prepared

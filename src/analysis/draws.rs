@@ -10,8 +10,8 @@
 use super::{Outcome, model_error};
 use crate::error::ModelError;
 use crate::model::Elasticities;
-use crate::model::smart::EffectTotals;
-use crate::model::smart_prepared::{MarketTotals, PreparedSmart};
+use crate::model::smart::{EffectTotals, FlowEffect};
+use crate::model::smart_prepared::PreparedSmart;
 use crate::scenario::Scenario;
 
 /// A scenario's SMART markets prepared for runs with many sets of elasticities.
@@ -90,15 +90,15 @@ impl<'a> PreparedScenario<'a> {
 
     /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the
     /// scenario's product order), writing the totals to `out` (made with
-    /// [`DrawTotals::empty`]); `work` is working space. Allocation-free once `work` has
-    /// grown to the largest market.
+    /// [`DrawTotals::empty`]); `effects` is working space. Allocation-free once `effects`
+    /// has grown to the largest market.
     pub fn run_into(
         &self,
         elasticities: &[Elasticities],
-        work: &mut MarketTotals,
+        effects: &mut Vec<FlowEffect>,
         out: &mut DrawTotals,
     ) -> Result<(), ModelError> {
-        self.run_batch_into(&[elasticities], work, std::slice::from_mut(out))
+        self.run_batch_into(&[elasticities], effects, std::slice::from_mut(out))
             .map_err(|(_, e)| e)
     }
 
@@ -111,7 +111,7 @@ impl<'a> PreparedScenario<'a> {
     pub fn run_batch_into<E: AsRef<[Elasticities]>>(
         &self,
         draws: &[E],
-        work: &mut MarketTotals,
+        effects: &mut Vec<FlowEffect>,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
         let s = self.scenario;
@@ -133,19 +133,19 @@ impl<'a> PreparedScenario<'a> {
             let product = s.markets[m].product;
             for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
                 self.smart
-                    .simulate_market_totals(m, &draw.as_ref()[m], work)
+                    .simulate_market_into(m, &draw.as_ref()[m], effects)
                     .map_err(|err| (k, model_error(s, product, err)))?;
                 // Each accumulator receives the flows in the order `Outcome::add_product`
                 // adds them, so the sums are the same numbers.
                 let (mut all, mut focus) = (0.0, 0.0);
-                for (j, f) in self.smart.flows(m).iter().enumerate() {
-                    let effect = work.total_effect[j];
+                for f in effects.iter() {
+                    let effect = f.total_effect;
                     totals.by_exporter[f.exporter] += effect;
                     totals.by_group[s.report_group_of[f.exporter]] += effect;
                     all += effect;
                     totals.total.total_effect += effect;
-                    totals.total.revenue_after += work.revenue_after[j];
-                    totals.total.consumer_surplus += work.consumer_surplus[j];
+                    totals.total.revenue_after += f.revenue_after;
+                    totals.total.consumer_surplus += f.consumer_surplus;
                     if f.exporter == s.focus {
                         focus += effect;
                     }
@@ -258,7 +258,7 @@ mod tests {
         ] {
             let s = scrambled(seed, diversion);
             let prepared = PreparedScenario::new(&s);
-            let mut effects = MarketTotals::default();
+            let mut effects = Vec::new();
             let mut fast = DrawTotals::empty(&s);
             let mut floored = 0;
             let mut one_by_one = Vec::new();
@@ -322,11 +322,7 @@ mod tests {
             .map(|m| change.apply(&m.elasticities))
             .collect();
         let fast = PreparedScenario::new(&s)
-            .run_into(
-                &elasticities,
-                &mut MarketTotals::default(),
-                &mut DrawTotals::empty(&s),
-            )
+            .run_into(&elasticities, &mut Vec::new(), &mut DrawTotals::empty(&s))
             .expect_err("same draw, same error");
         assert_eq!(fast.to_string(), general.to_string());
         // In a batch, the error names the draw that failed.
@@ -334,7 +330,7 @@ mod tests {
         let (draw, in_batch) = PreparedScenario::new(&s)
             .run_batch_into(
                 &[&fine, &fine, &elasticities[..]],
-                &mut MarketTotals::default(),
+                &mut Vec::new(),
                 &mut vec![DrawTotals::empty(&s); 3],
             )
             .expect_err("the third draw is out of range");

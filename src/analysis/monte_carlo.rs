@@ -10,7 +10,6 @@ use super::draws::{DrawTotals, PreparedScenario};
 use super::{Adjust, ElasticityChange, Outcome};
 use crate::error::ModelError;
 use crate::model::smart::EffectTotals;
-use crate::model::smart_prepared::MarketTotals;
 use crate::scenario::Scenario;
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
@@ -336,7 +335,7 @@ pub fn run(
         .try_for_each_init(
             || {
                 (
-                    MarketTotals::default(),
+                    Vec::new(),
                     vec![Vec::with_capacity(scenario.markets.len()); BATCH],
                     vec![DrawTotals::empty(scenario); BATCH],
                 )

@@ -16,7 +16,7 @@ use super::smart::{
     DiversionMethod, FlowEffect, SmartError, SmartOptions, ces_reallocate, creation_with_shock,
     finish_flow, laird_yeats_diversion, price_factor, start_flow, tariff_shock,
 };
-use super::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
+use super::{Elasticities, ProductMarket, TradeFlow};
 
 /// Product markets with everything that does not depend on the elasticities computed once.
 ///
@@ -37,25 +37,6 @@ pub struct PreparedSmart {
     ln_share: Vec<f64>,
     /// `ln((1+t1)/(1+t0))`.
     ln_tariff_factor: Vec<f64>,
-    /// The rise in the domestic price factor with an unmoved world price,
-    /// `(1+t1)·(1+0) − (1+t0)`, as `finish_flow` computes it.
-    price_rise: Vec<f64>,
-}
-
-/// Working space and result of [`PreparedSmart::simulate_market_totals`]: per flow of the
-/// market, the three effects that totals read.
-#[derive(Debug, Clone, Default)]
-pub struct MarketTotals {
-    /// Total effect (creation + diversion + price effect) per flow.
-    pub total_effect: Vec<f64>,
-    /// Tariff revenue after the policy per flow.
-    pub revenue_after: Vec<f64>,
-    /// Consumer surplus change per flow.
-    pub consumer_surplus: Vec<f64>,
-    creation: Vec<f64>,
-    weight: Vec<f64>,
-    floored: Vec<bool>,
-    effects: Vec<FlowEffect>,
 }
 
 impl PreparedSmart {
@@ -71,7 +52,6 @@ impl PreparedSmart {
             share: Vec::with_capacity(n),
             ln_share: Vec::with_capacity(n),
             ln_tariff_factor: Vec::with_capacity(n),
-            price_rise: Vec::with_capacity(n),
         };
         p.offsets.push(0);
         for m in markets {
@@ -86,8 +66,6 @@ impl PreparedSmart {
                 p.ln_share.push(if has_share { share.ln() } else { 0.0 });
                 p.ln_tariff_factor
                     .push(((1.0 + f.tariff_after) / (1.0 + f.tariff_before)).ln());
-                p.price_rise
-                    .push((1.0 + f.tariff_after) * (1.0 + 0.0) - (1.0 + f.tariff_before));
             }
             p.totals.push(total);
             p.offsets.push(p.flows.len());
@@ -168,106 +146,10 @@ impl PreparedSmart {
     }
 }
 
-impl PreparedSmart {
-    /// Simulates market `m` with elasticities `e`, keeping per flow only the total effect,
-    /// the tariff revenue after and the consumer surplus (in `out`): the numbers of
-    /// [`Self::simulate_market_into`], bit for bit. With CES-share diversion and infinite
-    /// supply (prices do not move) it runs a loop over the stored arrays that takes one
-    /// exponential per flow; any other case runs [`Self::simulate_market_into`].
-    pub fn simulate_market_totals(
-        &self,
-        m: usize,
-        e: &Elasticities,
-        out: &mut MarketTotals,
-    ) -> Result<(), SmartError> {
-        out.total_effect.clear();
-        out.revenue_after.clear();
-        out.consumer_surplus.clear();
-        let fast = self.options.diversion == DiversionMethod::CesShare
-            && e.export_supply == SupplyElasticity::Infinite;
-        if !fast {
-            self.simulate_market_into(m, e, &mut out.effects)?;
-            for f in &out.effects {
-                out.total_effect.push(f.total_effect);
-                out.revenue_after.push(f.revenue_after);
-                out.consumer_surplus.push(f.consumer_surplus);
-            }
-            return Ok(());
-        }
-        let (start, end) = (self.offsets[m], self.offsets[m + 1]);
-        let total = self.totals[m];
-        let (eps, sigma) = (e.import_demand, e.substitution);
-        let flows = &self.flows[start..end];
-        // Creation and its floor (`creation_with_shock`, `start_flow`), and the CES log
-        // weights with their maximum (`ces_reallocate`); the world price change is 0.
-        out.creation.clear();
-        out.floored.clear();
-        out.weight.clear();
-        let mut max = f64::NEG_INFINITY;
-        for (j, f) in flows.iter().enumerate() {
-            let i = start + j;
-            let raw = if f.base_value > 0.0 {
-                eps * f.base_value * self.shock[i]
-            } else {
-                0.0
-            };
-            let floored = f.base_value + raw < 0.0;
-            out.creation.push(if floored { -f.base_value } else { raw });
-            out.floored.push(floored);
-            let log_weight = self.ln_share[i] - sigma * self.ln_tariff_factor[i];
-            out.weight.push(log_weight);
-            if total > 0.0 && f.base_value > 0.0 {
-                max = max.max(log_weight);
-            }
-        }
-        let mut denom = 0.0;
-        if total > 0.0 {
-            for (w, f) in out.weight.iter_mut().zip(flows) {
-                if f.base_value > 0.0 {
-                    *w = (*w - max).exp();
-                    denom += *w;
-                }
-            }
-        }
-        // Diversion, then `finish_flow`.
-        for (j, f) in flows.iter().enumerate() {
-            let i = start + j;
-            let base = f.base_value;
-            let tc = out.creation[j];
-            let mut td = if total > 0.0 && base > 0.0 {
-                (out.weight[j] / denom - self.share[i]) * total
-            } else {
-                0.0
-            };
-            if base + tc + td < 0.0 {
-                td = -(base + tc);
-            }
-            let quantity = base + tc + td;
-            let total_effect = tc + td + 0.0 * quantity;
-            let new_value = base + total_effect;
-            let unfloored = if out.floored[j] {
-                eps * base * self.shock[i]
-            } else {
-                tc
-            };
-            let price_rise = self.price_rise[i];
-            let consumer_surplus = if price_rise > 0.0 && base + unfloored < 0.0 {
-                let choke_rise = price_rise * base / -unfloored;
-                -0.5 * base * choke_rise.min(price_rise)
-            } else {
-                -price_rise * (base + 0.5 * tc)
-            };
-            out.total_effect.push(total_effect);
-            out.revenue_after.push(f.tariff_after * new_value);
-            out.consumer_surplus.push(consumer_surplus);
-        }
-        Ok(())
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::SupplyElasticity;
     use crate::model::smart::simulate_into;
 
     /// xorshift64 in [0, 1): a fixed, seeded stream.
@@ -359,7 +241,6 @@ mod tests {
             let prepared = PreparedSmart::new(&markets, options);
             assert_eq!(prepared.markets(), markets.len());
             let (mut fast, mut general) = (Vec::new(), Vec::new());
-            let mut totals = MarketTotals::default();
             for draw in 0..6 {
                 for (m, market) in markets.iter().enumerate() {
                     assert_eq!(prepared.flows(m), market.flows.as_slice());
@@ -375,29 +256,6 @@ mod tests {
                     let a = prepared.simulate_market_into(m, &e, &mut fast);
                     let b = simulate_into(&market.flows, &e, &options, &mut general);
                     assert_eq!(a, b, "market {m}, draw {draw}");
-                    let c = prepared.simulate_market_totals(m, &e, &mut totals);
-                    assert_eq!(c, b, "market {m}, draw {draw}");
-                    if c.is_ok() {
-                        let kept = |f: &FlowEffect| {
-                            [f.total_effect, f.revenue_after, f.consumer_surplus].map(f64::to_bits)
-                        };
-                        let got: Vec<[u64; 3]> = (0..general.len())
-                            .map(|j| {
-                                [
-                                    totals.total_effect[j],
-                                    totals.revenue_after[j],
-                                    totals.consumer_surplus[j],
-                                ]
-                                .map(f64::to_bits)
-                            })
-                            .collect();
-                        assert_eq!(totals.total_effect.len(), general.len());
-                        assert_eq!(
-                            got,
-                            general.iter().map(kept).collect::<Vec<_>>(),
-                            "{diversion:?}, market {m}, draw {draw}"
-                        );
-                    }
                     if b.is_err() {
                         errors += 1;
                         continue;
