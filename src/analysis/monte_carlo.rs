@@ -336,7 +336,9 @@ pub fn run(
             || {
                 (
                     Vec::new(),
-                    vec![Vec::with_capacity(scenario.markets.len()); BATCH],
+                    (0..BATCH)
+                        .map(|_| Vec::with_capacity(scenario.markets.len()))
+                        .collect::<Vec<_>>(),
                     vec![DrawTotals::empty(scenario); BATCH],
                 )
             },
