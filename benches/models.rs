@@ -6,6 +6,11 @@
 //! - `monte_carlo_1000_draws`: the deal scenario's `[uncertainty]`, 1,000 draws over all
 //!   products (parallel over draws).
 //! - `smart_product`: one product market with n exporters (CES-share diversion, finite supply).
+//! - `monte_carlo_1000_draws_hs6`: the dated HS6 scenario `us-pakistan-deal-collected`
+//!   (5,486 products × 51 exporters, 93,413 flows), its `[uncertainty]` with 1,000 draws:
+//!   markets prepared once, every draw run, percentiles of every row.
+//! - `prepared_draw_hs6` / `simulate_variant_hs6`: one draw over the same 93,413 flows, on
+//!   one thread, by the prepared path the draws use and by the general path.
 
 use std::path::Path;
 use tariffsim::model::smart::{DiversionMethod, SmartOptions};
@@ -44,6 +49,72 @@ fn monte_carlo_1000_draws(bencher: divan::Bencher) {
     bencher.bench(|| {
         tariffsim::analysis::monte_carlo::run(divan::black_box(&scenario), &spec, &point, &|| {})
             .expect("runs")
+    });
+}
+
+fn hs6_path() -> &'static Path {
+    Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/scenarios/us-pakistan-deal-collected.toml"
+    ))
+}
+
+#[divan::bench(sample_count = 3, sample_size = 1)]
+fn monte_carlo_1000_draws_hs6(bencher: divan::Bencher) {
+    let scenario = tariffsim::scenario::load(hs6_path()).expect("shipped scenario loads");
+    let mut spec = scenario
+        .uncertainty
+        .expect("the HS6 deal scenario enables uncertainty");
+    spec.draws = 1000;
+    let point = tariffsim::analysis::simulate(&scenario).expect("runs");
+    bencher.bench(|| {
+        tariffsim::analysis::monte_carlo::run(divan::black_box(&scenario), &spec, &point, &|| {})
+            .expect("runs")
+    });
+}
+
+/// The HS6 scenario and the elasticities of its draw 0.
+fn hs6_draw() -> (
+    tariffsim::scenario::Scenario,
+    tariffsim::analysis::ElasticityChange,
+) {
+    let scenario = tariffsim::scenario::load(hs6_path()).expect("shipped scenario loads");
+    let change = scenario
+        .uncertainty
+        .expect("the HS6 deal scenario enables uncertainty")
+        .draw(0);
+    (scenario, change)
+}
+
+#[divan::bench(sample_count = 20)]
+fn prepared_draw_hs6(bencher: divan::Bencher) {
+    use tariffsim::analysis::draws::{DrawTotals, PreparedScenario};
+    let (scenario, change) = hs6_draw();
+    let prepared = PreparedScenario::new(&scenario);
+    let elasticities: Vec<Elasticities> = scenario
+        .markets
+        .iter()
+        .map(|m| change.apply(&m.elasticities))
+        .collect();
+    let mut effects = Vec::new();
+    let mut totals = DrawTotals::empty(&scenario);
+    bencher.bench_local(|| {
+        prepared
+            .run_into(divan::black_box(&elasticities), &mut effects, &mut totals)
+            .expect("runs");
+    });
+}
+
+#[divan::bench(sample_count = 20)]
+fn simulate_variant_hs6(bencher: divan::Bencher) {
+    let (scenario, change) = hs6_draw();
+    let variant = tariffsim::analysis::Variant {
+        elasticities: Some(change),
+        tariff_after: None,
+        base_elasticities: None,
+    };
+    bencher.bench_local(|| {
+        tariffsim::analysis::simulate_variant(divan::black_box(&scenario), &variant).expect("runs")
     });
 }
 

@@ -2,10 +2,13 @@
 //! way a report reads them (by exporter, by product, for the whole market).
 //!
 //! The layers on top of a single run (Monte-Carlo, sensitivity, sweep, projection,
-//! comparison) all call [`simulate_variant`], which is the single run with the elasticities
-//! or the after-policy tariffs changed. No model code is repeated.
+//! comparison) call [`simulate_variant`], which is the single run with the elasticities
+//! or the after-policy tariffs changed; the Monte-Carlo draws use its prepared form
+//! ([`draws`]), the same formulas with what the draws share computed once. No model code
+//! is repeated.
 
 pub mod compare;
+pub mod draws;
 pub mod elasticity_sets;
 pub mod gsim;
 pub mod monte_carlo;

@@ -7,8 +7,10 @@
 //! given seed whatever the number of threads. With `sets`, the same stream then picks the
 //! draw's named elasticity set, whose per-product values the factors scale.
 
-use super::{Adjust, ElasticityChange, Outcome, Variant, simulate_variant};
+use super::draws::{DrawTotals, PreparedScenario};
+use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
+use crate::model::smart::EffectTotals;
 use crate::scenario::Scenario;
 use crate::scenario::elasticity_sets::ElasticitySet;
 use rand::SeedableRng;
@@ -266,23 +268,35 @@ pub struct Percentiles {
 }
 
 impl Percentiles {
-    /// Percentiles of a sample (linear interpolation between order statistics).
+    /// Percentiles of a sample (linear interpolation between order statistics). `values` is
+    /// reordered: only the order statistics used are put in place (by selection, not a full
+    /// sort), which gives the same numbers as sorting.
     pub fn of(values: &mut [f64]) -> Self {
-        values.sort_by(f64::total_cmp);
-        let q = |p: f64| {
-            if values.is_empty() {
-                return 0.0;
+        if values.is_empty() {
+            return Percentiles::default();
+        }
+        let positions = [0.05, 0.25, 0.5, 0.75, 0.95].map(|p| p * (values.len() - 1) as f64);
+        // Select the needed ranks in increasing order, each within what is left above the
+        // previous one, so every `values[rank]` holds the value a sort would put there.
+        let mut from = 0;
+        for pos in positions {
+            for rank in [pos.floor() as usize, pos.ceil() as usize] {
+                if rank >= from {
+                    values[from..].select_nth_unstable_by(rank - from, f64::total_cmp);
+                    from = rank + 1;
+                }
             }
-            let pos = p * (values.len() - 1) as f64;
+        }
+        let [p5, p25, p50, p75, p95] = positions.map(|pos| {
             let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
             values[lo] + (values[hi] - values[lo]) * (pos - lo as f64)
-        };
+        });
         Percentiles {
-            p5: q(0.05),
-            p25: q(0.25),
-            p50: q(0.5),
-            p75: q(0.75),
-            p95: q(0.95),
+            p5,
+            p25,
+            p50,
+            p75,
+            p95,
         }
     }
 }
@@ -318,32 +332,45 @@ impl UncertaintyResult {
 
 /// Headline quantities in a fixed order: (name, value).
 pub fn headlines(scenario: &Scenario, o: &Outcome) -> [(&'static str, f64); 6] {
-    let f = o.focus(scenario);
+    headlines_of(o.focus(scenario), &o.total)
+}
+
+/// The headlines from the focus exporter's and the importer's totals.
+fn headlines_of(focus: &EffectTotals, total: &EffectTotals) -> [(&'static str, f64); 6] {
     [
-        ("focus_exports_change", f.total_effect),
-        ("focus_exports_change_pct", f.total_effect_pct()),
-        ("imports_change", o.total.total_effect),
-        ("tariff_revenue_change", o.total.revenue_change()),
-        ("consumer_surplus_change", o.total.consumer_surplus),
-        ("net_welfare_change", o.total.net_welfare()),
+        ("focus_exports_change", focus.total_effect),
+        ("focus_exports_change_pct", focus.total_effect_pct()),
+        ("imports_change", total.total_effect),
+        ("tariff_revenue_change", total.revenue_change()),
+        ("consumer_surplus_change", total.consumer_surplus),
+        ("net_welfare_change", total.net_welfare()),
     ]
 }
 
-/// Every reported quantity of an outcome, flattened in the order of [`row_labels`].
-fn quantities(scenario: &Scenario, o: &Outcome) -> Vec<f64> {
-    let mut v: Vec<f64> = headlines(scenario, o).iter().map(|(_, x)| *x).collect();
-    v.extend(o.by_group.iter().map(|t| t.total_effect));
-    v.extend(o.by_exporter.iter().map(|t| t.total_effect));
-    v.extend(o.by_product.iter().map(|t| t.total_effect));
-    v.extend(o.focus_by_product.iter().map(|t| t.total_effect));
-    v
+/// Every reported quantity of a run, flattened in the order of [`row_labels`] into `out`.
+fn quantities(t: &DrawTotals, out: &mut [f64]) {
+    let headlines = headlines_of(&t.focus, &t.total).map(|(_, x)| x);
+    let all = headlines.iter().chain(
+        [
+            &t.by_group,
+            &t.by_exporter,
+            &t.by_product,
+            &t.focus_by_product,
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    for (slot, &x) in out.iter_mut().zip(all) {
+        *slot = x;
+    }
 }
 
-fn row_labels(scenario: &Scenario, point: &Outcome) -> Vec<(&'static str, String)> {
-    let mut v: Vec<(&'static str, String)> = headlines(scenario, point)
-        .iter()
-        .map(|(n, _)| ("headline", n.to_string()))
-        .collect();
+fn row_labels(scenario: &Scenario) -> Vec<(&'static str, String)> {
+    let mut v: Vec<(&'static str, String)> =
+        headlines_of(&EffectTotals::default(), &EffectTotals::default())
+            .iter()
+            .map(|(n, _)| ("headline", n.to_string()))
+            .collect();
     v.extend(scenario.report_groups.iter().map(|g| ("group", g.clone())));
     v.extend(scenario.exporters.iter().map(|e| ("exporter", e.clone())));
     v.extend(
@@ -362,39 +389,101 @@ fn row_labels(scenario: &Scenario, point: &Outcome) -> Vec<(&'static str, String
 }
 
 /// Runs the draws in parallel; `tick` is called once per finished draw (for a progress bar).
+///
+/// The markets are prepared once ([`PreparedScenario`]); each draw is a set of elasticities
+/// per product, run with per-thread buffers into its own row of one table of samples.
 pub fn run(
     scenario: &Scenario,
     spec: &UncertaintySpec,
     point: &Outcome,
     tick: &(dyn Fn() + Sync),
 ) -> Result<UncertaintyResult, ModelError> {
-    let samples: Vec<Vec<f64>> = (0..spec.draws as u64)
+    let labels = row_labels(scenario);
+    let n = labels.len();
+    let prepared = PreparedScenario::new(scenario);
+    // Draw-major: row i holds every quantity of draw i. Draws run in batches (see
+    // `run_batch_into`), each batch on one thread with its own buffers.
+    const BATCH: usize = 16;
+    let mut samples = vec![0.0; spec.draws * n];
+    samples
+        .par_chunks_mut(n * BATCH)
+        .enumerate()
+        .try_for_each_init(
+            || {
+                (
+                    Vec::new(),
+                    (0..BATCH)
+                        .map(|_| Vec::with_capacity(scenario.markets.len()))
+                        .collect::<Vec<_>>(),
+                    vec![DrawTotals::empty(scenario); BATCH],
+                )
+            },
+            |(effects, elasticities, totals), (b, rows)| {
+                let size = rows.len() / n;
+                let first = b * BATCH;
+                for (k, e) in elasticities[..size].iter_mut().enumerate() {
+                    // The draw's factors scale the drawn set's values (or the scenario's).
+                    let (change, set) = spec.draw_with_set((first + k) as u64);
+                    e.clear();
+                    match set.and_then(|set| scenario.set_elasticities(set)) {
+                        Some(base) => e.extend(base.iter().map(|b| change.apply(b))),
+                        None => e.extend(
+                            scenario
+                                .markets
+                                .iter()
+                                .map(|m| change.apply(&m.elasticities)),
+                        ),
+                    }
+                }
+                prepared
+                    .run_batch_into(&elasticities[..size], effects, &mut totals[..size])
+                    .map_err(|(k, e)| ModelError::InLayer {
+                        layer: format!("Monte-Carlo draw {}", first + k),
+                        source: Box::new(e),
+                    })?;
+                for (row, t) in rows.chunks_exact_mut(n).zip(totals.iter()) {
+                    quantities(t, row);
+                    tick();
+                }
+                Ok::<(), ModelError>(())
+            },
+        )?;
+    let mut points = vec![0.0; n];
+    quantities(&DrawTotals::of_outcome(scenario, point), &mut points);
+    // Percentiles by blocks of quantities: one pass over the draws fills a block's columns
+    // (whole cache lines of each row are used), then each column is summarised.
+    const BLOCK: usize = 64;
+    let draws = spec.draws;
+    let percentiles: Vec<Percentiles> = (0..n.div_ceil(BLOCK))
         .into_par_iter()
-        .map(|i| {
-            let variant = spec.variant(scenario, i, None);
-            let o = simulate_variant(scenario, &variant).map_err(|e| ModelError::InLayer {
-                layer: format!("Monte-Carlo draw {i}"),
-                source: Box::new(e),
-            })?;
-            tick();
-            Ok(quantities(scenario, &o))
+        .flat_map_iter(|b| {
+            let (from, to) = (b * BLOCK, ((b + 1) * BLOCK).min(n));
+            let mut columns = vec![0.0; (to - from) * draws];
+            for (d, row) in samples.chunks_exact(n).enumerate() {
+                for (c, &x) in row[from..to].iter().enumerate() {
+                    columns[c * draws + d] = x;
+                }
+            }
+            let summaries: Vec<Percentiles> = if draws == 0 {
+                vec![Percentiles::default(); to - from]
+            } else {
+                columns
+                    .chunks_exact_mut(draws)
+                    .map(Percentiles::of)
+                    .collect()
+            };
+            summaries
         })
-        .collect::<Result<_, ModelError>>()?;
-    let labels = row_labels(scenario, point);
-    let points = quantities(scenario, point);
-    let mut column = Vec::with_capacity(samples.len());
+        .collect();
     let rows = labels
         .into_iter()
-        .enumerate()
-        .map(|(q, (kind, name))| {
-            column.clear();
-            column.extend(samples.iter().map(|s| s[q]));
-            UncertaintyRow {
-                kind,
-                name,
-                point: points[q],
-                percentiles: Percentiles::of(&mut column),
-            }
+        .zip(points)
+        .zip(percentiles)
+        .map(|(((kind, name), point), percentiles)| UncertaintyRow {
+            kind,
+            name,
+            point,
+            percentiles,
         })
         .collect();
     Ok(UncertaintyResult { spec: *spec, rows })
@@ -414,6 +503,87 @@ mod tests {
         );
         let mut two = vec![1.0, 3.0];
         assert_eq!(Percentiles::of(&mut two).p50, 2.0);
+        assert_eq!(Percentiles::of(&mut []), Percentiles::default());
+        assert_eq!(Percentiles::of(&mut [4.0]).p95, 4.0);
+    }
+
+    #[test]
+    fn percentiles_by_selection_equal_those_of_a_sorted_sample() {
+        let mut state = 0x1234_5678_9abc_def1u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for n in [1, 2, 3, 7, 20, 21, 100, 1000, 1001] {
+            for ties in [false, true] {
+                let values: Vec<f64> = (0..n)
+                    .map(|_| {
+                        let x = (next() >> 11) as f64 / (1u64 << 53) as f64 - 0.3;
+                        if ties { (x * 4.0).round() } else { x * 1e9 }
+                    })
+                    .collect();
+                let mut sorted = values.clone();
+                sorted.sort_by(f64::total_cmp);
+                // The definition: linear interpolation between neighbours of a sorted sample.
+                let q = |p: f64| {
+                    let pos = p * (n - 1) as f64;
+                    let (lo, hi) = (pos.floor() as usize, pos.ceil() as usize);
+                    sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo as f64)
+                };
+                let got = Percentiles::of(&mut values.clone());
+                let want = [q(0.05), q(0.25), q(0.5), q(0.75), q(0.95)];
+                assert_eq!(
+                    [got.p5, got.p25, got.p50, got.p75, got.p95].map(f64::to_bits),
+                    want.map(f64::to_bits),
+                    "n = {n}, ties = {ties}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn run_equals_the_percentiles_of_simulate_variant_draws() {
+        use crate::analysis::{simulate, simulate_variant};
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hs4/us-pakistan-2025-deal.toml");
+        let s = crate::scenario::load(&path).expect("shipped scenario loads");
+        let spec = UncertaintySpec {
+            draws: 25,
+            ..s.uncertainty.expect("the scenario has [uncertainty]")
+        };
+        let point = simulate(&s).unwrap();
+        let ticks = std::sync::atomic::AtomicUsize::new(0);
+        let fast = run(&s, &spec, &point, &|| {
+            ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        })
+        .unwrap();
+        assert_eq!(ticks.into_inner(), 25);
+        // The reference: every draw a full `simulate_variant`, its quantities by column.
+        let labels = row_labels(&s);
+        let samples: Vec<Vec<f64>> = (0..25)
+            .map(|i| {
+                let variant = spec.variant(&s, i, None);
+                let o = simulate_variant(&s, &variant).unwrap();
+                let mut row = vec![f64::NAN; labels.len()];
+                quantities(&DrawTotals::of_outcome(&s, &o), &mut row);
+                row
+            })
+            .collect();
+        assert_eq!(fast.rows.len(), labels.len());
+        for (q, (row, (kind, name))) in fast.rows.iter().zip(&labels).enumerate() {
+            let mut column: Vec<f64> = samples.iter().map(|r| r[q]).collect();
+            assert_eq!((row.kind, &row.name), (*kind, name));
+            assert_eq!(
+                row.percentiles,
+                Percentiles::of(&mut column),
+                "{kind} {name}"
+            );
+        }
+        let h = fast.row("headline", "focus_exports_change").unwrap();
+        assert_eq!(h.point, point.focus(&s).total_effect);
+        assert!(h.percentiles.p5 < h.percentiles.p95);
     }
 
     #[test]

@@ -5,6 +5,7 @@
 
 pub mod gsim;
 pub mod smart;
+pub mod smart_prepared;
 
 use crate::units::{Rate, Value};
 

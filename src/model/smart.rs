@@ -218,11 +218,23 @@ pub fn tariff_shock(t0: Rate, t1: Rate) -> Change {
 /// `p̂* = ετ̂/(e_x − ε)` and `TC = ε·M·τ̂/(1 − ε/e_x)`.
 pub fn creation(flow: &TradeFlow, import_demand: f64, supply: SupplyElasticity) -> (Change, Value) {
     let shock = tariff_shock(flow.tariff_before, flow.tariff_after);
+    creation_with_shock(flow.base_value, shock, import_demand, supply)
+}
+
+/// [`creation`] given the flow's base value and its tariff shock `τ̂` (computed once when
+/// the same flow is simulated with many elasticities).
+#[inline(always)]
+pub(crate) fn creation_with_shock(
+    base_value: Value,
+    shock: Change,
+    import_demand: f64,
+    supply: SupplyElasticity,
+) -> (Change, Value) {
     match supply {
-        SupplyElasticity::Infinite => (0.0, import_demand * flow.base_value * shock),
+        SupplyElasticity::Infinite => (0.0, import_demand * base_value * shock),
         SupplyElasticity::Finite(ex) => {
             let price = import_demand * shock / (ex - import_demand);
-            let tc = import_demand * flow.base_value * shock / (1.0 - import_demand / ex);
+            let tc = import_demand * base_value * shock / (1.0 - import_demand / ex);
             (price, tc)
         }
     }
@@ -240,32 +252,12 @@ pub fn simulate_into(
     out.clear();
     let e = *elasticities;
     for flow in flows {
-        let (price, mut tc) = if flow.base_value > 0.0 {
+        let (price, tc) = if flow.base_value > 0.0 {
             creation(flow, e.import_demand, e.export_supply)
         } else {
             (0.0, 0.0)
         };
-        if price <= -1.0 {
-            return Err(SmartError::PriceOutOfRange {
-                exporter: flow.exporter,
-                world_price_change: price,
-            });
-        }
-        let mut floored = false;
-        if flow.base_value + tc < 0.0 {
-            tc = -flow.base_value;
-            floored = true;
-        }
-        out.push(FlowEffect {
-            exporter: flow.exporter,
-            base_value: flow.base_value,
-            tariff_before: flow.tariff_before,
-            tariff_after: flow.tariff_after,
-            world_price_change: price,
-            trade_creation: tc,
-            floored,
-            ..FlowEffect::default()
-        });
+        out.push(start_flow(flow, price, tc)?);
     }
     match options.diversion {
         DiversionMethod::CesShare => ces_share_diversion(out, e.substitution),
@@ -283,8 +275,40 @@ pub fn simulate_into(
     Ok(())
 }
 
+/// A flow's effect once its world price change and (unfloored) creation are known:
+/// creation floored so that imports stay at or above zero, diversion still to compute.
+#[inline(always)]
+pub(crate) fn start_flow(
+    flow: &TradeFlow,
+    price: Change,
+    creation: Value,
+) -> Result<FlowEffect, SmartError> {
+    if price <= -1.0 {
+        return Err(SmartError::PriceOutOfRange {
+            exporter: flow.exporter,
+            world_price_change: price,
+        });
+    }
+    let (trade_creation, floored) = if flow.base_value + creation < 0.0 {
+        (-flow.base_value, true)
+    } else {
+        (creation, false)
+    };
+    Ok(FlowEffect {
+        exporter: flow.exporter,
+        base_value: flow.base_value,
+        tariff_before: flow.tariff_before,
+        tariff_after: flow.tariff_after,
+        world_price_change: price,
+        trade_creation,
+        floored,
+        ..FlowEffect::default()
+    })
+}
+
 /// Domestic-price factor `π = (1+t1)/(1+t0)·(1+p̂*)`.
-fn price_factor(f: &FlowEffect) -> f64 {
+#[inline(always)]
+pub(crate) fn price_factor(f: &FlowEffect) -> f64 {
     (1.0 + f.tariff_after) / (1.0 + f.tariff_before) * (1.0 + f.world_price_change)
 }
 
@@ -293,30 +317,57 @@ fn price_factor(f: &FlowEffect) -> f64 {
 /// Computed in logarithms relative to the largest weight, so large σ cannot overflow.
 fn ces_share_diversion(flows: &mut [FlowEffect], sigma: f64) {
     let total: f64 = flows.iter().map(|f| f.base_value).sum();
+    ces_reallocate(
+        flows,
+        total,
+        sigma,
+        |_, f| ((f.base_value / total).ln(), price_factor(f).ln()),
+        |_, f| f.base_value / total,
+    );
+}
+
+/// The CES reallocation given, for flow `i` with trade, the logarithms of its base share
+/// and of its price factor (`logs(i, flow)`) and its base share (`share(i, flow)`); `total`
+/// is the market's base trade. Shared by [`ces_share_diversion`] and the prepared markets
+/// of [`super::smart_prepared`], which take the logarithms once for many draws, so both
+/// give the same numbers bit for bit.
+#[inline]
+pub(crate) fn ces_reallocate(
+    flows: &mut [FlowEffect],
+    total: f64,
+    sigma: f64,
+    logs: impl Fn(usize, &FlowEffect) -> (f64, f64),
+    share: impl Fn(usize, &FlowEffect) -> f64,
+) {
     if total <= 0.0 {
         return;
     }
     // `trade_diversion` (zero until set below) holds each flow's log weight, then its
-    // weight: every logarithm and exponential is taken once (this is the Monte-Carlo loop).
+    // weight: one exponential per flow (this is the Monte-Carlo loop).
     let mut max = f64::NEG_INFINITY;
-    for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
-        let log_weight = (f.base_value / total).ln() - sigma * price_factor(f).ln();
-        f.trade_diversion = log_weight;
-        max = max.max(log_weight);
+    for (i, f) in flows.iter_mut().enumerate() {
+        if f.base_value > 0.0 {
+            let (ln_share, ln_price) = logs(i, f);
+            let log_weight = ln_share - sigma * ln_price;
+            f.trade_diversion = log_weight;
+            max = max.max(log_weight);
+        }
     }
     let mut denom = 0.0;
     for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
         f.trade_diversion = (f.trade_diversion - max).exp();
         denom += f.trade_diversion;
     }
-    for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
-        let new_share = f.trade_diversion / denom;
-        f.trade_diversion = (new_share - f.base_value / total) * total;
+    for (i, f) in flows.iter_mut().enumerate() {
+        if f.base_value > 0.0 {
+            let new_share = f.trade_diversion / denom;
+            f.trade_diversion = (new_share - share(i, f)) * total;
+        }
     }
 }
 
 /// Laird–Yeats two-group diversion, generalised to many partners (`docs/model.md` §1.4).
-fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
+pub(crate) fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
     let total: f64 = flows.iter().map(|f| f.base_value).sum();
     if total <= 0.0 {
         return;
@@ -361,7 +412,8 @@ fn laird_yeats_diversion(flows: &mut [FlowEffect], sigma: f64) {
 
 /// Price effect, totals, revenue and surplus of one flow once creation and diversion are
 /// known; `unfloored_creation` is the creation before any floor at zero.
-fn finish_flow(f: &mut FlowEffect, unfloored_creation: Value) {
+#[inline(always)]
+pub(crate) fn finish_flow(f: &mut FlowEffect, unfloored_creation: Value) {
     if f.base_value + f.trade_creation + f.trade_diversion < 0.0 {
         // Only reachable when a large increase meets diversion losses: keep imports at zero.
         f.trade_diversion = -(f.base_value + f.trade_creation);

@@ -1,0 +1,342 @@
+//! Many runs of one scenario that differ only in their elasticities (the Monte-Carlo
+//! draws), without copying the flows or building a full [`Outcome`] each time.
+//!
+//! The SMART markets are prepared once ([`PreparedSmart`]: tariff shocks, base shares and
+//! their logarithms); a run takes one set of elasticities per product, so a draw may come
+//! from any base vector of elasticities, and adds up only what the uncertainty rows read.
+//! The totals are those of [`simulate_variant`](super::simulate_variant) with the same
+//! elasticities, bit for bit: the same formulas, summed in the same order.
+
+use super::{Outcome, model_error};
+use crate::error::ModelError;
+use crate::model::Elasticities;
+use crate::model::smart::{EffectTotals, FlowEffect};
+use crate::model::smart_prepared::PreparedSmart;
+use crate::scenario::Scenario;
+
+/// A scenario's SMART markets prepared for runs with many sets of elasticities.
+#[derive(Debug, Clone)]
+pub struct PreparedScenario<'a> {
+    scenario: &'a Scenario,
+    smart: PreparedSmart,
+    /// Tariff revenue before the policy over every flow, summed as `Outcome::total` is.
+    revenue_before: f64,
+    /// The focus exporter's base trade, summed as `Outcome::by_exporter` is.
+    focus_base: f64,
+}
+
+/// The totals of one run that the uncertainty rows read.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DrawTotals {
+    /// The importer's totals; only the fields the headlines read are kept (total effect,
+    /// tariff revenue before and after, consumer surplus), the others stay zero.
+    pub total: EffectTotals,
+    /// The focus exporter's totals; only its base value and total effect are kept.
+    pub focus: EffectTotals,
+    /// Total effect per reporting group (indexed like `Scenario::report_groups`).
+    pub by_group: Vec<f64>,
+    /// Total effect per exporter (indexed like `Scenario::exporters`).
+    pub by_exporter: Vec<f64>,
+    /// Total effect per product, all exporters.
+    pub by_product: Vec<f64>,
+    /// Total effect per product, focus exporter only.
+    pub focus_by_product: Vec<f64>,
+}
+
+impl DrawTotals {
+    /// All totals at zero, sized for the scenario.
+    pub fn empty(scenario: &Scenario) -> Self {
+        DrawTotals {
+            total: EffectTotals::default(),
+            focus: EffectTotals::default(),
+            by_group: vec![0.0; scenario.report_groups.len()],
+            by_exporter: vec![0.0; scenario.exporters.len()],
+            by_product: vec![0.0; scenario.products.len()],
+            focus_by_product: vec![0.0; scenario.products.len()],
+        }
+    }
+
+    /// The same totals read from a full outcome (the point estimate).
+    pub fn of_outcome(scenario: &Scenario, o: &Outcome) -> Self {
+        let effects = |t: &[EffectTotals]| t.iter().map(|t| t.total_effect).collect();
+        DrawTotals {
+            total: o.total,
+            focus: *o.focus(scenario),
+            by_group: effects(&o.by_group),
+            by_exporter: effects(&o.by_exporter),
+            by_product: effects(&o.by_product),
+            focus_by_product: effects(&o.focus_by_product),
+        }
+    }
+}
+
+impl<'a> PreparedScenario<'a> {
+    /// Prepares the scenario's markets (once; each run then reuses them).
+    pub fn new(scenario: &'a Scenario) -> Self {
+        let (mut revenue_before, mut focus_base) = (0.0, 0.0);
+        for f in scenario.markets.iter().flat_map(|m| &m.flows) {
+            revenue_before += f.tariff_before * f.base_value;
+            if f.exporter == scenario.focus {
+                focus_base += f.base_value;
+            }
+        }
+        PreparedScenario {
+            scenario,
+            smart: PreparedSmart::new(&scenario.markets, scenario.model.smart_options()),
+            revenue_before,
+            focus_base,
+        }
+    }
+
+    /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the
+    /// scenario's product order), writing the totals to `out` (made with
+    /// [`DrawTotals::empty`]); `effects` is working space. Allocation-free once `effects`
+    /// has grown to the largest market.
+    pub fn run_into(
+        &self,
+        elasticities: &[Elasticities],
+        effects: &mut Vec<FlowEffect>,
+        out: &mut DrawTotals,
+    ) -> Result<(), ModelError> {
+        self.run_batch_into(&[elasticities], effects, std::slice::from_mut(out))
+            .map_err(|(_, e)| e)
+    }
+
+    /// Runs several draws at once: draw `k` takes `draws[k]` (one set of elasticities per
+    /// market, as in [`Self::run_into`]) and writes its totals to `out[k]`. The numbers are
+    /// those of one [`Self::run_into`] per draw; the batch only goes market by market
+    /// through all its draws, so each market's flows are read from memory once per batch
+    /// instead of once per draw. An error names the draw (its index in `draws`) and is
+    /// that draw's first error in market order.
+    pub fn run_batch_into<E: AsRef<[Elasticities]>>(
+        &self,
+        draws: &[E],
+        effects: &mut Vec<FlowEffect>,
+        out: &mut [DrawTotals],
+    ) -> Result<(), (usize, ModelError)> {
+        let s = self.scenario;
+        assert_eq!(draws.len(), out.len(), "one set of totals per draw");
+        for (draw, totals) in draws.iter().zip(out.iter_mut()) {
+            assert_eq!(
+                draw.as_ref().len(),
+                self.smart.markets(),
+                "one set of elasticities per market"
+            );
+            totals.total = EffectTotals {
+                revenue_before: self.revenue_before,
+                ..EffectTotals::default()
+            };
+            totals.by_group.fill(0.0);
+            totals.by_exporter.fill(0.0);
+        }
+        for m in 0..self.smart.markets() {
+            let product = s.markets[m].product;
+            for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
+                self.smart
+                    .simulate_market_into(m, &draw.as_ref()[m], effects)
+                    .map_err(|err| (k, model_error(s, product, err)))?;
+                // Each accumulator receives the flows in the order `Outcome::add_product`
+                // adds them, so the sums are the same numbers.
+                let (mut all, mut focus) = (0.0, 0.0);
+                for f in effects.iter() {
+                    let effect = f.total_effect;
+                    totals.by_exporter[f.exporter] += effect;
+                    totals.by_group[s.report_group_of[f.exporter]] += effect;
+                    all += effect;
+                    totals.total.total_effect += effect;
+                    totals.total.revenue_after += f.revenue_after;
+                    totals.total.consumer_surplus += f.consumer_surplus;
+                    if f.exporter == s.focus {
+                        focus += effect;
+                    }
+                }
+                totals.by_product[product] = all;
+                totals.focus_by_product[product] = focus;
+            }
+        }
+        for totals in out.iter_mut() {
+            totals.focus = EffectTotals {
+                base_value: self.focus_base,
+                total_effect: totals.by_exporter[s.focus],
+                ..EffectTotals::default()
+            };
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::{Adjust, ElasticityChange, Variant, simulate_variant};
+    use crate::model::smart::{DiversionMethod, SmartOptions};
+    use crate::scenario::ModelChoice;
+    use std::path::Path;
+
+    /// The shipped US–Pakistan scenario (478 products, 11 exporters) with its flows
+    /// scrambled by a seeded stream: zero flows, products without trade, cuts, increases up
+    /// to +400 points (enough to floor flows at zero), random elasticities per product.
+    fn scrambled(seed: u64, diversion: DiversionMethod) -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hs4/us-pakistan-2025-deal.toml");
+        let mut s = crate::scenario::load(&path).expect("shipped scenario loads");
+        let mut state = seed;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        };
+        for (i, m) in s.markets.iter_mut().enumerate() {
+            m.elasticities.import_demand = -0.1 - 3.0 * next();
+            m.elasticities.substitution = 0.1 + 8.0 * next();
+            for f in &mut m.flows {
+                if i % 23 == 0 || next() < 0.1 {
+                    f.base_value = 0.0;
+                }
+                let u = next();
+                f.tariff_after = if u < 0.4 {
+                    (f.tariff_before - 0.3 * next()).max(0.0)
+                } else if u < 0.8 {
+                    f.tariff_before + 0.3 * next()
+                } else {
+                    f.tariff_before + 4.0 * next()
+                };
+            }
+        }
+        s.model = ModelChoice::Smart(SmartOptions { diversion });
+        s
+    }
+
+    fn changes() -> Vec<ElasticityChange> {
+        let scale = |x| Some(Adjust::Scale(x));
+        vec![
+            ElasticityChange::default(),
+            ElasticityChange {
+                import_demand: scale(1.7),
+                substitution: scale(0.6),
+                export_supply: None,
+            },
+            ElasticityChange {
+                import_demand: Some(Adjust::Set(0.8)),
+                substitution: Some(Adjust::Set(6.0)),
+                export_supply: Some(Adjust::Set(20.0)),
+            },
+            ElasticityChange {
+                import_demand: scale(0.4),
+                substitution: scale(2.5),
+                export_supply: Some(Adjust::Set(50.0)),
+            },
+        ]
+    }
+
+    fn bits(t: &DrawTotals) -> Vec<u64> {
+        let mut v: Vec<f64> = vec![
+            t.total.total_effect,
+            t.total.revenue_before,
+            t.total.revenue_after,
+            t.total.consumer_surplus,
+            t.focus.base_value,
+            t.focus.total_effect,
+        ];
+        for x in [
+            &t.by_group,
+            &t.by_exporter,
+            &t.by_product,
+            &t.focus_by_product,
+        ] {
+            v.extend(x);
+        }
+        v.into_iter().map(f64::to_bits).collect()
+    }
+
+    #[test]
+    fn prepared_runs_equal_simulate_variant_bit_for_bit() {
+        for (seed, diversion) in [
+            (11, DiversionMethod::CesShare),
+            (12, DiversionMethod::LairdYeats),
+        ] {
+            let s = scrambled(seed, diversion);
+            let prepared = PreparedScenario::new(&s);
+            let mut effects = Vec::new();
+            let mut fast = DrawTotals::empty(&s);
+            let mut floored = 0;
+            let mut one_by_one = Vec::new();
+            for change in changes() {
+                let elasticities: Vec<Elasticities> = s
+                    .markets
+                    .iter()
+                    .map(|m| change.apply(&m.elasticities))
+                    .collect();
+                let general = simulate_variant(
+                    &s,
+                    &Variant {
+                        elasticities: Some(change),
+                        tariff_after: None,
+                        base_elasticities: None,
+                    },
+                )
+                .expect("in range");
+                floored += general.total.floored_flows;
+                prepared
+                    .run_into(&elasticities, &mut effects, &mut fast)
+                    .expect("in range");
+                let expected = DrawTotals::of_outcome(&s, &general);
+                assert_eq!(bits(&fast), bits(&expected), "{diversion:?}, {change:?}");
+                // The fields the run does not keep are zero, not stale.
+                assert_eq!(fast.total.base_value, 0.0);
+                assert_eq!(fast.focus.revenue_after, 0.0);
+                one_by_one.push(bits(&fast));
+            }
+            // The same draws in one batch: the same numbers.
+            let batch: Vec<Vec<Elasticities>> = changes()
+                .iter()
+                .map(|c| s.markets.iter().map(|m| c.apply(&m.elasticities)).collect())
+                .collect();
+            let mut totals = vec![DrawTotals::empty(&s); batch.len()];
+            prepared
+                .run_batch_into(&batch, &mut effects, &mut totals)
+                .expect("in range");
+            assert_eq!(totals.iter().map(bits).collect::<Vec<_>>(), one_by_one);
+            assert!(floored > 50, "{diversion:?}: only {floored} floored flows");
+        }
+    }
+
+    #[test]
+    fn a_price_out_of_range_is_the_same_error() {
+        let s = scrambled(13, DiversionMethod::CesShare);
+        let change = ElasticityChange {
+            export_supply: Some(Adjust::Set(0.05)),
+            ..ElasticityChange::default()
+        };
+        let general = simulate_variant(
+            &s,
+            &Variant {
+                elasticities: Some(change),
+                tariff_after: None,
+                base_elasticities: None,
+            },
+        )
+        .expect_err("a steep increase with inelastic supply is out of range");
+        let elasticities: Vec<Elasticities> = s
+            .markets
+            .iter()
+            .map(|m| change.apply(&m.elasticities))
+            .collect();
+        let fast = PreparedScenario::new(&s)
+            .run_into(&elasticities, &mut Vec::new(), &mut DrawTotals::empty(&s))
+            .expect_err("same draw, same error");
+        assert_eq!(fast.to_string(), general.to_string());
+        // In a batch, the error names the draw that failed.
+        let fine: Vec<Elasticities> = s.markets.iter().map(|m| m.elasticities).collect();
+        let (draw, in_batch) = PreparedScenario::new(&s)
+            .run_batch_into(
+                &[&fine, &fine, &elasticities[..]],
+                &mut Vec::new(),
+                &mut vec![DrawTotals::empty(&s); 3],
+            )
+            .expect_err("the third draw is out of range");
+        assert_eq!(draw, 2);
+        assert_eq!(in_batch.to_string(), general.to_string());
+    }
+}

@@ -1,0 +1,332 @@
+//! SMART prepared for many runs over the same flows with different elasticities (the
+//! Monte-Carlo draws).
+//!
+//! What does not depend on the elasticities is computed once per flow: the tariff shock
+//! `τ̂`, the flow's share of its product's base trade and the logarithm of that share, and
+//! the logarithm of the tariff factor `(1+t1)/(1+t0)`, which is the whole domestic-price
+//! factor when the world price does not move (infinite export supply). A run with CES-share
+//! diversion and infinite supply then takes one exponential per flow and no logarithm.
+//!
+//! Every formula is the one of [`super::smart`] (the same functions, called on the same
+//! numbers in the same order), so a run gives the effects of
+//! [`simulate_into`](super::smart::simulate_into) bit for bit, for any supply elasticity,
+//! either diversion method, flows floored at zero and the consumer-surplus choke case.
+
+use super::smart::{
+    DiversionMethod, FlowEffect, SmartError, SmartOptions, ces_reallocate, creation_with_shock,
+    finish_flow, laird_yeats_diversion, price_factor, start_flow, tariff_shock,
+};
+use super::{Elasticities, ProductMarket, TradeFlow};
+
+/// Product markets with everything that does not depend on the elasticities computed once.
+///
+/// Flows are stored as a structure of arrays in market order; market `m` (the `m`-th of
+/// the slice given to [`PreparedSmart::new`]) owns the flows `offsets[m]..offsets[m + 1]`.
+#[derive(Debug, Clone)]
+pub struct PreparedSmart {
+    options: SmartOptions,
+    offsets: Vec<usize>,
+    /// Base trade of each market (the sum the CES reallocation holds fixed).
+    totals: Vec<f64>,
+    flows: Vec<TradeFlow>,
+    /// `τ̂ = (t1 − t0)/(1 + t0)`.
+    shock: Vec<f64>,
+    /// Base value over the market's base trade (0 when the market has none).
+    share: Vec<f64>,
+    /// `ln(share)` for flows with trade (0 otherwise, never read).
+    ln_share: Vec<f64>,
+    /// `ln((1+t1)/(1+t0))`.
+    ln_tariff_factor: Vec<f64>,
+}
+
+impl PreparedSmart {
+    /// Prepares the markets for runs with the given options.
+    pub fn new(markets: &[ProductMarket], options: SmartOptions) -> Self {
+        let n: usize = markets.iter().map(|m| m.flows.len()).sum();
+        let mut p = PreparedSmart {
+            options,
+            offsets: Vec::with_capacity(markets.len() + 1),
+            totals: Vec::with_capacity(markets.len()),
+            flows: Vec::with_capacity(n),
+            shock: Vec::with_capacity(n),
+            share: Vec::with_capacity(n),
+            ln_share: Vec::with_capacity(n),
+            ln_tariff_factor: Vec::with_capacity(n),
+        };
+        p.offsets.push(0);
+        for m in markets {
+            // The same expression as the CES reallocation of `simulate_into`: same sum.
+            let total: f64 = m.flows.iter().map(|f| f.base_value).sum();
+            for f in &m.flows {
+                let share = f.base_value / total;
+                let has_share = f.base_value > 0.0 && total > 0.0;
+                p.flows.push(*f);
+                p.shock.push(tariff_shock(f.tariff_before, f.tariff_after));
+                p.share.push(if has_share { share } else { 0.0 });
+                p.ln_share.push(if has_share { share.ln() } else { 0.0 });
+                p.ln_tariff_factor
+                    .push(((1.0 + f.tariff_after) / (1.0 + f.tariff_before)).ln());
+            }
+            p.totals.push(total);
+            p.offsets.push(p.flows.len());
+        }
+        p
+    }
+
+    /// Number of markets.
+    pub fn markets(&self) -> usize {
+        self.totals.len()
+    }
+
+    /// The flows of market `m`, in the order of its effects.
+    pub fn flows(&self, m: usize) -> &[TradeFlow] {
+        &self.flows[self.offsets[m]..self.offsets[m + 1]]
+    }
+
+    /// Simulates market `m` with elasticities `e`, writing one [`FlowEffect`] per flow to
+    /// `out` (cleared first; allocation-free once it has the capacity): the effects of
+    /// `simulate_into` on the same flows and elasticities, bit for bit.
+    pub fn simulate_market_into(
+        &self,
+        m: usize,
+        e: &Elasticities,
+        out: &mut Vec<FlowEffect>,
+    ) -> Result<(), SmartError> {
+        out.clear();
+        let start = self.offsets[m];
+        let end = self.offsets[m + 1];
+        for i in start..end {
+            let flow = &self.flows[i];
+            let (price, tc) = if flow.base_value > 0.0 {
+                creation_with_shock(
+                    flow.base_value,
+                    self.shock[i],
+                    e.import_demand,
+                    e.export_supply,
+                )
+            } else {
+                (0.0, 0.0)
+            };
+            out.push(start_flow(flow, price, tc)?);
+        }
+        match self.options.diversion {
+            DiversionMethod::CesShare => {
+                let ln_share = &self.ln_share[start..end];
+                let ln_tariff_factor = &self.ln_tariff_factor[start..end];
+                let share = &self.share[start..end];
+                ces_reallocate(
+                    out,
+                    self.totals[m],
+                    e.substitution,
+                    |j, f| {
+                        // With an unmoved world price the price factor is the tariff factor
+                        // times exactly 1, so its logarithm is the one stored.
+                        let ln_price = if f.world_price_change == 0.0 {
+                            ln_tariff_factor[j]
+                        } else {
+                            price_factor(f).ln()
+                        };
+                        (ln_share[j], ln_price)
+                    },
+                    |j, _| share[j],
+                );
+            }
+            DiversionMethod::LairdYeats => laird_yeats_diversion(out, e.substitution),
+        }
+        for (f, &shock) in out.iter_mut().zip(&self.shock[start..end]) {
+            // As in `simulate_into`: only a floored flow lost part of its creation.
+            let unfloored = if f.floored {
+                creation_with_shock(f.base_value, shock, e.import_demand, e.export_supply).1
+            } else {
+                f.trade_creation
+            };
+            finish_flow(f, unfloored);
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::SupplyElasticity;
+    use crate::model::smart::simulate_into;
+
+    /// xorshift64 in [0, 1): a fixed, seeded stream.
+    fn stream(seed: u64) -> impl FnMut() -> f64 {
+        let mut state = seed;
+        move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state >> 11) as f64 / (1u64 << 53) as f64
+        }
+    }
+
+    /// Random markets with zero flows, a market without trade, cuts and increases up to
+    /// +500 points (large enough to floor flows at zero), random tariffs; `supply` decides
+    /// the supply elasticity of each market from a uniform number.
+    fn random_markets(seed: u64, n: usize) -> Vec<ProductMarket> {
+        let mut next = stream(seed);
+        (0..n)
+            .map(|i| {
+                let k = 1 + (next() * 8.0) as usize;
+                let flows = (0..k)
+                    .map(|x| {
+                        let t0 = if next() < 0.2 { 0.0 } else { 0.5 * next() };
+                        let u = next();
+                        let t1 = if u < 0.1 {
+                            t0
+                        } else if u < 0.5 {
+                            (t0 - 0.4 * next()).max(0.0)
+                        } else if u < 0.8 {
+                            t0 + 0.5 * next()
+                        } else {
+                            t0 + 5.0 * next()
+                        };
+                        TradeFlow {
+                            exporter: x,
+                            base_value: if i % 17 == 0 || next() < 0.15 {
+                                0.0
+                            } else {
+                                1e6 * next() * next()
+                            },
+                            tariff_before: t0,
+                            tariff_after: t1,
+                        }
+                    })
+                    .collect();
+                ProductMarket {
+                    product: i,
+                    flows,
+                    elasticities: Elasticities {
+                        import_demand: -0.1 - 4.0 * next(),
+                        substitution: 0.1 + 10.0 * next(),
+                        export_supply: SupplyElasticity::Infinite,
+                    },
+                }
+            })
+            .collect()
+    }
+
+    fn same_bits(a: &FlowEffect, b: &FlowEffect) -> bool {
+        let fields = |f: &FlowEffect| {
+            [
+                f.base_value,
+                f.tariff_before,
+                f.tariff_after,
+                f.world_price_change,
+                f.trade_creation,
+                f.trade_diversion,
+                f.price_effect,
+                f.total_effect,
+                f.new_value,
+                f.revenue_before,
+                f.revenue_after,
+                f.consumer_surplus,
+                f.welfare_triangle,
+            ]
+            .map(f64::to_bits)
+        };
+        a.exporter == b.exporter && a.floored == b.floored && fields(a) == fields(b)
+    }
+
+    #[test]
+    fn prepared_runs_equal_simulate_into_bit_for_bit() {
+        let markets = random_markets(0x9e37_79b9_7f4a_7c15, 400);
+        let mut next = stream(42);
+        let (mut floored, mut choked, mut errors, mut finite, mut compared) = (0, 0, 0, 0, 0);
+        for diversion in [DiversionMethod::CesShare, DiversionMethod::LairdYeats] {
+            let options = SmartOptions { diversion };
+            let prepared = PreparedSmart::new(&markets, options);
+            assert_eq!(prepared.markets(), markets.len());
+            let (mut fast, mut general) = (Vec::new(), Vec::new());
+            for draw in 0..6 {
+                for (m, market) in markets.iter().enumerate() {
+                    assert_eq!(prepared.flows(m), market.flows.as_slice());
+                    // Draw-specific elasticities: factors on ε and σ, supply of every kind.
+                    let mut e = market.elasticities;
+                    e.import_demand *= 0.3 + 1.7 * next();
+                    e.substitution *= 0.3 + 1.7 * next();
+                    e.export_supply = match draw % 3 {
+                        0 => SupplyElasticity::Infinite,
+                        1 => SupplyElasticity::Finite(0.5 + 20.0 * next()),
+                        _ => SupplyElasticity::Finite(0.01 + 0.2 * next()),
+                    };
+                    let a = prepared.simulate_market_into(m, &e, &mut fast);
+                    let b = simulate_into(&market.flows, &e, &options, &mut general);
+                    assert_eq!(a, b, "market {m}, draw {draw}");
+                    if b.is_err() {
+                        errors += 1;
+                        continue;
+                    }
+                    compared += 1;
+                    finite += usize::from(draw % 3 != 0);
+                    assert_eq!(fast.len(), general.len());
+                    for (x, y) in fast.iter().zip(&general) {
+                        assert!(
+                            same_bits(x, y),
+                            "{diversion:?}, market {m}, draw {draw}:\n{x:?}\n{y:?}"
+                        );
+                        floored += usize::from(y.floored);
+                        let price_rise = (1.0 + y.tariff_after) * (1.0 + y.world_price_change)
+                            - (1.0 + y.tariff_before);
+                        choked += usize::from(
+                            y.floored
+                                && price_rise > 0.0
+                                && y.consumer_surplus
+                                    > -price_rise * (y.base_value + 0.5 * y.trade_creation) + 1e-9,
+                        );
+                    }
+                }
+            }
+        }
+        // The cases the comparison must have met, so that it proves something.
+        assert!(floored > 100, "floored flows: {floored}");
+        assert!(choked > 10, "choke cases: {choked}");
+        assert!(errors > 0, "price-out-of-range errors: {errors}");
+        assert!(finite > 1000, "finite-supply runs: {finite}");
+        assert!(compared > 3000, "runs compared: {compared}");
+    }
+
+    #[test]
+    fn a_prepared_run_matches_the_closed_form() {
+        // CES share, closed form: s1 = s0·π^−σ / Σ s0·π^−σ, total 500 held fixed.
+        let market = ProductMarket {
+            product: 0,
+            flows: [100.0, 300.0, 100.0]
+                .iter()
+                .zip([0.15, 0.0, 0.15])
+                .enumerate()
+                .map(|(i, (&v, t1))| TradeFlow {
+                    exporter: i,
+                    base_value: v,
+                    tariff_before: 0.15,
+                    tariff_after: t1,
+                })
+                .collect(),
+            elasticities: Elasticities {
+                import_demand: -1.5,
+                substitution: 1.5,
+                export_supply: SupplyElasticity::Infinite,
+            },
+        };
+        let prepared = PreparedSmart::new(
+            std::slice::from_ref(&market),
+            SmartOptions {
+                diversion: DiversionMethod::CesShare,
+            },
+        );
+        let mut out = Vec::new();
+        prepared
+            .simulate_market_into(0, &market.elasticities, &mut out)
+            .unwrap();
+        // Exporter 1 has its tariff cut to zero: π = 1/1.15.
+        let w = 0.6 * 1.15f64.powf(1.5);
+        let td = (w / (w + 0.4) - 0.6) * 500.0;
+        assert!((out[1].trade_diversion - td).abs() < 1e-9);
+        assert!((out[1].trade_creation - 1.5 * 300.0 * 0.15 / 1.15).abs() < 1e-9);
+        let sum: f64 = out.iter().map(|f| f.trade_diversion).sum();
+        assert!(sum.abs() < 1e-9);
+    }
+}
