@@ -19,6 +19,9 @@ use crate::scenario::Scenario;
 pub struct PreparedScenario<'a> {
     scenario: &'a Scenario,
     smart: PreparedSmart,
+    /// The scenario market of each prepared market (all of them, or those a projection
+    /// needs).
+    market_ids: Vec<usize>,
     /// Tariff revenue before the policy over every flow, summed as `Outcome::total` is.
     revenue_before: f64,
     /// The focus exporter's base trade, summed as `Outcome::by_exporter` is.
@@ -83,9 +86,36 @@ impl<'a> PreparedScenario<'a> {
         PreparedScenario {
             scenario,
             smart: PreparedSmart::new(&scenario.markets, scenario.model.smart_options()),
+            market_ids: (0..scenario.markets.len()).collect(),
             revenue_before,
             focus_base,
         }
+    }
+
+    /// Prepares, with other after-policy tariffs (`after`, one per flow in market order, as
+    /// [`super::Variant::tariff_after`]: a projection year's rates), only the markets where
+    /// the focus exporter sells: a projection reads the focus exporter's totals per product
+    /// alone ([`DrawTotals::focus_by_product`]; the other totals are left partial).
+    pub fn focus_markets_with_after(scenario: &'a Scenario, after: &[crate::units::Rate]) -> Self {
+        let mut markets = Vec::new();
+        let mut market_ids = Vec::new();
+        let mut cell = 0;
+        for (i, m) in scenario.markets.iter().enumerate() {
+            let rates = &after[cell..cell + m.flows.len()];
+            cell += m.flows.len();
+            if m.flows.iter().any(|f| f.exporter == scenario.focus) {
+                let mut m = m.clone();
+                for (f, &t) in m.flows.iter_mut().zip(rates) {
+                    f.tariff_after = t;
+                }
+                markets.push(m);
+                market_ids.push(i);
+            }
+        }
+        let mut p = PreparedScenario::new(scenario);
+        p.smart = PreparedSmart::new(&markets, scenario.model.smart_options());
+        p.market_ids = market_ids;
+        p
     }
 
     /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the
@@ -119,7 +149,7 @@ impl<'a> PreparedScenario<'a> {
         for (draw, totals) in draws.iter().zip(out.iter_mut()) {
             assert_eq!(
                 draw.as_ref().len(),
-                self.smart.markets(),
+                s.markets.len(),
                 "one set of elasticities per market"
             );
             totals.total = EffectTotals {
@@ -129,11 +159,11 @@ impl<'a> PreparedScenario<'a> {
             totals.by_group.fill(0.0);
             totals.by_exporter.fill(0.0);
         }
-        for m in 0..self.smart.markets() {
-            let product = s.markets[m].product;
+        for (m, &id) in self.market_ids.iter().enumerate() {
+            let product = s.markets[id].product;
             for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
                 self.smart
-                    .simulate_market_into(m, &draw.as_ref()[m], effects)
+                    .simulate_market_into(m, &draw.as_ref()[id], effects)
                     .map_err(|err| (k, model_error(s, product, err)))?;
                 // Each accumulator receives the flows in the order `Outcome::add_product`
                 // adds them, so the sums are the same numbers.

@@ -10,10 +10,10 @@
 //!   the long-run effect of that year's tariffs: `R_k = R_{k−1} + λ·(E_k − R_{k−1})`;
 //! - effects scale with baseline growth.
 
+use super::draws::{DrawTotals, PreparedScenario};
 use super::monte_carlo::{Percentiles, UncertaintySpec};
-use super::{ElasticityChange, Outcome, Variant, simulate_variant};
+use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
-use crate::model::Elasticities;
 use crate::scenario::Scenario;
 use crate::units::Rate;
 use rayon::prelude::*;
@@ -121,53 +121,38 @@ pub struct ProjectionYear {
     pub band: Option<Percentiles>,
 }
 
-/// The focus exporter's path for one set of elasticities: (baseline, scenario) per year.
-fn path(
+/// The focus exporter's path for one set of elasticities, (baseline, scenario) per year,
+/// from the long-run effect per product of each year's tariffs (`effects(k)`) and the focus
+/// exporter's base trade per product.
+fn path<'e>(
     scenario: &Scenario,
     spec: &ProjectionSpec,
-    tariffs: &[Vec<Rate>],
-    change: Option<ElasticityChange>,
-    base: Option<&[Elasticities]>,
-) -> Result<Vec<(f64, f64)>, ModelError> {
-    let n_products = scenario.products.len();
-    let mut realised = vec![0.0; n_products];
-    let mut out = Vec::with_capacity(tariffs.len());
-    let mut last: Option<Outcome> = None;
-    for (k, year) in spec.years().into_iter().enumerate() {
-        // Years under the same rates (a phase-in that is complete) share one simulation.
-        let same_rates = k > 0 && tariffs[k] == tariffs[k - 1];
-        let o = match last.take() {
-            Some(o) if same_rates => o,
-            _ => simulate_variant(
-                scenario,
-                &Variant {
-                    elasticities: change,
-                    tariff_after: Some(&tariffs[k]),
-                    base_elasticities: base,
-                },
-            )
-            .map_err(|e| ModelError::InLayer {
-                layer: format!("projection, year {year}"),
-                source: Box::new(e),
-            })?,
-        };
-        let (mut baseline, mut with_policy) = (0.0, 0.0);
-        for (p, r) in realised.iter_mut().enumerate() {
-            let target = o.focus_by_product[p].total_effect;
-            *r += spec.adjustment_speed * (target - *r);
-            let g = spec.growth_index(scenario, p, year);
-            let base = o.focus_by_product[p].base_value;
-            baseline += g * base;
-            with_policy += g * (base + *r);
-        }
-        out.push((baseline, with_policy));
-        last = Some(o);
-    }
-    Ok(out)
+    base: &[f64],
+    effects: impl Fn(usize) -> &'e [f64],
+) -> Vec<(f64, f64)> {
+    let mut realised = vec![0.0; base.len()];
+    spec.years()
+        .into_iter()
+        .enumerate()
+        .map(|(k, year)| {
+            let target = effects(k);
+            let (mut baseline, mut with_policy) = (0.0, 0.0);
+            for (p, r) in realised.iter_mut().enumerate() {
+                *r += spec.adjustment_speed * (target[p] - *r);
+                let g = spec.growth_index(scenario, p, year);
+                baseline += g * base[p];
+                with_policy += g * (base[p] + *r);
+            }
+            (baseline, with_policy)
+        })
+        .collect()
 }
 
 /// Projects the focus exporter's exports; with `uncertainty`, every draw's path gives the
 /// percentiles of the scenario line. `tick` is called once per path.
+///
+/// Years under the same rates (a completed phase-in, the years after the schedule ends)
+/// share one run; the draws run on the prepared markets of each distinct rate vector.
 pub fn run(
     scenario: &Scenario,
     spec: &ProjectionSpec,
@@ -178,19 +163,76 @@ pub fn run(
     let tariffs: Vec<Vec<Rate>> = (0..years.len())
         .map(|k| spec.tariffs(scenario, k))
         .collect();
-    let central = path(scenario, spec, &tariffs, None, None)?;
+    // run_of[k]: which distinct rate vector year k uses; first_year[u]: its first year.
+    let mut run_of = Vec::with_capacity(years.len());
+    let mut first_year: Vec<usize> = Vec::new();
+    for k in 0..years.len() {
+        if k == 0 || tariffs[k] != tariffs[k - 1] {
+            first_year.push(k);
+        }
+        run_of.push(first_year.len() - 1);
+    }
+    let in_year = |k: usize| {
+        let year = years[k];
+        move |e| ModelError::InLayer {
+            layer: format!("projection, year {year}"),
+            source: Box::new(e),
+        }
+    };
+    let central: Vec<Outcome> = first_year
+        .iter()
+        .map(|&k| {
+            simulate_variant(
+                scenario,
+                &Variant {
+                    elasticities: None,
+                    tariff_after: Some(&tariffs[k]),
+                    base_elasticities: None,
+                },
+            )
+            .map_err(in_year(k))
+        })
+        .collect::<Result<_, _>>()?;
+    let base: Vec<f64> = central[0]
+        .focus_by_product
+        .iter()
+        .map(|t| t.base_value)
+        .collect();
+    let central_effects: Vec<Vec<f64>> = central
+        .iter()
+        .map(|o| o.focus_by_product.iter().map(|t| t.total_effect).collect())
+        .collect();
+    let central = path(scenario, spec, &base, |k| &central_effects[run_of[k]]);
     let draws: Option<Vec<Vec<(f64, f64)>>> = uncertainty
         .map(|u| {
+            let prepared: Vec<PreparedScenario> = first_year
+                .iter()
+                .map(|&k| PreparedScenario::focus_markets_with_after(scenario, &tariffs[k]))
+                .collect();
             (0..u.draws as u64)
                 .into_par_iter()
-                .map(|i| {
-                    let (change, set) = u.draw_with_set(i);
-                    let base = set.and_then(|s| scenario.set_elasticities(s));
-                    let p = path(scenario, spec, &tariffs, Some(change), base);
-                    tick();
-                    p
-                })
-                .collect::<Result<Vec<_>, _>>()
+                .map_init(
+                    || {
+                        (
+                            Vec::new(),
+                            Vec::new(),
+                            vec![DrawTotals::empty(scenario); prepared.len()],
+                        )
+                    },
+                    |(elasticities, effects, totals), i| {
+                        u.draw_elasticities(scenario, i, elasticities);
+                        for (run, (p, t)) in prepared.iter().zip(totals.iter_mut()).enumerate() {
+                            p.run_into(elasticities, effects, t)
+                                .map_err(in_year(first_year[run]))?;
+                        }
+                        let p = path(scenario, spec, &base, |k| {
+                            &totals[run_of[k]].focus_by_product
+                        });
+                        tick();
+                        Ok(p)
+                    },
+                )
+                .collect::<Result<Vec<_>, ModelError>>()
         })
         .transpose()?;
     Ok(years
@@ -213,4 +255,54 @@ pub fn run(
             }
         })
         .collect())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The draws' band equals the one computed the long way: every draw and every year a
+    /// full `simulate_variant`, the path from its `focus_by_product`.
+    #[test]
+    fn draws_on_prepared_markets_equal_full_runs() {
+        let path_to = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hs4/us-pakistan-2025-deal.toml");
+        let s = crate::scenario::load(&path_to).expect("fixture loads");
+        let spec = s.projection.clone().expect("the fixture has [projection]");
+        let u = UncertaintySpec {
+            draws: 12,
+            ..s.uncertainty.expect("the fixture has [uncertainty]")
+        };
+        let years = run(&s, &spec, Some(&u), &|| {}).unwrap();
+        let tariffs: Vec<Vec<Rate>> = (0..years.len()).map(|k| spec.tariffs(&s, k)).collect();
+        assert!(
+            tariffs.windows(2).any(|w| w[0] != w[1]),
+            "the phase-in changes rates"
+        );
+        let mut by_year: Vec<Vec<f64>> = vec![Vec::new(); years.len()];
+        for i in 0..u.draws as u64 {
+            let outcomes: Vec<Outcome> = tariffs
+                .iter()
+                .map(|t| simulate_variant(&s, &u.variant(&s, i, Some(t))).unwrap())
+                .collect();
+            let base: Vec<f64> = outcomes[0]
+                .focus_by_product
+                .iter()
+                .map(|t| t.base_value)
+                .collect();
+            let effects: Vec<Vec<f64>> = outcomes
+                .iter()
+                .map(|o| o.focus_by_product.iter().map(|t| t.total_effect).collect())
+                .collect();
+            for (k, (_, scenario)) in path(&s, &spec, &base, |k| &effects[k])
+                .into_iter()
+                .enumerate()
+            {
+                by_year[k].push(scenario);
+            }
+        }
+        for (y, mut values) in years.iter().zip(by_year) {
+            assert_eq!(y.band, Some(Percentiles::of(&mut values)), "{}", y.year);
+        }
+    }
 }
