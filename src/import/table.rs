@@ -3,7 +3,7 @@
 //! with the line numbers an editor shows.
 
 use crate::error::ScenarioError;
-use crate::scenario::data::{LineIndex, MAX_DATA_BYTES, read_input_file};
+use crate::scenario::data::{LineIndex, read_data_file};
 use std::path::{Path, PathBuf};
 
 /// A downloaded CSV file held in memory.
@@ -49,13 +49,7 @@ fn decode(bytes: &[u8]) -> (String, bool) {
 impl Download {
     /// Reads a whole file; `role` names it in errors ("Comtrade file").
     pub fn read(path: &Path, role: &str) -> Result<Self, ScenarioError> {
-        let bytes =
-            read_input_file(path, MAX_DATA_BYTES).map_err(|problem| ScenarioError::Path {
-                role: role.to_string(),
-                path: path.to_path_buf(),
-                problem: problem.to_string(),
-            })?;
-        Self::parse(path, &bytes)
+        Self::parse(path, &read_data_file(path, role)?)
     }
 
     /// Parses a file already in memory.

@@ -80,6 +80,16 @@ fn kind_of(file_type: &std::fs::FileType) -> &'static str {
     }
 }
 
+/// A data file's bytes (a regular file of at most [`MAX_DATA_BYTES`]), with an error that
+/// names its `role` ("trade data") and path.
+pub fn read_data_file(path: &Path, role: &str) -> Result<Vec<u8>, ScenarioError> {
+    read_input_file(path, MAX_DATA_BYTES).map_err(|problem| ScenarioError::Path {
+        role: role.to_string(),
+        path: path.to_path_buf(),
+        problem: problem.to_string(),
+    })
+}
+
 /// Reads an input file whole, accepting regular files (or links to them) of at most `cap`
 /// bytes only. Folders, pipes and devices are refused before they are opened, so a FIFO
 /// cannot block and `/dev/zero` cannot fill the memory.
@@ -167,13 +177,7 @@ impl CsvTable {
     /// Reads a whole CSV file (a regular file of at most [`MAX_DATA_BYTES`]). `role` names
     /// the file in errors ("trade data").
     pub fn read(path: &Path, role: &str) -> Result<Self, ScenarioError> {
-        let bytes =
-            read_input_file(path, MAX_DATA_BYTES).map_err(|problem| ScenarioError::Path {
-                role: role.to_string(),
-                path: path.to_path_buf(),
-                problem: problem.to_string(),
-            })?;
-        Self::parse(path, &bytes)
+        Self::parse(path, &read_data_file(path, role)?)
     }
 
     /// Parses a CSV file already read into memory; `path` is used in errors. Line numbers
