@@ -449,9 +449,9 @@ pub fn compare_scenarios(
             "  {:<28}{} {:>10} {} ({}%)",
             r.stem,
             r.focus,
-            report::charts::signed(scale.apply(change), 1),
+            report::numbers::signed(scale.apply(change), 1),
             scale.label,
-            report::charts::signed(r.headlines[1].1, 1)
+            report::numbers::signed(r.headlines[1].1, 1)
         ));
     }
     say(&format!(

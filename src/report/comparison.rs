@@ -1,6 +1,7 @@
 //! Outputs of `tariffsim compare`: one table, two grouped bar charts and a report.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
+use super::numbers::{format_number, signed};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};
 use crate::analysis::compare::{ComparedScenario, group_union};

@@ -1,7 +1,8 @@
 //! Outputs of a GSIM (multi-market) run: prices, bilateral flows and welfare by region as
 //! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
+use super::numbers::{format_number, signed};
 use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};

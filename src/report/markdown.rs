@@ -1,6 +1,6 @@
 //! `report.md`: the run written up for a reader, with every assumption and data source.
 
-use super::charts::{format_number, signed};
+use super::numbers::{format_number, signed};
 use super::{Artifact, RunReport};
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
@@ -284,12 +284,12 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
-        "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 − t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
+        "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 - t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
         s.importer
     );
     let _ = writeln!(
         w,
-        "- Consumer surplus is the linear-demand area −Δp·(M + ½·creation); net welfare = consumer surplus + change in tariff revenue. The WITS \"welfare\" triangle is shown for comparison."
+        "- Consumer surplus is the linear-demand area -Δp·(M + ½·creation); net welfare = consumer surplus + change in tariff revenue. The WITS \"welfare\" triangle is shown for comparison."
     );
     let d = s.default_elasticities;
     let _ = writeln!(

@@ -12,6 +12,7 @@ pub mod gsim;
 pub mod guard;
 pub mod layer_outputs;
 pub mod markdown;
+pub mod numbers;
 pub mod output_dir;
 pub mod tables;
 pub mod terminal;
