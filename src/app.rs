@@ -28,11 +28,13 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             draws,
             seed,
             force,
+            set,
         } => {
             let mut args = RunArgs::new(scenario, out, quiet, command_line);
             args.draws = draws;
             args.seed = seed;
             args.replace = ReplacePolicy { force };
+            args.sets = set;
             run_scenario(&args)
         }
         Command::Sweep {
@@ -336,7 +338,7 @@ fn checked_summary(s: &Scenario, text: String) -> Result<String, Error> {
 
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
-    let mut scenario = scenario::load(&args.scenario)?;
+    let mut scenario = scenario::load_with(&args.scenario, &args.sets)?;
     if scenario.gsim.is_some() && args.sweep.is_some() {
         return Err(Error::Argument(
             "sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),

@@ -52,6 +52,11 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+        /// What-if without editing the file: set an exporter's additional duty, in percent,
+        /// on top of the scenario's after state (Pakistan=15, PAK=15, Pakistan:61=10 for
+        /// chapter 61). Repeatable; applied in order.
+        #[arg(long = "set", value_name = "EXPORTER[:HS]=PCT", value_parser = crate::scenario::quick_set::parse)]
+        set: Vec<crate::scenario::quick_set::QuickSet>,
     },
     /// Run a scenario while sweeping one exporter's additional tariff over a range.
     #[command(
@@ -213,6 +218,8 @@ pub struct RunArgs {
     pub command_line: String,
     /// How an existing output folder may be replaced.
     pub replace: crate::report::ReplacePolicy,
+    /// `--set` what-ifs applied on top of the scenario's after state.
+    pub sets: Vec<crate::scenario::quick_set::QuickSet>,
 }
 
 /// The file stem of a scenario path, safe as part of a folder name.
@@ -264,6 +271,7 @@ impl RunArgs {
             sweep: None,
             command_line,
             replace: crate::report::ReplacePolicy::default(),
+            sets: Vec::new(),
         }
     }
 }

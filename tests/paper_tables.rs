@@ -32,7 +32,10 @@ fn assert_table_numbers_parse(md: &str) {
                 .trim_start_matches(['+', '-', '\u{2212}'])
                 .starts_with(|ch: char| ch.is_ascii_digit());
             if first_digit && c.chars().all(|ch| "0123456789.,+-\u{2212}".contains(ch)) {
-                assert!(c.parse::<f64>().is_ok(), "table cell {cell:?} is not a number");
+                assert!(
+                    c.parse::<f64>().is_ok(),
+                    "table cell {cell:?} is not a number"
+                );
                 seen += 1;
             }
         }
@@ -69,7 +72,10 @@ fn pasted_outputs_use_the_ascii_minus() {
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
     let stdout = text(&o.stdout);
-    assert!(stdout.contains("-17.3"), "a negative figure in ASCII: {stdout}");
+    assert!(
+        stdout.contains("-17.3"),
+        "a negative figure in ASCII: {stdout}"
+    );
     assert_no_unicode_minus(&out, &stdout);
     std::fs::remove_dir_all(&dir).unwrap();
 }
@@ -85,4 +91,207 @@ fn a_shipped_scenario_reports_with_the_ascii_minus() {
     assert!(stdout.contains("-39.3"), "{stdout}");
     assert_no_unicode_minus(&out, &stdout);
     std::fs::remove_dir_all(&out).unwrap();
+}
+
+/// Rows of a CSV file as header → value maps.
+fn rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(path).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            let rec = rec.unwrap();
+            headers
+                .iter()
+                .map(String::from)
+                .zip(rec.iter().map(String::from))
+                .collect()
+        })
+        .collect()
+}
+
+fn num(row: &std::collections::HashMap<String, String>, col: &str) -> f64 {
+    row[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} = {}", row[col]))
+}
+
+/// `--set` gives the same numbers as the equivalent `[[policy]]` rule written in the file.
+#[test]
+fn set_equals_the_same_rule_written_in_the_scenario() {
+    for (arg, rule) in [
+        ("Pakistan=15", "exporter = \"Pakistan\"\nset_pct = 15\n"),
+        (
+            "PAK:63=10",
+            "exporter = \"Pakistan\"\nhs_prefixes = [\"63\"]\nset_pct = 10\n",
+        ),
+        (
+            "China:6302=25",
+            "exporter = \"China\"\nhs_prefixes = [\"6302\"]\nset_pct = 25\n",
+        ),
+    ] {
+        let dir = scratch(&format!("set-{}", arg.replace([':', '='], "-")));
+        let written = dir.join("written.toml");
+        let base = std::fs::read_to_string(dir.join("scenario.toml")).unwrap();
+        std::fs::write(&written, format!("{base}\n[[policy]]\n{rule}")).unwrap();
+        let (a, b) = (dir.join("a"), dir.join("b"));
+        let o = run(&[
+            "run",
+            dir.join("scenario.toml").to_str().unwrap(),
+            "--out",
+            a.to_str().unwrap(),
+            "--set",
+            arg,
+        ]);
+        assert!(o.status.success(), "{arg}: {}", text(&o.stderr));
+        let title = text(&o.stdout);
+        assert!(
+            title
+                .lines()
+                .next()
+                .unwrap()
+                .contains(&format!("--set {arg}")),
+            "{title}"
+        );
+        let o = run(&[
+            "run",
+            written.to_str().unwrap(),
+            "--out",
+            b.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        for f in ["flows.csv", "by_exporter.csv", "by_product.csv"] {
+            assert_eq!(
+                std::fs::read(a.join(f)).unwrap(),
+                std::fs::read(b.join(f)).unwrap(),
+                "{arg}: {f}"
+            );
+        }
+        // The rule did change something: the total after rate of a covered cell.
+        let flows = rows(&a.join("flows.csv"));
+        let exporter = if arg.starts_with("China") {
+            "China"
+        } else {
+            "Pakistan"
+        };
+        let cell = flows
+            .iter()
+            .find(|r| r["exporter"] == exporter && r["product"] == "630260")
+            .unwrap();
+        let pct: f64 = arg.rsplit('=').next().unwrap().parse().unwrap();
+        assert!(
+            (num(cell, "tariff_after_pct") - num(cell, "tariff_applied_pct") - pct).abs() < 1e-9
+        );
+        let md = std::fs::read_to_string(a.join("report.md")).unwrap();
+        assert!(md.lines().next().unwrap().contains("--set"), "report title");
+        let tariffs = &md[md.find("## Tariffs").unwrap()..];
+        assert!(tariffs[..tariffs.find("\n## ").unwrap()].contains(&format!("--set {arg}")));
+        assert!(
+            md.contains(&format!("--set {arg}\n")) || md.contains(&format!("--set {arg} ")),
+            "reproduce"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
+
+#[test]
+fn several_sets_apply_in_order() {
+    let dir = scratch("set-order");
+    let out = dir.join("r");
+    let o = run(&[
+        "run",
+        dir.join("scenario.toml").to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+        "--set",
+        "Pakistan=40",
+        "--set",
+        "Pakistan:6302=5",
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let flows = rows(&out.join("flows.csv"));
+    for r in flows.iter().filter(|r| r["exporter"] == "Pakistan") {
+        let want = if r["product"].starts_with("6302") {
+            5.0
+        } else {
+            40.0
+        };
+        let got = num(r, "tariff_after_pct") - num(r, "tariff_applied_pct");
+        assert!((got - want).abs() < 1e-9, "{}: {got}", r["product"]);
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_bad_set_is_refused_naming_the_argument_and_writes_nothing() {
+    let dir = scratch("set-bad");
+    for arg in [
+        "Narnia=5",
+        "Pakistan=abc",
+        "Pakistan=0.15",
+        "Pakistan=5000",
+        "Pakistan:99=5",
+        "Pakistan",
+    ] {
+        let out = dir.join("r");
+        let o = run(&[
+            "run",
+            dir.join("scenario.toml").to_str().unwrap(),
+            "--out",
+            out.to_str().unwrap(),
+            "--set",
+            arg,
+        ]);
+        assert!(!o.status.success(), "{arg} accepted");
+        let err = text(&o.stderr);
+        assert!(err.contains(arg), "{arg}: {err}");
+        assert!(
+            err.contains("expected") || err.contains("write 15"),
+            "{arg}: {err}"
+        );
+        assert!(!out.exists(), "{arg}: an output folder was written");
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A dated scenario (the HS4 Section 301 fixture, on the shipped schedule): `--set PAK=20`
+/// makes Pakistan's additional duty 20% on every product and leaves every other cell alone.
+#[test]
+fn set_on_a_dated_scenario() {
+    let scenario = format!("{REPO}/tests/fixtures/hs4/us-2026-section-301.toml");
+    let tmp = std::env::temp_dir().join(format!("tariffsim-paper-dated-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&tmp);
+    let (a, b) = (tmp.join("a"), tmp.join("b"));
+    for (out, extra) in [(&a, vec!["--set", "PAK=20"]), (&b, vec![])] {
+        let mut args = vec![
+            "run",
+            scenario.as_str(),
+            "--draws",
+            "0",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ];
+        args.extend(extra);
+        let o = run(&args);
+        assert!(o.status.success(), "{}", text(&o.stderr));
+    }
+    let (with, without) = (rows(&a.join("flows.csv")), rows(&b.join("flows.csv")));
+    assert_eq!(with.len(), without.len());
+    let mut pakistan = 0;
+    for (w, o) in with.iter().zip(&without) {
+        assert_eq!(
+            (&w["product"], &w["exporter"]),
+            (&o["product"], &o["exporter"])
+        );
+        if w["exporter"] == "Pakistan" {
+            pakistan += 1;
+            let add = num(w, "tariff_after_pct") - num(w, "tariff_applied_pct");
+            assert!((add - 20.0).abs() < 1e-9, "{}: {add}", w["product"]);
+        } else {
+            assert_eq!(w["tariff_after_pct"], o["tariff_after_pct"]);
+        }
+        assert_eq!(w["tariff_before_pct"], o["tariff_before_pct"]);
+    }
+    assert!(pakistan > 10);
+    std::fs::remove_dir_all(&tmp).unwrap();
 }

@@ -2,8 +2,8 @@
 //! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
 
 use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
-use super::numbers::{format_number, signed};
 use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
+use super::numbers::{format_number, signed};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};
 
@@ -665,7 +665,14 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     for (title, rules) in [
         ("Before the policy", &s.provenance.before_rules),
         ("The policy", &s.provenance.policy_rules),
+        (
+            "What-if from the command line (`--set`, applied last)",
+            &s.provenance.quick_sets,
+        ),
     ] {
+        if title.starts_with("What-if") && rules.is_empty() {
+            continue;
+        }
         let _ = writeln!(w, "{title}:\n");
         if rules.is_empty() {
             let _ = writeln!(w, "- no rules");

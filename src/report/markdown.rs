@@ -259,6 +259,15 @@ pub fn render(run: &RunReport<'_>) -> String {
             s.provenance.explicit_cells
         );
     }
+    if !s.provenance.quick_sets.is_empty() {
+        let _ = writeln!(
+            w,
+            "\nWhat-if from the command line (`--set`, applied last, on top of the rules above; the scenario file does not contain it):\n"
+        );
+        for d in &s.provenance.quick_sets {
+            let _ = writeln!(w, "- {d}");
+        }
+    }
     let _ = writeln!(w);
 
     let _ = writeln!(w, "## Model and assumptions\n");
