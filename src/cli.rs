@@ -111,6 +111,18 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+    /// Write a commented starter scenario NAME.toml on the shipped US data (never overwrites).
+    #[command(
+        after_help = "Then: tariffsim validate NAME.toml, and tariffsim run NAME.toml.\n\
+        Data paths in the file are relative to it when it lies inside the tariffsim project, absolute otherwise."
+    )]
+    New {
+        /// Name of the scenario; the file is NAME.toml.
+        name: String,
+        /// Folder to write it in (default: the current folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Check a scenario and its data without running it; print what was found.
     Validate {
         /// The scenario file (TOML).

@@ -295,3 +295,73 @@ fn set_on_a_dated_scenario() {
     assert!(pakistan > 10);
     std::fs::remove_dir_all(&tmp).unwrap();
 }
+
+/// `new` writes a starter that validates and runs as written, and never replaces a file.
+#[test]
+fn new_writes_a_starter_that_validates_and_runs() {
+    let outside = std::env::temp_dir().join(format!("tariffsim-paper-new-{}", std::process::id()));
+    let inside =
+        Path::new(env!("CARGO_TARGET_TMPDIR")).join(format!("paper-new-{}", std::process::id()));
+    for (dir, absolute) in [(&outside, true), (&inside, false)] {
+        let _ = std::fs::remove_dir_all(dir);
+        std::fs::create_dir_all(dir).unwrap();
+        // Run from the folder itself (outside) or with --out (inside the project).
+        let o = if absolute {
+            Command::new(BIN)
+                .args(["new", "my-study"])
+                .current_dir(dir)
+                .output()
+                .unwrap()
+        } else {
+            run(&["new", "my-study", "--out", dir.to_str().unwrap()])
+        };
+        assert!(o.status.success(), "{}", text(&o.stderr));
+        let file = dir.join("my-study.toml");
+        let written = std::fs::read_to_string(&file).unwrap();
+        let schedule_line = written
+            .lines()
+            .find(|l| l.starts_with("us_schedule"))
+            .unwrap();
+        assert_eq!(
+            schedule_line.contains("\"/") || schedule_line.contains(":\\\\"),
+            absolute,
+            "{schedule_line}"
+        );
+
+        let o = run(&["validate", file.to_str().unwrap()]);
+        assert!(o.status.success(), "validate: {}", text(&o.stderr));
+        let out = dir.join("results");
+        let o = run(&[
+            "run",
+            file.to_str().unwrap(),
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "run: {}", text(&o.stderr));
+        assert!(out.join("report.md").is_file());
+
+        // A second `new` with the same name is refused and leaves the file as it was.
+        std::fs::write(&file, "# my edits\n").unwrap();
+        let o = run(&["new", "my-study", "--out", dir.to_str().unwrap()]);
+        assert!(!o.status.success());
+        assert!(
+            text(&o.stderr).contains("my-study.toml"),
+            "{}",
+            text(&o.stderr)
+        );
+        assert_eq!(std::fs::read_to_string(&file).unwrap(), "# my edits\n");
+        let left: Vec<_> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert_eq!(
+            left.len(),
+            2,
+            "only the scenario and the results folder: {left:?}"
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    let o = run(&["new", "../escape"]);
+    assert!(!o.status.success());
+}

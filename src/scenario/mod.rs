@@ -13,6 +13,7 @@ pub mod gsim_setup;
 pub mod layers;
 pub mod policy;
 pub mod quick_set;
+pub mod starter;
 
 use crate::error::ScenarioError;
 use crate::model::gsim::{CsFormula, GsimForm, GsimOptions};
