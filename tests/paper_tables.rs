@@ -365,3 +365,64 @@ fn new_writes_a_starter_that_validates_and_runs() {
     let o = run(&["new", "../escape"]);
     assert!(!o.status.success());
 }
+
+/// A scenario copied out of `scenarios/` (or a fixture copied away from its data) fails with
+/// the absolute path looked for; the fix it names (absolute data paths) makes it validate.
+#[test]
+fn a_scenario_copied_away_from_its_data_says_where_it_looked() {
+    let dir = std::env::temp_dir().join(format!("tariffsim-paper-copied-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let abs_dir = std::fs::canonicalize(&dir).unwrap();
+
+    // A shipped scenario: its schedule folder.
+    let shipped =
+        std::fs::read_to_string(format!("{REPO}/scenarios/us-pakistan-deal-collected.toml"))
+            .unwrap();
+    std::fs::write(dir.join("copy.toml"), &shipped).unwrap();
+    let o = Command::new(BIN)
+        .args(["validate", "copy.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("copy.toml:"), "{err}");
+    assert!(
+        err.contains(&abs_dir.join("data/us_schedule").display().to_string()),
+        "{err}"
+    );
+    let data = format!("{REPO}/scenarios/data/");
+    assert!(err.contains(&format!("{data}us_schedule")), "{err}");
+    std::fs::write(
+        dir.join("copy.toml"),
+        shipped.replace("\"data/", &format!("\"{data}")),
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["validate", "copy.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(o.status.success(), "{}", text(&o.stderr));
+
+    // A CSV data file, with the scenario given by a bare file name.
+    std::fs::copy(
+        format!("{REPO}/tests/fixtures/small/scenario.toml"),
+        dir.join("small.toml"),
+    )
+    .unwrap();
+    let o = Command::new(BIN)
+        .args(["validate", "small.toml"])
+        .current_dir(&dir)
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    let err = text(&o.stderr);
+    assert!(err.contains("small.toml:11"), "{err}");
+    assert!(
+        err.contains(&abs_dir.join("trade.csv").display().to_string()),
+        "{err}"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}

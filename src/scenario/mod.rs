@@ -423,17 +423,44 @@ impl Loader<'_> {
     fn read_csv(&self, written: &Spanned<String>, field: &str) -> Result<CsvTable, ScenarioError> {
         let p = self.dir.join(written.get_ref());
         let bytes = data::read_input_file(&p, data::MAX_DATA_BYTES).map_err(|problem| {
+            let fix = match problem {
+                data::PathProblem::NotFound => format!("; {}", self.path_fix(written.get_ref())),
+                _ => String::new(),
+            };
             self.err(
                 written.span(),
                 field,
                 format!(
-                    "data file '{}' {problem} (resolved to '{}'; paths are relative to the scenario file)",
+                    "data file '{}' {problem} (looked for '{}'{fix})",
                     written.get_ref(),
-                    p.display()
+                    absolute(&p).display()
                 ),
             )
         })?;
         CsvTable::parse(&p, &bytes)
+    }
+
+    /// How to fix a data path that does not exist: paths are relative to the scenario file's
+    /// folder, so a scenario copied out of `scenarios/` loses its data. When the path does
+    /// exist from the project's `scenarios/` folder, the message gives that absolute path.
+    fn path_fix(&self, written: &str) -> String {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(written);
+        let from_shipped = if !Path::new(written).is_absolute() && shipped.exists() {
+            format!(
+                "; the shipped scenarios' '{written}' is '{}': write that absolute path",
+                shipped.display()
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "paths are relative to the scenario file's folder, '{}'. If you copied the scenario \
+             out of the project, write each data path from that folder, write an absolute path, \
+             or copy the data beside the scenario{from_shipped}",
+            absolute(&self.dir).display()
+        )
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
@@ -2174,4 +2201,14 @@ fn with_quick_sets(name: String, sets: &[quick_set::QuickSet]) -> String {
     }
     let args: Vec<String> = sets.iter().map(|q| format!("--set {}", q.arg)).collect();
     format!("{name} (what-if: {})", args.join(", "))
+}
+
+/// A path made absolute from the current folder (as far as the platform can), for messages.
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
