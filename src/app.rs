@@ -104,6 +104,16 @@ fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     result
 }
 
+/// Prints the scenario's warnings to standard error (even with --quiet: they concern the
+/// inputs, and the report repeats them).
+fn warn(s: &Scenario) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for w in &s.provenance.warnings {
+        let _ = writeln!(err, "warning: {}: {w}", s.path.display());
+    }
+}
+
 /// Prints a line to standard output. A closed pipe (`tariffsim validate … | head`) is not
 /// an error worth a panic: the rest of the output is simply not wanted.
 fn say(text: &str) {
@@ -443,6 +453,7 @@ fn checked_summary(s: &Scenario, text: String) -> Result<String, Error> {
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load_with(&args.scenario, &args.sets)?;
+    warn(&scenario);
     if scenario.gsim.is_some() && args.sweep.is_some() {
         return Err(Error::Argument(
             "sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
@@ -521,6 +532,7 @@ pub fn compare_scenarios(
     let mut loaded = Vec::with_capacity(paths.len());
     for p in paths {
         let s = scenario::load(p)?;
+        warn(&s);
         check_output_folder(&s, &out, replace)?;
         if s.gsim.is_some() {
             return Err(Error::Argument(format!(
@@ -570,6 +582,7 @@ pub fn compare_scenarios(
 /// `tariffsim validate`: loads the scenario and describes what it found.
 pub fn validate(path: &Path) -> Result<String, Error> {
     let s = scenario::load(path)?;
+    warn(&s);
     let scale = report::ValueScale::for_unit(&s.currency_unit);
     let mut lines = vec![
         format!("{}: OK", path.display()),

@@ -43,6 +43,40 @@ fn assert_table_numbers_parse(md: &str) {
     assert!(seen > 5, "the report has numeric table cells ({seen})");
 }
 
+/// Every CSV of a run says the unit of its money columns in a `currency_unit` or `unit`
+/// column (`gsim_prices.csv` holds only percentages, iterations and residuals).
+fn assert_csvs_state_their_unit(dir: &Path, unit: &str) {
+    let mut seen = 0;
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_string_lossy().into_owned();
+        if !name.ends_with(".csv") || name == "gsim_prices.csv" {
+            continue;
+        }
+        let mut r = csv::Reader::from_path(&path).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let col = headers
+            .iter()
+            .position(|h| h == "currency_unit" || h == "unit")
+            .unwrap_or_else(|| panic!("{name} has no unit column: {headers:?}"));
+        let units: Vec<String> = r
+            .records()
+            .map(|rec| rec.unwrap()[col].to_string())
+            .collect();
+        assert!(units.iter().all(|u| !u.is_empty()), "{name}: an empty unit");
+        assert!(units.iter().any(|u| u == unit), "{name}: no row in {unit}");
+        if name != "summary.csv" {
+            // One unit for the money columns, or percent for the `_pct` rows of uncertainty.
+            assert!(
+                units.iter().all(|u| u == unit || u == "percent"),
+                "{name}: {units:?}"
+            );
+        }
+        seen += 1;
+    }
+    assert!(seen >= 2, "{seen} CSVs");
+}
+
 fn assert_no_unicode_minus(dir: &Path, stdout: &str) {
     assert!(!stdout.contains('\u{2212}'), "terminal: {stdout}");
     let mut csvs = 0;
@@ -77,6 +111,7 @@ fn pasted_outputs_use_the_ascii_minus() {
         "a negative figure in ASCII: {stdout}"
     );
     assert_no_unicode_minus(&out, &stdout);
+    assert_csvs_state_their_unit(&out, "USD million");
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
@@ -90,6 +125,7 @@ fn a_shipped_scenario_reports_with_the_ascii_minus() {
     let stdout = text(&o.stdout);
     assert!(stdout.contains("-39.3"), "{stdout}");
     assert_no_unicode_minus(&out, &stdout);
+    assert_csvs_state_their_unit(&out, "value units");
     std::fs::remove_dir_all(&out).unwrap();
 }
 
@@ -293,6 +329,8 @@ fn set_on_a_dated_scenario() {
         assert_eq!(w["tariff_before_pct"], o["tariff_before_pct"]);
     }
     assert!(pakistan > 10);
+    assert!(a.join("sensitivity.csv").is_file() && a.join("projection.csv").is_file());
+    assert_csvs_state_their_unit(&a, "USD");
     std::fs::remove_dir_all(&tmp).unwrap();
 }
 
@@ -424,5 +462,91 @@ fn a_scenario_copied_away_from_its_data_says_where_it_looked() {
         err.contains(&abs_dir.join("trade.csv").display().to_string()),
         "{err}"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// A trade file in millions declared as `USD` is warned about, on stderr and in report.md;
+/// the same file declared `USD million`, and the original file in dollars, are not.
+#[test]
+fn trade_values_implausible_for_the_unit_are_warned_about() {
+    let dir = std::env::temp_dir().join(format!("tariffsim-paper-units-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let data = format!("{REPO}/scenarios/data");
+    // The HS4 trade file, values divided by a million.
+    let mut r = csv::Reader::from_path(format!("{data}/us_imports_2024_hs4.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    let value_col = headers.iter().position(|h| h == "value").unwrap();
+    let mut w = csv::Writer::from_path(dir.join("trade_millions.csv")).unwrap();
+    w.write_record(&headers).unwrap();
+    for rec in r.records() {
+        let rec = rec.unwrap();
+        let row: Vec<String> = rec
+            .iter()
+            .enumerate()
+            .map(|(i, v)| {
+                if i == value_col {
+                    format!("{}", v.parse::<f64>().unwrap() / 1e6)
+                } else {
+                    v.to_string()
+                }
+            })
+            .collect();
+        w.write_record(&row).unwrap();
+    }
+    w.flush().unwrap();
+    let original = std::fs::read_to_string(format!(
+        "{REPO}/tests/fixtures/hs4/us-2026-section-301.toml"
+    ))
+    .unwrap()
+    .replace("../../../scenarios/data", &data);
+    let millions = original.replace(
+        &format!("{data}/us_imports_2024_hs4.csv"),
+        "trade_millions.csv",
+    );
+    assert_ne!(millions, original);
+    for (name, toml_text, warned) in [
+        ("wrong", millions.clone(), true),
+        (
+            "right",
+            millions.replace("currency_unit = \"USD\"", "currency_unit = \"USD million\""),
+            false,
+        ),
+        ("dollars", original, false),
+    ] {
+        let file = dir.join(format!("{name}.toml"));
+        std::fs::write(&file, toml_text).unwrap();
+        let out = dir.join(name);
+        let o = run(&[
+            "run",
+            file.to_str().unwrap(),
+            "--draws",
+            "0",
+            "--quiet",
+            "--out",
+            out.to_str().unwrap(),
+        ]);
+        assert!(o.status.success(), "{name}: {}", text(&o.stderr));
+        let err = text(&o.stderr);
+        let md = std::fs::read_to_string(out.join("report.md")).unwrap();
+        assert_eq!(
+            err.contains("warning:") && err.contains("currency_unit"),
+            warned,
+            "{name}: {err}"
+        );
+        assert_eq!(md.contains("**Warning:**"), warned, "{name}: report.md");
+        let o = run(&["validate", file.to_str().unwrap()]);
+        assert_eq!(
+            text(&o.stderr).contains("warning:"),
+            warned,
+            "{name}: validate"
+        );
+    }
+    // The small fixture (5 values in USD million) gets none either.
+    let o = run(&[
+        "validate",
+        &format!("{REPO}/tests/fixtures/small/scenario.toml"),
+    ]);
+    assert!(o.status.success() && !text(&o.stderr).contains("warning"));
     std::fs::remove_dir_all(&dir).unwrap();
 }

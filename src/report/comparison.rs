@@ -47,7 +47,8 @@ pub fn write_comparison(
         );
         let group_cols: Vec<String> = groups.iter().map(|g| format!("change {g}")).collect();
         header.extend(group_cols.iter().map(|s| s.as_str()));
-        let mut t = Table::create(path, &header)?;
+        let unit = rows.first().map_or("USD", |r| r.currency_unit.as_str());
+        let mut t = Table::create_with_unit(path, &header, unit)?;
         for r in rows {
             let mut numbers: Vec<(&str, f64)> = vec![("focus_base_value", r.focus_base)];
             numbers.extend(r.headlines.iter().copied());

@@ -118,7 +118,7 @@ fn markdown_file(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
 
 fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     match &r.run.uncertainty {
-        Some(u) => write_uncertainty_csv(u, path),
+        Some(u) => write_uncertainty_csv(u, &r.scenario.currency_unit, path),
         None => Err(missing(path)),
     }
 }
@@ -132,6 +132,7 @@ fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportE
         rows,
         r.run.focus_to_market(setup),
         r.run.welfare[setup.market_region].net,
+        &r.scenario.currency_unit,
         path,
     )
 }
@@ -195,7 +196,7 @@ fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
 fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
-    let mut t = Table::create(
+    let mut t = Table::create_with_unit(
         path,
         &[
             "product",
@@ -207,6 +208,7 @@ fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
             "new_value",
             "change",
         ],
+        &s.currency_unit,
     )?;
     for (p, (m, o)) in setup.markets.iter().zip(&r.run.products).enumerate() {
         for (e, exporter) in setup.regions.iter().enumerate() {
@@ -241,7 +243,7 @@ fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
 fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
-    let mut t = Table::create(
+    let mut t = Table::create_with_unit(
         path,
         &[
             "product",
@@ -251,6 +253,7 @@ fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
             "tariff_revenue",
             "net_welfare",
         ],
+        &s.currency_unit,
     )?;
     for (i, region) in setup.regions.iter().enumerate() {
         let w = r.run.welfare[i];
@@ -453,6 +456,9 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "# {}\n", s.name);
+    for warning in &s.provenance.warnings {
+        let _ = writeln!(w, "> **Warning:** {warning}.\n");
+    }
     let _ = writeln!(
         w,
         "Simulated with tariffsim {} (GSIM, {form} form) on `{}`: {} regions, {} product(s), values in {} (shown in {u}).\n",

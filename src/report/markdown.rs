@@ -56,6 +56,9 @@ pub fn render(run: &RunReport<'_>) -> String {
     let w = &mut r;
 
     let _ = writeln!(w, "# {}\n", s.name);
+    for warning in &s.provenance.warnings {
+        let _ = writeln!(w, "> **Warning:** {warning}.\n");
+    }
     let _ = writeln!(
         w,
         "Simulated with tariffsim {} on the scenario file `{}`. Importing market: {}; focus exporter: {}; base year {}; values in {} (shown in {}).\n",

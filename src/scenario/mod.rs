@@ -14,6 +14,7 @@ pub mod layers;
 pub mod policy;
 pub mod quick_set;
 pub mod starter;
+pub mod unit_check;
 
 use crate::error::ScenarioError;
 use crate::model::gsim::{CsFormula, GsimForm, GsimOptions};
@@ -113,6 +114,8 @@ pub struct Provenance {
     pub explicit_cells: usize,
     /// The `--set` what-ifs applied on top of the after state, one line each.
     pub quick_sets: Vec<String>,
+    /// Warnings about the inputs (e.g. trade values implausible for the declared unit).
+    pub warnings: Vec<String>,
     /// A dated scenario: the before and after states as schedule descriptions.
     pub dated_states: Option<[String; 2]>,
 }
@@ -850,6 +853,10 @@ impl Loader<'_> {
             .as_ref()
             .map(|p| self.sweep(p, &trade.exporters))
             .transpose()?;
+
+        if let Some(w) = unit_check::unit_warning(sc.currency_unit.get_ref(), &trade.values) {
+            provenance.warnings.push(w);
+        }
 
         Ok(Scenario {
             path: self.path.to_path_buf(),
