@@ -32,7 +32,8 @@ pub enum Command {
     #[command(
         after_help = "Writes output/<scenario file stem>/ unless --out is given:\n  \
         flows.csv, by_exporter.csv, by_product.csv, summary.csv,\n  \
-        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png, report.md"
+        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png,\n  \
+        results.xlsx (the tables in one workbook), report.md"
     )]
     Run {
         /// The scenario file (TOML).

@@ -550,3 +550,91 @@ fn trade_values_implausible_for_the_unit_are_warned_about() {
     assert!(o.status.success() && !text(&o.stderr).contains("warning"));
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// `results.xlsx` opens with a reader and holds the CSVs' numbers, money in US$ million.
+#[test]
+fn the_workbook_holds_the_csv_numbers_in_millions() {
+    use calamine::{Data, Reader, Xlsx, open_workbook};
+    let scenario = format!("{REPO}/tests/fixtures/hs4/us-2026-section-301.toml");
+    let out = std::env::temp_dir().join(format!("tariffsim-paper-xlsx-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&out);
+    let o = run(&[
+        "run",
+        &scenario,
+        "--draws",
+        "20",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
+    let mut checked = 0;
+    for (sheet, file) in [
+        ("Summary", "summary.csv"),
+        ("By exporter", "by_exporter.csv"),
+        ("By product", "by_product.csv"),
+        ("Uncertainty", "uncertainty.csv"),
+    ] {
+        let range = book.worksheet_range(sheet).unwrap();
+        let mut r = csv::Reader::from_path(out.join(file)).unwrap();
+        let headers = r.headers().unwrap().clone();
+        let unit_col = headers
+            .iter()
+            .position(|h| h == "unit" || h == "currency_unit")
+            .unwrap();
+        let records: Vec<csv::StringRecord> = r.records().map(Result::unwrap).collect();
+        let rows: Vec<&[Data]> = range.rows().collect();
+        assert_eq!(
+            rows.len(),
+            records.len() + 1,
+            "{sheet}: header and one row per CSV row"
+        );
+        for (rec, row) in records.iter().zip(&rows[1..]) {
+            let in_dollars = &rec[unit_col] == "USD";
+            for (c, cell) in rec.iter().enumerate() {
+                let h = &headers[c];
+                let Ok(v) = cell.parse::<f64>() else { continue };
+                if matches!(
+                    h,
+                    "product"
+                        | "description"
+                        | "exporter"
+                        | "report_group"
+                        | "quantity"
+                        | "kind"
+                        | "name"
+                ) || c == unit_col
+                {
+                    continue;
+                }
+                let money = in_dollars
+                    && !(h.ends_with("_pct")
+                        || h.ends_with("_share")
+                        || h.ends_with("_products")
+                        || h == "draws"
+                        || h == "seed");
+                let want = if money { v / 1e6 } else { v };
+                let got = match &row[c] {
+                    Data::Float(f) => *f,
+                    Data::Int(i) => *i as f64,
+                    other => panic!("{sheet} row {:?} col {h}: {other:?}", &rec[0]),
+                };
+                assert!(
+                    (got - want).abs() <= 1e-9 * want.abs().max(1.0),
+                    "{sheet} {h}: {got} vs {want}"
+                );
+                checked += 1;
+            }
+            if in_dollars {
+                assert_eq!(row[unit_col], Data::String("US$ million".into()), "{sheet}");
+            }
+        }
+        // Product codes stay text ("0203", not 203).
+        if sheet == "By product" {
+            assert_eq!(rows[1][0], Data::String(records[0][0].to_string()));
+        }
+    }
+    assert!(checked > 1000, "{checked} numbers compared");
+    std::fs::remove_dir_all(&out).unwrap();
+}

@@ -16,6 +16,7 @@ pub mod numbers;
 pub mod output_dir;
 pub mod tables;
 pub mod terminal;
+pub mod workbook;
 
 use crate::analysis::Outcome;
 use crate::error::ReportError;
@@ -166,6 +167,7 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
     if layers.elasticity_sets.is_some() {
         list.push(Box::new(layer_outputs::ElasticitySetsTable));
     }
+    list.push(Box::new(workbook::Workbook));
     list.push(Box::new(markdown::MarkdownReport));
     list
 }
