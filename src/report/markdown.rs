@@ -219,7 +219,15 @@ pub fn render(run: &RunReport<'_>) -> String {
     }
     let _ = writeln!(
         w,
-        "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`.\n"
+        "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`. \
+         The summary, by-exporter{} tables are also in `results.xlsx` \
+         (money in {}), for a spreadsheet or a paper.\n",
+        if run.layers.uncertainty.is_some() {
+            ", by-product and uncertainty"
+        } else {
+            " and by-product"
+        },
+        sc.label
     );
 
     layer_sections(w, run);
