@@ -10,6 +10,110 @@ use crate::scenario::{self, Scenario};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::path::{Path, PathBuf};
 
+/// Writes the starter scenario `NAME.toml` into `dir` (default: the current folder) and
+/// returns its path. An existing file is never replaced: the name is refused instead.
+fn new_scenario(name: &str, dir: Option<&Path>) -> Result<PathBuf, Error> {
+    let name = name.strip_suffix(".toml").unwrap_or(name);
+    if name.is_empty() || crate::cli::path_safe(name) != name {
+        return Err(Error::Argument(format!(
+            "new: '{name}' cannot be a scenario name: expected letters, digits, '_', '-' or '.' \
+             (no folders; use --out DIR to choose the folder), e.g. my-study"
+        )));
+    }
+    let dir = dir.unwrap_or(Path::new("."));
+    let folder = std::fs::canonicalize(dir).map_err(|e| {
+        Error::Argument(format!(
+            "new: cannot use the folder '{}': {e}; expected an existing folder",
+            dir.display()
+        ))
+    })?;
+    let data = shipped_data_location(&folder)?;
+    let path = dir.join(format!("{name}.toml"));
+    let text = scenario::starter::render(name, &data);
+    write_new_file(&path, text.as_bytes()).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::AlreadyExists {
+            Error::Argument(format!(
+                "new: '{}' already exists and is never overwritten; choose another name, e.g. \
+                 tariffsim new {name}-2",
+                path.display()
+            ))
+        } else {
+            Error::Argument(format!("new: cannot write '{}': {e}", path.display()))
+        }
+    })?;
+    Ok(path)
+}
+
+/// The shipped data folder as the starter scenario in `folder` should name it: relative
+/// when `folder` is inside the project, else absolute. Looked for in the current folder's
+/// `scenarios/data` (a clone), then in the project this binary was built from.
+fn shipped_data_location(folder: &Path) -> Result<scenario::starter::DataLocation, Error> {
+    let candidates = [
+        PathBuf::from("scenarios/data"),
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/data"),
+    ];
+    let data = candidates
+        .iter()
+        .filter(|d| d.join("us_schedule").is_dir())
+        .find_map(|d| std::fs::canonicalize(d).ok())
+        .ok_or_else(|| {
+            Error::Argument(format!(
+                "new: the shipped data (scenarios/data/us_schedule) was not found in the current                  folder or in {}; expected to run from a clone of the tariffsim project",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+        })?;
+    let root = data.parent().and_then(Path::parent).unwrap_or(&data);
+    match folder.strip_prefix(root) {
+        Ok(rel) => {
+            let mut dir = String::new();
+            for _ in rel.components() {
+                dir.push_str("../");
+            }
+            dir.push_str("scenarios/data");
+            Ok(scenario::starter::DataLocation {
+                dir,
+                absolute: false,
+            })
+        }
+        Err(_) => Ok(scenario::starter::DataLocation {
+            dir: data.to_string_lossy().into_owned(),
+            absolute: true,
+        }),
+    }
+}
+
+/// Writes a file that must not exist yet: into a temporary file beside it, then linked into
+/// place, which fails (`AlreadyExists`) rather than replace a file, and never leaves half a file.
+fn write_new_file(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+    use std::io::Write as _;
+    let parent = match path.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p,
+        _ => Path::new("."),
+    };
+    let tmp = parent.join(format!(".tariffsim-new-{}.tmp", std::process::id()));
+    let result = (|| {
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        std::fs::hard_link(&tmp, path)
+    })();
+    let _ = std::fs::remove_file(&tmp);
+    result
+}
+
+/// Prints the scenario's warnings to standard error (even with --quiet: they concern the
+/// inputs, and the report repeats them).
+fn warn(s: &Scenario) {
+    use std::io::Write as _;
+    let mut err = std::io::stderr().lock();
+    for w in &s.provenance.warnings {
+        let _ = writeln!(err, "warning: {}: {w}", s.path.display());
+    }
+}
+
 /// Prints a line to standard output. A closed pipe (`tariffsim validate … | head`) is not
 /// an error worth a panic: the rest of the output is simply not wanted.
 fn say(text: &str) {
@@ -28,11 +132,13 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             draws,
             seed,
             force,
+            set,
         } => {
             let mut args = RunArgs::new(scenario, out, quiet, command_line);
             args.draws = draws;
             args.seed = seed;
             args.replace = ReplacePolicy { force };
+            args.sets = set;
             run_scenario(&args)
         }
         Command::Sweep {
@@ -66,6 +172,16 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             out,
             force,
         } => compare_scenarios(&scenarios, out, &command_line, ReplacePolicy { force }),
+        Command::New { name, out } => {
+            let path = new_scenario(&name, out.as_deref())?;
+            say(&format!(
+                "Wrote {}\n  check it:  tariffsim validate {}\n  run it:    tariffsim run {}",
+                path.display(),
+                path.display(),
+                path.display()
+            ));
+            Ok(())
+        }
         Command::Validate { scenario } => {
             say(&validate(&scenario)?);
             Ok(())
@@ -397,7 +513,8 @@ fn checked_summary(s: &Scenario, text: String) -> Result<String, Error> {
 
 /// `tariffsim run` (and `sweep`): load, simulate, analyse, write every output, print the summary.
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
-    let mut scenario = scenario::load(&args.scenario)?;
+    let mut scenario = scenario::load_with(&args.scenario, &args.sets)?;
+    warn(&scenario);
     if scenario.gsim.is_some() && args.sweep.is_some() {
         return Err(Error::Argument(
             "sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
@@ -476,6 +593,7 @@ pub fn compare_scenarios(
     let mut loaded = Vec::with_capacity(paths.len());
     for p in paths {
         let s = scenario::load(p)?;
+        warn(&s);
         check_output_folder(&s, &out, replace)?;
         if s.gsim.is_some() {
             return Err(Error::Argument(format!(
@@ -510,9 +628,9 @@ pub fn compare_scenarios(
             "  {:<28}{} {:>10} {} ({}%)",
             r.stem,
             r.focus,
-            report::charts::signed(scale.apply(change), 1),
+            report::numbers::signed(scale.apply(change), 1),
             scale.label,
-            report::charts::signed(r.headlines[1].1, 1)
+            report::numbers::signed(r.headlines[1].1, 1)
         ));
     }
     say(&format!(
@@ -525,6 +643,7 @@ pub fn compare_scenarios(
 /// `tariffsim validate`: loads the scenario and describes what it found.
 pub fn validate(path: &Path) -> Result<String, Error> {
     let s = scenario::load(path)?;
+    warn(&s);
     let scale = report::ValueScale::for_unit(&s.currency_unit);
     let mut lines = vec![
         format!("{}: OK", path.display()),

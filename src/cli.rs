@@ -32,7 +32,10 @@ pub enum Command {
     #[command(
         after_help = "Writes output/<scenario file stem>/ unless --out is given:\n  \
         flows.csv, by_exporter.csv, by_product.csv, summary.csv,\n  \
-        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png, report.md;\n  \
+        change_by_exporter.png, focus_products.png, market_shares.png, welfare.png,
+  \
+        results.xlsx (the tables in one workbook), report.md;
+  \
         a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png"
     )]
     Run {
@@ -53,6 +56,11 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+        /// What-if without editing the file: set an exporter's additional duty, in percent,
+        /// on top of the scenario's after state (Pakistan=15, PAK=15, Pakistan:61=10 for
+        /// chapter 61). Repeatable; applied in order.
+        #[arg(long = "set", value_name = "EXPORTER[:HS]=PCT", value_parser = crate::scenario::quick_set::parse)]
+        set: Vec<crate::scenario::quick_set::QuickSet>,
     },
     /// Run a scenario while sweeping one exporter's additional tariff over a range.
     #[command(
@@ -106,6 +114,18 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+    },
+    /// Write a commented starter scenario NAME.toml on the shipped US data (never overwrites).
+    #[command(
+        after_help = "Then: tariffsim validate NAME.toml, and tariffsim run NAME.toml.\n\
+        Data paths in the file are relative to it when it lies inside the tariffsim project, absolute otherwise."
+    )]
+    New {
+        /// Name of the scenario; the file is NAME.toml.
+        name: String,
+        /// Folder to write it in (default: the current folder).
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
     },
     /// Check a scenario and its data without running it; print what was found.
     Validate {
@@ -226,6 +246,8 @@ pub struct RunArgs {
     pub command_line: String,
     /// How an existing output folder may be replaced.
     pub replace: crate::report::ReplacePolicy,
+    /// `--set` what-ifs applied on top of the scenario's after state.
+    pub sets: Vec<crate::scenario::quick_set::QuickSet>,
 }
 
 /// The file stem of a scenario path, safe as part of a folder name.
@@ -277,6 +299,7 @@ impl RunArgs {
             sweep: None,
             command_line,
             replace: crate::report::ReplacePolicy::default(),
+            sets: Vec::new(),
         }
     }
 }

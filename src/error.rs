@@ -46,6 +46,14 @@ pub enum ScenarioError {
         /// toml's message, which names the line, column and field.
         message: String,
     },
+    /// A `--set` argument does not fit the scenario's data.
+    #[error("--set {arg}: {message}")]
+    QuickSet {
+        /// The argument as typed ("Pakistan:61=10").
+        arg: String,
+        /// What is wrong and what was expected.
+        message: String,
+    },
     /// A value in the scenario file is not acceptable.
     #[error("{}:{line}: field `{field}`: {message}", path.display())]
     Invalid {

@@ -372,7 +372,7 @@ fn missing_data_file_is_named_with_resolved_path() {
         "scenario.toml",
         |t| t.replace("\"trade.csv\"", "\"nope.csv\""),
         "scenario.toml:11",
-        "nope.csv' not found (resolved to",
+        "nope.csv' not found (looked for",
     );
 }
 

@@ -1,6 +1,7 @@
 //! Outputs of `tariffsim compare`: one table, two grouped bar charts and a report.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
+use super::numbers::{format_number, signed};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};
 use crate::analysis::compare::{ComparedScenario, group_union};
@@ -46,7 +47,8 @@ pub fn write_comparison(
         );
         let group_cols: Vec<String> = groups.iter().map(|g| format!("change {g}")).collect();
         header.extend(group_cols.iter().map(|s| s.as_str()));
-        let mut t = Table::create(path, &header)?;
+        let unit = rows.first().map_or("USD", |r| r.currency_unit.as_str());
+        let mut t = Table::create_with_unit(path, &header, unit)?;
         for r in rows {
             let mut numbers: Vec<(&str, f64)> = vec![("focus_base_value", r.focus_base)];
             numbers.extend(r.headlines.iter().copied());

@@ -1,8 +1,9 @@
 //! Outputs of a GSIM (multi-market) run: prices, bilateral flows and welfare by region as
 //! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, format_number, palette, signed};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
 use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
+use super::numbers::{format_number, signed};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};
 
@@ -117,7 +118,7 @@ fn markdown_file(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
 
 fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     match &r.run.uncertainty {
-        Some(u) => write_uncertainty_csv(u, path),
+        Some(u) => write_uncertainty_csv(u, &r.scenario.currency_unit, path),
         None => Err(missing(path)),
     }
 }
@@ -131,6 +132,7 @@ fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportE
         rows,
         r.run.focus_to_market(setup),
         r.run.welfare[setup.market_region].net,
+        &r.scenario.currency_unit,
         path,
     )
 }
@@ -194,7 +196,7 @@ fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
 fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
-    let mut t = Table::create(
+    let mut t = Table::create_with_unit(
         path,
         &[
             "product",
@@ -206,6 +208,7 @@ fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
             "new_value",
             "change",
         ],
+        &s.currency_unit,
     )?;
     for (p, (m, o)) in setup.markets.iter().zip(&r.run.products).enumerate() {
         for (e, exporter) in setup.regions.iter().enumerate() {
@@ -240,7 +243,7 @@ fn flows(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
 fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
     let s = r.scenario;
     let setup = r.setup();
-    let mut t = Table::create(
+    let mut t = Table::create_with_unit(
         path,
         &[
             "product",
@@ -250,6 +253,7 @@ fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
             "tariff_revenue",
             "net_welfare",
         ],
+        &s.currency_unit,
     )?;
     for (i, region) in setup.regions.iter().enumerate() {
         let w = r.run.welfare[i];
@@ -452,6 +456,9 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     let mut out = String::new();
     let w = &mut out;
     let _ = writeln!(w, "# {}\n", s.name);
+    for warning in &s.provenance.warnings {
+        let _ = writeln!(w, "> **Warning:** {warning}.\n");
+    }
     let _ = writeln!(
         w,
         "Simulated with tariffsim {} (GSIM, {form} form) on `{}`: {} regions, {} product(s), values in {} (shown in {u}).\n",
@@ -664,7 +671,14 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     for (title, rules) in [
         ("Before the policy", &s.provenance.before_rules),
         ("The policy", &s.provenance.policy_rules),
+        (
+            "What-if from the command line (`--set`, applied last)",
+            &s.provenance.quick_sets,
+        ),
     ] {
+        if title.starts_with("What-if") && rules.is_empty() {
+            continue;
+        }
         let _ = writeln!(w, "{title}:\n");
         if rules.is_empty() {
             let _ = writeln!(w, "- no rules");

@@ -36,17 +36,22 @@ fn missing(path: &Path, what: &str) -> ReportError {
     }
 }
 
-/// Writes `uncertainty.csv` (shared by SMART and GSIM runs).
-pub fn write_uncertainty_csv(u: &UncertaintyResult, path: &Path) -> Result<Vec<u8>, ReportError> {
+/// Writes `uncertainty.csv` (shared by SMART and GSIM runs). Its last column, `unit`, says
+/// each row's unit: percent for the `_pct` quantities, else the scenario's currency unit.
+pub fn write_uncertainty_csv(
+    u: &UncertaintyResult,
+    currency_unit: &str,
+    path: &Path,
+) -> Result<Vec<u8>, ReportError> {
     let mut t = Table::create(
         path,
         &[
-            "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed",
+            "kind", "name", "point", "p5", "p25", "p50", "p75", "p95", "draws", "seed", "unit",
         ],
     )?;
     for r in &u.rows {
         let p = r.percentiles;
-        t.row(
+        t.row_then(
             &[r.kind, &r.name],
             &[
                 ("point", r.point),
@@ -58,6 +63,11 @@ pub fn write_uncertainty_csv(u: &UncertaintyResult, path: &Path) -> Result<Vec<u
                 ("draws", u.spec.draws as f64),
                 ("seed", u.spec.seed as f64),
             ],
+            Some(if r.name.ends_with("_pct") {
+                "percent"
+            } else {
+                currency_unit
+            }),
         )?;
     }
     t.finish()
@@ -69,9 +79,10 @@ pub fn write_sensitivity_csv(
     rows: &[SensitivityRow],
     focus_point: f64,
     welfare_point: f64,
+    currency_unit: &str,
     path: &Path,
 ) -> Result<Vec<u8>, ReportError> {
-    let mut t = Table::create(
+    let mut t = Table::create_with_unit(
         path,
         &[
             "parameter",
@@ -84,6 +95,7 @@ pub fn write_sensitivity_csv(
             "net_welfare_low",
             "net_welfare_high",
         ],
+        currency_unit,
     )?;
     for r in rows {
         t.row(
@@ -175,7 +187,7 @@ impl Artifact for UncertaintyTable {
             .uncertainty
             .as_ref()
             .ok_or_else(|| missing(path, "uncertainty"))?;
-        write_uncertainty_csv(u, path)
+        write_uncertainty_csv(u, &run.scenario.currency_unit, path)
     }
 }
 
@@ -212,7 +224,7 @@ impl Artifact for ElasticitySetsTable {
         let share = |v: f64| if total > 0.0 { v / total } else { 0.0 };
         let mut header = vec!["set", "used_by_scenario", "source", "note"];
         header.extend(SET_NUMBERS);
-        let mut t = Table::create(path, &header)?;
+        let mut t = Table::create_with_unit(path, &header, &run.scenario.currency_unit)?;
         for r in rows {
             let used = if r.used { "yes" } else { "no" };
             let (d, s) = (r.counts.import_demand, r.counts.substitution);
@@ -263,7 +275,13 @@ impl Artifact for SensitivityTable {
             .as_ref()
             .ok_or_else(|| missing(path, "sensitivity"))?;
         let point = run.outcome.focus(run.scenario).total_effect;
-        write_sensitivity_csv(rows, point, run.outcome.total.net_welfare(), path)
+        write_sensitivity_csv(
+            rows,
+            point,
+            run.outcome.total.net_welfare(),
+            &run.scenario.currency_unit,
+            path,
+        )
     }
 }
 
@@ -309,7 +327,7 @@ impl Artifact for ProjectionTable {
         if years.iter().all(|y| y.band.is_some()) {
             header.extend(["scenario_p5", "scenario_p50", "scenario_p95"]);
         }
-        let mut t = Table::create(path, &header)?;
+        let mut t = Table::create_with_unit(path, &header, &run.scenario.currency_unit)?;
         for y in years {
             let text_year = y.year.to_string();
             let mut numbers = vec![
@@ -424,7 +442,7 @@ impl Artifact for SweepTable {
         if banded {
             header.extend(["focus_change_p5", "focus_change_p50", "focus_change_p95"]);
         }
-        let mut t = Table::create(path, &header)?;
+        let mut t = Table::create_with_unit(path, &header, &run.scenario.currency_unit)?;
         for p in &sweep.points {
             let mut numbers = vec![
                 ("additional_pct", p.additional_pct),

@@ -1,6 +1,6 @@
 //! `report.md`: the run written up for a reader, with every assumption and data source.
 
-use super::charts::{format_number, signed};
+use super::numbers::{format_number, signed};
 use super::{Artifact, RunReport};
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
@@ -56,6 +56,9 @@ pub fn render(run: &RunReport<'_>) -> String {
     let w = &mut r;
 
     let _ = writeln!(w, "# {}\n", s.name);
+    for warning in &s.provenance.warnings {
+        let _ = writeln!(w, "> **Warning:** {warning}.\n");
+    }
     let _ = writeln!(
         w,
         "Simulated with tariffsim {} on the scenario file `{}`. Importing market: {}; focus exporter: {}; base year {}; values in {} (shown in {}).\n",
@@ -216,7 +219,15 @@ pub fn render(run: &RunReport<'_>) -> String {
     }
     let _ = writeln!(
         w,
-        "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`.\n"
+        "\nAll products are in `by_product.csv`; every product × exporter flow is in `flows.csv`. \
+         The summary, by-exporter{} tables are also in `results.xlsx` \
+         (money in {}), for a spreadsheet or a paper.\n",
+        if run.layers.uncertainty.is_some() {
+            ", by-product and uncertainty"
+        } else {
+            " and by-product"
+        },
+        sc.label
     );
 
     layer_sections(w, run);
@@ -259,6 +270,15 @@ pub fn render(run: &RunReport<'_>) -> String {
             s.provenance.explicit_cells
         );
     }
+    if !s.provenance.quick_sets.is_empty() {
+        let _ = writeln!(
+            w,
+            "\nWhat-if from the command line (`--set`, applied last, on top of the rules above; the scenario file does not contain it):\n"
+        );
+        for d in &s.provenance.quick_sets {
+            let _ = writeln!(w, "- {d}");
+        }
+    }
     let _ = writeln!(w);
     if let Some(p) = &run.layers.tariff_path {
         w.push_str(&super::tariff_path::markdown_section(p));
@@ -287,12 +307,12 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
     let _ = writeln!(
         w,
-        "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 − t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
+        "- Sign conventions: import demand elasticities are negative in every formula (a value written positive is used as its negative); a tariff shock is (t1 - t0)/(1 + t0); positive trade effects are increases in imports at world prices; positive welfare figures are gains to {}.",
         s.importer
     );
     let _ = writeln!(
         w,
-        "- Consumer surplus is the linear-demand area −Δp·(M + ½·creation); net welfare = consumer surplus + change in tariff revenue. The WITS \"welfare\" triangle is shown for comparison."
+        "- Consumer surplus is the linear-demand area -Δp·(M + ½·creation); net welfare = consumer surplus + change in tariff revenue. The WITS \"welfare\" triangle is shown for comparison."
     );
     let d = s.default_elasticities;
     let _ = writeln!(

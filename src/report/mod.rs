@@ -12,11 +12,13 @@ pub mod gsim;
 pub mod guard;
 pub mod layer_outputs;
 pub mod markdown;
+pub mod numbers;
 pub mod output_dir;
 pub mod tables;
 pub mod tariff_path;
 pub mod terminal;
 pub mod timeline_chart;
+pub mod workbook;
 
 use crate::analysis::Outcome;
 use crate::error::ReportError;
@@ -173,6 +175,7 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
         list.push(Box::new(tariff_path::TimelineTable));
         list.push(Box::new(tariff_path::TimelineChart));
     }
+    list.push(Box::new(workbook::Workbook));
     list.push(Box::new(markdown::MarkdownReport));
     list
 }

@@ -21,7 +21,7 @@ const MARKER_HEAD: &str =
 /// The marker of versions before 0.2, which did not list the files: the files such a run
 /// could have written count as its own.
 const MARKER_UNLISTED: &str = "This folder was written by tariffsim; a new run replaces it whole.";
-const KNOWN_OUTPUTS: [&str; 28] = [
+const KNOWN_OUTPUTS: [&str; 29] = [
     "flows.csv",
     "by_exporter.csv",
     "by_product.csv",
@@ -50,6 +50,7 @@ const KNOWN_OUTPUTS: [&str; 28] = [
     "elasticity_sets.csv",
     "tariff_timeline.csv",
     "tariff_timeline.png",
+    "results.xlsx",
 ];
 const MARKER_IN_PROGRESS: &str =
     "This folder is a tariffsim run in progress; it is removed if the run stops.\n";

@@ -12,6 +12,8 @@ pub(crate) struct Table {
     writer: csv::Writer<Vec<u8>>,
     /// Reused for every number: writing a row allocates nothing.
     cell: String,
+    /// The unit of the table's money columns, written in a last `currency_unit` column.
+    unit: Option<String>,
 }
 
 impl Table {
@@ -27,13 +29,42 @@ impl Table {
             path: path.to_path_buf(),
             writer,
             cell: String::with_capacity(32),
+            unit: None,
         })
+    }
+
+    /// A table whose money columns are in `unit`: a last column `currency_unit` says so on
+    /// every row, so that a row pasted elsewhere keeps its unit (columns in percent end in
+    /// `_pct`).
+    pub(crate) fn create_with_unit(
+        path: &Path,
+        header: &[&str],
+        unit: &str,
+    ) -> Result<Self, ReportError> {
+        let mut full = header.to_vec();
+        full.push("currency_unit");
+        let mut t = Self::create(path, &full)?;
+        t.unit = Some(unit.to_string());
+        Ok(t)
     }
 
     pub(crate) fn row(
         &mut self,
         text: &[&str],
         numbers: &[(&str, f64)],
+    ) -> Result<(), ReportError> {
+        let unit = self.unit.take();
+        let result = self.row_then(text, numbers, unit.as_deref());
+        self.unit = unit;
+        result
+    }
+
+    /// A row with one text cell after the numbers (a unit).
+    pub(crate) fn row_then(
+        &mut self,
+        text: &[&str],
+        numbers: &[(&str, f64)],
+        last: Option<&str>,
     ) -> Result<(), ReportError> {
         if let Some((what, _)) = numbers.iter().find(|(_, v)| !v.is_finite()) {
             return Err(ReportError::NonFinite {
@@ -51,6 +82,9 @@ impl Table {
         for (_, v) in numbers {
             write_cell(&mut self.cell, *v);
             self.writer.write_field(&self.cell).map_err(csv_err)?;
+        }
+        if let Some(last) = last {
+            self.writer.write_field(last).map_err(csv_err)?;
         }
         self.writer.write_record(None::<&[u8]>).map_err(csv_err)
     }
@@ -108,7 +142,7 @@ impl Artifact for FlowsTable {
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
         let s = run.scenario;
-        let mut t = Table::create(
+        let mut t = Table::create_with_unit(
             path,
             &[
                 "product",
@@ -129,6 +163,7 @@ impl Artifact for FlowsTable {
                 "consumer_surplus",
                 "welfare_triangle",
             ],
+            &s.currency_unit,
         )?;
         let mut cell = 0;
         for p in &run.outcome.products {
@@ -203,7 +238,7 @@ impl Artifact for ByExporterTable {
         let s = run.scenario;
         let mut header = vec!["exporter", "report_group"];
         header.extend(TOTAL_COLUMNS);
-        let mut t = Table::create(path, &header)?;
+        let mut t = Table::create_with_unit(path, &header, &s.currency_unit)?;
         for (e, totals) in run.outcome.by_exporter.iter().enumerate() {
             let group = &s.report_groups[s.report_group_of[e]];
             t.row(&[&s.exporters[e], group], &total_numbers(totals))?;
@@ -229,7 +264,7 @@ impl Artifact for ByProductTable {
             "focus_trade_diversion",
             "focus_price_effect",
         ]);
-        let mut t = Table::create(path, &header)?;
+        let mut t = Table::create_with_unit(path, &header, &s.currency_unit)?;
         for (i, totals) in run.outcome.by_product.iter().enumerate() {
             let focus = &run.outcome.focus_by_product[i];
             let mut numbers = total_numbers(totals).to_vec();

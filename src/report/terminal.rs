@@ -1,7 +1,7 @@
 //! The short summary printed after a run.
 
 use super::RunReport;
-use super::charts::{format_number, signed};
+use super::numbers::{format_number, signed};
 use std::fmt::Write as _;
 
 /// An aligned plain-text summary: the focus exporter's change, the biggest winners and

@@ -258,9 +258,10 @@ impl Loader<'_> {
                 "data.us_schedule",
                 format!(
                     "'{}' is not the US measures schedule folder (no imports_2024_hs6.csv in '{}'; \
-                     paths are relative to the scenario file, the shipped one is scenarios/data/us_schedule)",
+                     the shipped one is scenarios/data/us_schedule; {})",
                     written.get_ref(),
-                    dir.display()
+                    super::absolute(&dir).display(),
+                    self.path_fix(written.get_ref())
                 ),
             ));
         }

@@ -12,6 +12,9 @@ pub mod file;
 pub mod gsim_setup;
 pub mod layers;
 pub mod policy;
+pub mod quick_set;
+pub mod starter;
+pub mod unit_check;
 
 use crate::error::ScenarioError;
 use crate::model::gsim::{CsFormula, GsimForm, GsimOptions};
@@ -109,6 +112,10 @@ pub struct Provenance {
     pub policy_rules: Vec<String>,
     /// Number of cells set by the explicit policy-rates file.
     pub explicit_cells: usize,
+    /// The `--set` what-ifs applied on top of the after state, one line each.
+    pub quick_sets: Vec<String>,
+    /// Warnings about the inputs (e.g. trade values implausible for the declared unit).
+    pub warnings: Vec<String>,
     /// A dated scenario: the before and after states as schedule descriptions.
     pub dated_states: Option<[String; 2]>,
     /// A dated scenario: its schedule folder and the two dates (for the tariff timeline).
@@ -189,33 +196,7 @@ impl Scenario {
     /// Finds an exporter by name (exact, then ignoring case) or by ISO 3166 alpha-3 code
     /// for the exporters the shipped data uses (PAK, CHN, VNM, ...; ROW for Rest of world).
     pub fn find_exporter(&self, query: &str) -> Option<usize> {
-        const ISO: [(&str, &[&str]); 11] = [
-            ("PAK", &["Pakistan"]),
-            ("CHN", &["China"]),
-            ("VNM", &["Vietnam", "Viet Nam"]),
-            ("BGD", &["Bangladesh"]),
-            ("IND", &["India"]),
-            ("KHM", &["Cambodia"]),
-            ("IDN", &["Indonesia"]),
-            ("LKA", &["Sri Lanka"]),
-            ("TUR", &["Turkey", "Türkiye", "Turkiye"]),
-            ("MEX", &["Mexico"]),
-            ("ROW", &[REST_OF_WORLD]),
-        ];
-        let by_name = |n: &str| {
-            self.exporters
-                .iter()
-                .position(|e| e.eq_ignore_ascii_case(n))
-        };
-        self.exporters
-            .iter()
-            .position(|e| e == query)
-            .or_else(|| by_name(query))
-            .or_else(|| {
-                ISO.iter()
-                    .find(|(code, _)| code.eq_ignore_ascii_case(query))
-                    .and_then(|(_, names)| names.iter().find_map(|n| by_name(n)))
-            })
+        find_exporter_in(&self.exporters, query)
     }
 
     /// The per-market elasticities of a named set, when they differ from the markets' own
@@ -237,11 +218,43 @@ impl Scenario {
     }
 }
 
+/// [`Scenario::find_exporter`] over a list of exporter names.
+pub fn find_exporter_in(exporters: &[String], query: &str) -> Option<usize> {
+    const ISO: [(&str, &[&str]); 11] = [
+        ("PAK", &["Pakistan"]),
+        ("CHN", &["China"]),
+        ("VNM", &["Vietnam", "Viet Nam"]),
+        ("BGD", &["Bangladesh"]),
+        ("IND", &["India"]),
+        ("KHM", &["Cambodia"]),
+        ("IDN", &["Indonesia"]),
+        ("LKA", &["Sri Lanka"]),
+        ("TUR", &["Turkey", "Türkiye", "Turkiye"]),
+        ("MEX", &["Mexico"]),
+        ("ROW", &[REST_OF_WORLD]),
+    ];
+    let by_name = |n: &str| exporters.iter().position(|e| e.eq_ignore_ascii_case(n));
+    exporters
+        .iter()
+        .position(|e| e == query)
+        .or_else(|| by_name(query))
+        .or_else(|| {
+            ISO.iter()
+                .find(|(code, _)| code.eq_ignore_ascii_case(query))
+                .and_then(|(_, names)| names.iter().find_map(|n| by_name(n)))
+        })
+}
+
 /// Largest scenario (TOML) file read, in bytes.
 pub const MAX_SCENARIO_BYTES: u64 = 16 * 1024 * 1024;
 
 /// Loads and validates a scenario file and its data.
 pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
+    load_with(path, &[])
+}
+
+/// [`load`], with `--set` what-ifs applied on top of the scenario's after state.
+pub fn load_with(path: &Path, sets: &[quick_set::QuickSet]) -> Result<Scenario, ScenarioError> {
     let bytes =
         data::read_input_file(path, MAX_SCENARIO_BYTES).map_err(|problem| ScenarioError::Path {
             role: "scenario file".into(),
@@ -264,6 +277,7 @@ pub fn load(path: &Path) -> Result<Scenario, ScenarioError> {
         path,
         lines: data::LineIndex::new(text.as_bytes()),
         dir: path.parent().unwrap_or(Path::new(".")).to_path_buf(),
+        sets,
     }
     .build(raw)
 }
@@ -350,6 +364,8 @@ struct Loader<'a> {
     /// Where the scenario file's lines start, to turn spans into line numbers.
     lines: data::LineIndex,
     dir: PathBuf,
+    /// `--set` what-ifs from the command line.
+    sets: &'a [quick_set::QuickSet],
 }
 
 /// The trade data as read: products, exporters, importers and one cell per row.
@@ -412,17 +428,44 @@ impl Loader<'_> {
     fn read_csv(&self, written: &Spanned<String>, field: &str) -> Result<CsvTable, ScenarioError> {
         let p = self.dir.join(written.get_ref());
         let bytes = data::read_input_file(&p, data::MAX_DATA_BYTES).map_err(|problem| {
+            let fix = match problem {
+                data::PathProblem::NotFound => format!("; {}", self.path_fix(written.get_ref())),
+                _ => String::new(),
+            };
             self.err(
                 written.span(),
                 field,
                 format!(
-                    "data file '{}' {problem} (resolved to '{}'; paths are relative to the scenario file)",
+                    "data file '{}' {problem} (looked for '{}'{fix})",
                     written.get_ref(),
-                    p.display()
+                    absolute(&p).display()
                 ),
             )
         })?;
         CsvTable::parse(&p, &bytes)
+    }
+
+    /// How to fix a data path that does not exist: paths are relative to the scenario file's
+    /// folder, so a scenario copied out of `scenarios/` loses its data. When the path does
+    /// exist from the project's `scenarios/` folder, the message gives that absolute path.
+    fn path_fix(&self, written: &str) -> String {
+        let shipped = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("scenarios")
+            .join(written);
+        let from_shipped = if !Path::new(written).is_absolute() && shipped.exists() {
+            format!(
+                "; the shipped scenarios' '{written}' is '{}': write that absolute path",
+                shipped.display()
+            )
+        } else {
+            String::new()
+        };
+        format!(
+            "paths are relative to the scenario file's folder, '{}'. If you copied the scenario \
+             out of the project, write each data path from that folder, write an absolute path, \
+             or copy the data beside the scenario{from_shipped}",
+            absolute(&self.dir).display()
+        )
     }
 
     fn build(&self, raw: ScenarioFile) -> Result<Scenario, ScenarioError> {
@@ -672,6 +715,8 @@ impl Loader<'_> {
                 None,
             ));
         }
+        self.apply_quick_sets(&trade, market, &applied, &mut after)?;
+        provenance.quick_sets = self.sets.iter().map(|q| q.describe()).collect();
 
         // Markets, one per product.
         let mut markets: Vec<ProductMarket> = trade
@@ -811,9 +856,13 @@ impl Loader<'_> {
             .map(|p| self.sweep(p, &trade.exporters))
             .transpose()?;
 
+        if let Some(w) = unit_check::unit_warning(sc.currency_unit.get_ref(), &trade.values) {
+            provenance.warnings.push(w);
+        }
+
         Ok(Scenario {
             path: self.path.to_path_buf(),
-            name: sc.name.into_inner(),
+            name: with_quick_sets(sc.name.into_inner(), self.sets),
             description: sc.description,
             importer,
             base_year,
@@ -940,6 +989,88 @@ impl Loader<'_> {
                 .extend(elasticity_sets::describe_counts(set, &table, codes.len()));
         }
         Ok((set, Some(table)))
+    }
+
+    /// Applies the `--set` what-ifs, in order, on top of the after state (the rates after the
+    /// policy rules and any policy-rates file), through the same rule machinery as
+    /// `[[policy]]`: each sets the additional duty of one exporter's products in the market.
+    fn apply_quick_sets(
+        &self,
+        trade: &TradeData,
+        market: usize,
+        applied: &[Rate],
+        after: &mut [Rate],
+    ) -> Result<(), ScenarioError> {
+        if self.sets.is_empty() {
+            return Ok(());
+        }
+        let bad = |q: &quick_set::QuickSet, message: String| ScenarioError::QuickSet {
+            arg: q.arg.clone(),
+            message,
+        };
+        let mut rules = Vec::with_capacity(self.sets.len());
+        for q in self.sets {
+            let exporter = find_exporter_in(&trade.exporters, &q.exporter).ok_or_else(|| {
+                let mut known: Vec<&str> = trade.exporters.iter().map(String::as_str).collect();
+                known.sort_unstable();
+                let more = known.len().saturating_sub(12);
+                known.truncate(12);
+                bad(
+                    q,
+                    format!(
+                        "no exporter '{}' in the trade data; expected a name as written in the data or an ISO code such as PAK (exporters: {}{})",
+                        q.exporter,
+                        known.join(", "),
+                        if more > 0 { format!(" and {more} more") } else { String::new() }
+                    ),
+                )
+            })?;
+            let products = match &q.hs_prefix {
+                None => None,
+                Some(p) => {
+                    let hit: Vec<usize> = (0..trade.products.len())
+                        .filter(|&i| trade.products[i].code.starts_with(p.as_str()))
+                        .collect();
+                    if hit.is_empty() {
+                        return Err(bad(
+                            q,
+                            format!(
+                                "no product code in the trade data starts with '{p}'; expected the start of a code as written in the data, such as a chapter (61) or a heading (6302)"
+                            ),
+                        ));
+                    }
+                    Some(hit)
+                }
+            };
+            rules.push(TariffRule {
+                exporters: vec![exporter],
+                importers: vec![market],
+                products,
+                action: RuleAction::Set(pct_to_rate(q.pct)),
+                layer: Layer::Additional,
+                line: 0,
+                name: format!("--set {}", q.arg),
+                description: q.describe(),
+            });
+        }
+        let mut additional: Vec<Rate> = after.iter().zip(applied).map(|(t, a)| t - a).collect();
+        policy::apply_rules(&rules, &trade.cells, applied, &mut additional).map_err(|e| {
+            let q = self.sets.iter().find(|q| format!("--set {}", q.arg) == e.name);
+            ScenarioError::QuickSet {
+                arg: q.map_or_else(|| e.name.clone(), |q| q.arg.clone()),
+                message: format!(
+                    "the total rate of {} from {} would be {}%; expected a total between 0% and {}%",
+                    trade.products[e.cell.product].code,
+                    trade.exporters[e.cell.exporter],
+                    Num(e.rate * 100.0),
+                    bounds::MAX_RATE_PCT
+                ),
+            }
+        })?;
+        for ((t, a), x) in after.iter_mut().zip(applied).zip(&additional) {
+            *t = a + x;
+        }
+        Ok(())
     }
 
     fn rate_out_of_range(&self, e: policy::RateOutOfRange, trade: &TradeData) -> ScenarioError {
@@ -2069,4 +2200,24 @@ pub(super) fn describe_file(
         sources,
         status_shares: shares,
     }
+}
+
+/// The scenario's title, marked when `--set` changed what it simulates, so that a title
+/// never claims rates the run did not use.
+fn with_quick_sets(name: String, sets: &[quick_set::QuickSet]) -> String {
+    if sets.is_empty() {
+        return name;
+    }
+    let args: Vec<String> = sets.iter().map(|q| format!("--set {}", q.arg)).collect();
+    format!("{name} (what-if: {})", args.join(", "))
+}
+
+/// A path made absolute from the current folder (as far as the platform can), for messages.
+pub(crate) fn absolute(p: &Path) -> PathBuf {
+    let p = if p.as_os_str().is_empty() {
+        Path::new(".")
+    } else {
+        p
+    };
+    std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
 }
