@@ -843,6 +843,8 @@ impl Loader<'_> {
         {
             let rules_on_top = if !policy_rules.is_empty() {
                 Some("[[policy]] rules change the after state")
+            } else if !self.sets.is_empty() {
+                Some("--set changes the after state")
             } else if data.policy_rates.is_some() {
                 Some("a policy-rates file sets the after state")
             } else {
