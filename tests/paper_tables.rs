@@ -568,6 +568,22 @@ fn the_workbook_holds_the_csv_numbers_in_millions() {
         out.to_str().unwrap(),
     ]);
     assert!(o.status.success(), "{}", text(&o.stderr));
+    // The same run writes the same bytes (no creation time of the day in the file).
+    let first = std::fs::read(out.join("results.xlsx")).unwrap();
+    let again = out.with_extension("again");
+    let _ = std::fs::remove_dir_all(&again);
+    let o = run(&[
+        "run",
+        &scenario,
+        "--draws",
+        "20",
+        "--quiet",
+        "--out",
+        again.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(first == std::fs::read(again.join("results.xlsx")).unwrap());
+    let _ = std::fs::remove_dir_all(&again);
     let mut book: Xlsx<_> = open_workbook(out.join("results.xlsx")).unwrap();
     let mut checked = 0;
     for (sheet, file) in [

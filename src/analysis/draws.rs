@@ -9,9 +9,9 @@
 
 use super::{Outcome, model_error};
 use crate::error::ModelError;
-use crate::model::Elasticities;
 use crate::model::smart::{EffectTotals, FlowEffect};
 use crate::model::smart_prepared::PreparedSmart;
+use crate::model::{Elasticities, ProductMarket};
 use crate::scenario::Scenario;
 
 /// A scenario's SMART markets prepared for runs with many sets of elasticities.
@@ -76,6 +76,16 @@ impl DrawTotals {
 impl<'a> PreparedScenario<'a> {
     /// Prepares the scenario's markets (once; each run then reuses them).
     pub fn new(scenario: &'a Scenario) -> Self {
+        let all = (0..scenario.markets.len()).collect();
+        Self::of_markets(scenario, &scenario.markets, all)
+    }
+
+    /// Prepares `markets`, market `k` of which is the scenario's market `market_ids[k]`.
+    fn of_markets(
+        scenario: &'a Scenario,
+        markets: &[ProductMarket],
+        market_ids: Vec<usize>,
+    ) -> Self {
         let (mut revenue_before, mut focus_base) = (0.0, 0.0);
         for f in scenario.markets.iter().flat_map(|m| &m.flows) {
             revenue_before += f.tariff_before * f.base_value;
@@ -85,8 +95,8 @@ impl<'a> PreparedScenario<'a> {
         }
         PreparedScenario {
             scenario,
-            smart: PreparedSmart::new(&scenario.markets, scenario.model.smart_options()),
-            market_ids: (0..scenario.markets.len()).collect(),
+            smart: PreparedSmart::new(markets, scenario.model.smart_options()),
+            market_ids,
             revenue_before,
             focus_base,
         }
@@ -112,10 +122,7 @@ impl<'a> PreparedScenario<'a> {
                 market_ids.push(i);
             }
         }
-        let mut p = PreparedScenario::new(scenario);
-        p.smart = PreparedSmart::new(&markets, scenario.model.smart_options());
-        p.market_ids = market_ids;
-        p
+        Self::of_markets(scenario, &markets, market_ids)
     }
 
     /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the

@@ -386,11 +386,10 @@ impl Artifact for ProjectionChart {
             y_axis: format!("Exports to {} ({})", s.importer, scale.label),
             lines: vec![
                 Line {
-                    name: match &s.provenance.dated_states {
-                        Some(_) if s.projection.as_ref().is_some_and(|p| p.dated.is_some()) => {
-                            "Baseline (the before date's duties held)".into()
-                        }
-                        _ => "Baseline (no policy change)".into(),
+                    name: if s.projection.as_ref().is_some_and(|p| p.dated.is_some()) {
+                        "Baseline (the before date's duties held)".into()
+                    } else {
+                        "Baseline (no policy change)".into()
                     },
                     points: years
                         .iter()

@@ -9,7 +9,7 @@ use super::layer_outputs::UncertaintyTable;
 use super::tables::{ByExporterTable, ByProductTable, SummaryTable};
 use super::{Artifact, RunReport, ValueScale};
 use crate::error::ReportError;
-use rust_xlsxwriter::{Format, Workbook as XlsxBook, XlsxError};
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Workbook as XlsxBook, XlsxError};
 use std::path::Path;
 
 /// `results.xlsx`.
@@ -48,6 +48,9 @@ impl Artifact for Workbook {
         let pct = Format::new().set_num_format("0.00");
         let plain = Format::new();
         let mut book = XlsxBook::new();
+        // A fixed creation date: the same run writes the same bytes (the default is now).
+        let created = ExcelDateTime::from_ymd(2000, 1, 1).map_err(err)?;
+        book.set_properties(&DocProperties::new().set_creation_datetime(&created));
         for (name, bytes) in sheets {
             let mut reader = csv::Reader::from_reader(bytes.as_slice());
             let headers = reader
