@@ -13,46 +13,13 @@ use crate::error::ModelError;
 use crate::model::smart::EffectTotals;
 use crate::scenario::Scenario;
 use crate::scenario::elasticity_sets::ElasticitySet;
+pub use crate::scenario::specs::{Distribution, ParameterUncertainty, SetWeights, UncertaintySpec};
 use rand::SeedableRng;
 use rand::rngs::ChaCha8Rng;
 use rand_distr::{Distribution as _, LogNormal, Normal, Triangular, Uniform};
 use rayon::prelude::*;
 
-/// A probability distribution for one elasticity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Distribution {
-    /// Normal, truncated to positive values (the valid sign of a magnitude or factor).
-    Normal {
-        /// Mean.
-        mean: f64,
-        /// Standard deviation.
-        sd: f64,
-    },
-    /// Log-normal given by its median and the standard deviation of its logarithm.
-    LogNormal {
-        /// Median.
-        median: f64,
-        /// Standard deviation of ln(value).
-        sigma: f64,
-    },
-    /// Uniform on `[low, high]`.
-    Uniform {
-        /// Lower bound.
-        low: f64,
-        /// Upper bound.
-        high: f64,
-    },
-    /// Triangular on `[low, high]` with the given mode.
-    Triangular {
-        /// Lower bound.
-        low: f64,
-        /// Mode.
-        mode: f64,
-        /// Upper bound.
-        high: f64,
-    },
-}
-
+// Drawing from the specification (its definition lives with the scenario inputs).
 impl Distribution {
     /// Draws a strictly positive value (rejection sampling for the truncated normal).
     pub fn sample(&self, rng: &mut ChaCha8Rng) -> f64 {
@@ -79,32 +46,6 @@ impl Distribution {
                 .sample(rng),
         }
     }
-
-    /// A short description for reports ("normal(1, 0.25)").
-    pub fn describe(&self) -> String {
-        match *self {
-            Distribution::Normal { mean, sd } => {
-                format!("normal(mean {mean}, sd {sd}), truncated to > 0")
-            }
-            Distribution::LogNormal { median, sigma } => {
-                format!("log-normal(median {median}, σ of log {sigma})")
-            }
-            Distribution::Uniform { low, high } => format!("uniform({low}, {high})"),
-            Distribution::Triangular { low, mode, high } => {
-                format!("triangular({low}, mode {mode}, {high})")
-            }
-        }
-    }
-}
-
-/// The uncertainty of one elasticity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct ParameterUncertainty {
-    /// Its distribution.
-    pub distribution: Distribution,
-    /// True: draws are factors on each product's point value. False: draws are the
-    /// magnitude used for every product.
-    pub relative: bool,
 }
 
 impl ParameterUncertainty {
@@ -116,101 +57,9 @@ impl ParameterUncertainty {
             Adjust::Set(x)
         }
     }
-
-    /// Description for reports.
-    pub fn describe(&self) -> String {
-        if self.relative {
-            format!(
-                "factor on each product's (in GSIM, each region's) own value ~ {}",
-                self.distribution.describe()
-            )
-        } else {
-            format!(
-                "one magnitude for every product (in GSIM, every region) ~ {}",
-                self.distribution.describe()
-            )
-        }
-    }
-}
-
-/// What to draw and how often.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct UncertaintySpec {
-    /// Number of draws.
-    pub draws: usize,
-    /// Seed of the generator.
-    pub seed: u64,
-    /// Import demand elasticity.
-    pub import_demand: Option<ParameterUncertainty>,
-    /// Substitution elasticity.
-    pub substitution: Option<ParameterUncertainty>,
-    /// Export supply elasticity.
-    pub export_supply: Option<ParameterUncertainty>,
-    /// Named elasticity sets drawn one per draw, if any.
-    pub sets: Option<SetWeights>,
-}
-
-/// The probability of each named elasticity set (indexed like [`ElasticitySet::ALL`]; 0 for
-/// the sets not drawn). A fixed array keeps [`UncertaintySpec`] `Copy`.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SetWeights {
-    /// Probabilities, summing to 1.
-    pub probabilities: [f64; ElasticitySet::ALL.len()],
-}
-
-impl SetWeights {
-    /// The set a uniform number in [0, 1) falls on.
-    pub fn pick(&self, u: f64) -> ElasticitySet {
-        let mut cumulative = 0.0;
-        let mut last = ElasticitySet::ChapterMedians;
-        for (set, &p) in ElasticitySet::ALL.iter().zip(&self.probabilities) {
-            if p > 0.0 {
-                cumulative += p;
-                last = *set;
-                if u < cumulative {
-                    return *set;
-                }
-            }
-        }
-        last
-    }
-
-    /// "chapter_medians (1/3), ..." for reports.
-    pub fn describe(&self) -> String {
-        ElasticitySet::ALL
-            .iter()
-            .zip(&self.probabilities)
-            .filter(|(_, p)| **p > 0.0)
-            .map(|(s, p)| format!("{} ({:.3})", s.name(), p))
-            .collect::<Vec<_>>()
-            .join(", ")
-    }
 }
 
 impl UncertaintySpec {
-    /// One line per elasticity saying how it is drawn, for reports.
-    pub fn describe(&self) -> Vec<String> {
-        [
-            ("Import demand elasticity", self.import_demand),
-            ("Substitution elasticity", self.substitution),
-            ("Export supply elasticity", self.export_supply),
-        ]
-        .iter()
-        .map(|(name, p)| {
-            format!(
-                "{name}: {}.",
-                p.map_or("fixed at the scenario's values".into(), |p| p.describe())
-            )
-        })
-        .chain(self.sets.map(|w| {
-            format!(
-                "Elasticity set: one drawn per draw, with probabilities {}; the factors above apply to its values.",
-                w.describe()
-            )
-        }))
-        .collect()
-    }
-
     /// The elasticity change of draw `index`: its own stream, independent of threads.
     pub fn draw(&self, index: u64) -> ElasticityChange {
         self.draw_with_set(index).0

@@ -11,99 +11,14 @@
 //! - effects scale with baseline growth.
 
 use super::draws::{DrawTotals, PreparedScenario};
-use super::monte_carlo::{Percentiles, UncertaintySpec};
+use super::monte_carlo::Percentiles;
 use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
 use crate::scenario::Scenario;
+use crate::scenario::specs::UncertaintySpec;
+pub use crate::scenario::specs::{DatedPath, ProjectionSpec};
 use crate::units::Rate;
 use rayon::prelude::*;
-
-/// The projection's assumptions.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ProjectionSpec {
-    /// First projected year.
-    pub start_year: i64,
-    /// Last projected year.
-    pub end_year: i64,
-    /// Baseline growth per year as a fraction, for products without their own rate.
-    pub baseline_growth: f64,
-    /// Growth per product-code prefix (longest match wins), fractions.
-    pub growth_by_prefix: Vec<(String, f64)>,
-    /// Fraction of the tariff change in force each year from `start_year`; the last value
-    /// carries forward.
-    pub phase_in: Vec<f64>,
-    /// Explicit additional duty (percent) of one exporter per year, overriding `phase_in`
-    /// for that exporter's dutiable flows (see [`super::sweep::dutiable_cells`]); the last
-    /// value carries forward.
-    pub rates: Option<(usize, Vec<f64>)>,
-    /// Share of the remaining gap to the long-run effect closed each year, in (0, 1].
-    pub adjustment_speed: f64,
-    /// In a dated scenario: the after state following the US measures schedule year by
-    /// year (replaces `phase_in`).
-    pub dated: Option<DatedPath>,
-    /// In a dated scenario whose after state cannot follow the schedule: why it is held.
-    pub held: Option<String>,
-}
-
-/// The after-policy tariffs of each projected year taken from the schedule's calendar.
-#[derive(Debug, Clone, PartialEq)]
-pub struct DatedPath {
-    /// The after date (YYYY-MM-DD), from which the path follows the schedule.
-    pub from: String,
-    /// The last day the schedule covers; later days hold its duties (ASSUMPTION).
-    pub last_day: String,
-    /// Per year: the total tariff of each cell (market order), averaged over the year's days.
-    pub tariffs: Vec<Vec<Rate>>,
-    /// Per year: the share of its days on or after `from`.
-    pub share_after: Vec<f64>,
-}
-
-impl ProjectionSpec {
-    /// The projected years.
-    pub fn years(&self) -> Vec<i64> {
-        (self.start_year..=self.end_year).collect()
-    }
-
-    fn carried(values: &[f64], k: usize) -> Option<f64> {
-        values.get(k).or(values.last()).copied()
-    }
-
-    /// After-policy tariffs of projection year `k` (0 = start year).
-    pub fn tariffs(&self, scenario: &Scenario, k: usize) -> Vec<Rate> {
-        if let Some(d) = &self.dated {
-            return d.tariffs[k].clone();
-        }
-        let s = &scenario.schedule;
-        let phi = Self::carried(&self.phase_in, k).unwrap_or(1.0);
-        let mut out: Vec<Rate> = s
-            .before
-            .iter()
-            .zip(&s.after)
-            .map(|(b, a)| b + phi * (a - b))
-            .collect();
-        if let Some((exporter, rates)) = &self.rates
-            && let Some(pct) = Self::carried(rates, k)
-        {
-            // Same flows as a sweep: exempt products stay exempt.
-            for c in super::sweep::dutiable_cells(scenario, *exporter) {
-                out[c] = s.applied[c] + pct / 100.0;
-            }
-        }
-        out
-    }
-
-    /// Growth index of a product in a year relative to the base year.
-    pub fn growth_index(&self, scenario: &Scenario, product: usize, year: i64) -> f64 {
-        let code = &scenario.products[product].code;
-        let g = self
-            .growth_by_prefix
-            .iter()
-            .filter(|(p, _)| code.starts_with(p.as_str()))
-            .max_by_key(|(p, _)| p.len())
-            .map_or(self.baseline_growth, |(_, g)| *g);
-        (1.0 + g).powf((year - scenario.base_year) as f64)
-    }
-}
 
 /// One projected year.
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -1,32 +1,11 @@
 //! One-at-a-time sensitivity (the data of a tornado chart): each elasticity moved to a low
 //! and a high value while the others keep their scenario values.
 
-use super::{Adjust, ElasticityChange, Outcome, Variant, simulate_variant};
+use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
 use crate::scenario::Scenario;
+pub use crate::scenario::specs::{SensitivitySpec, Setting, settings};
 use rayon::prelude::*;
-
-/// Low and high settings of each elasticity.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SensitivitySpec {
-    /// Factors on every product's import demand elasticity.
-    pub import_demand: (f64, f64),
-    /// Factors on every product's substitution elasticity.
-    pub substitution: (f64, f64),
-    /// Export supply elasticity used for every product (`f64::INFINITY` = infinite).
-    pub export_supply: (f64, f64),
-}
-
-impl Default for SensitivitySpec {
-    /// Halve and add half to ε and σ; supply from 1 (steep) to infinite (the WITS default).
-    fn default() -> Self {
-        SensitivitySpec {
-            import_demand: (0.5, 1.5),
-            substitution: (0.5, 1.5),
-            export_supply: (1.0, f64::INFINITY),
-        }
-    }
-}
 
 /// The result for one parameter.
 #[derive(Debug, Clone, PartialEq)]
@@ -52,69 +31,6 @@ impl SensitivityRow {
     pub fn swing(&self) -> f64 {
         (self.focus_high - self.focus_low).abs()
     }
-}
-
-fn supply_label(v: f64) -> String {
-    if v >= crate::model::SupplyElasticity::INFINITE_THRESHOLD {
-        "infinite".into()
-    } else {
-        format!("= {v}")
-    }
-}
-
-/// A low and a high setting of one parameter: (name, low change, high change, low label,
-/// high label).
-pub type Setting = (
-    &'static str,
-    ElasticityChange,
-    ElasticityChange,
-    String,
-    String,
-);
-
-/// The three parameters' settings.
-pub fn settings(spec: &SensitivitySpec) -> [Setting; 3] {
-    [
-        (
-            "import demand elasticity",
-            ElasticityChange {
-                import_demand: Some(Adjust::Scale(spec.import_demand.0)),
-                ..Default::default()
-            },
-            ElasticityChange {
-                import_demand: Some(Adjust::Scale(spec.import_demand.1)),
-                ..Default::default()
-            },
-            format!("×{}", spec.import_demand.0),
-            format!("×{}", spec.import_demand.1),
-        ),
-        (
-            "substitution elasticity",
-            ElasticityChange {
-                substitution: Some(Adjust::Scale(spec.substitution.0)),
-                ..Default::default()
-            },
-            ElasticityChange {
-                substitution: Some(Adjust::Scale(spec.substitution.1)),
-                ..Default::default()
-            },
-            format!("×{}", spec.substitution.0),
-            format!("×{}", spec.substitution.1),
-        ),
-        (
-            "export supply elasticity",
-            ElasticityChange {
-                export_supply: Some(Adjust::Set(spec.export_supply.0)),
-                ..Default::default()
-            },
-            ElasticityChange {
-                export_supply: Some(Adjust::Set(spec.export_supply.1)),
-                ..Default::default()
-            },
-            supply_label(spec.export_supply.0),
-            supply_label(spec.export_supply.1),
-        ),
-    ]
 }
 
 /// Sorts rows by swing, largest first (the tornado's order).

@@ -1,38 +1,13 @@
 //! Tariff sweep: the focus quantities as a function of one exporter's additional duty in the
 //! after-policy state, all products at once ("what rate would have made Pakistan whole?").
 
-use super::monte_carlo::{Percentiles, UncertaintySpec};
+use super::monte_carlo::Percentiles;
 use super::{Variant, simulate_variant};
 use crate::error::ModelError;
 use crate::scenario::Scenario;
-use crate::units::{Rate, pct_to_rate};
+pub use crate::scenario::specs::{SweepSpec, UncertaintySpec, dutiable_cells, tariffs_with};
+use crate::units::pct_to_rate;
 use rayon::prelude::*;
-
-/// Which exporter and which rates.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct SweepSpec {
-    /// Exporter index.
-    pub exporter: usize,
-    /// First additional rate, percent.
-    pub from_pct: f64,
-    /// Last additional rate, percent (included when on the grid).
-    pub to_pct: f64,
-    /// Step, percent.
-    pub step_pct: f64,
-}
-
-impl SweepSpec {
-    /// Largest number of rates a sweep may have.
-    pub const MAX_POINTS: usize = 10_001;
-
-    /// The rates of the grid, in percent.
-    pub fn rates(&self) -> Vec<f64> {
-        let n = ((self.to_pct - self.from_pct) / self.step_pct + 1e-9).floor() as usize + 1;
-        (0..n.min(Self::MAX_POINTS))
-            .map(|i| self.from_pct + i as f64 * self.step_pct)
-            .collect()
-    }
-}
 
 /// One rate of the sweep.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -63,42 +38,6 @@ pub struct SweepResult {
     /// Rate at which the focus exporter's change crosses zero (linear interpolation), if
     /// it does within the grid.
     pub break_even_pct: Option<f64>,
-}
-
-/// The flows (cells, in market order) on which an exporter's additional duty is set by a
-/// sweep or an explicit rate path: those that pay an additional duty after the policy, so
-/// that exempt products stay exempt; all of the exporter's flows when none do.
-pub fn dutiable_cells(scenario: &Scenario, exporter: usize) -> Vec<usize> {
-    let s = &scenario.schedule;
-    let exporter_cells: Vec<usize> = scenario
-        .markets
-        .iter()
-        .flat_map(|m| &m.flows)
-        .enumerate()
-        .filter(|(_, f)| f.exporter == exporter)
-        .map(|(cell, _)| cell)
-        .collect();
-    let dutiable: Vec<usize> = exporter_cells
-        .iter()
-        .copied()
-        .filter(|&c| s.after[c] - s.applied[c] > 1e-12)
-        .collect();
-    if dutiable.is_empty() {
-        exporter_cells
-    } else {
-        dutiable
-    }
-}
-
-/// After-policy tariffs with the exporter's additional duty set to `additional` on its
-/// [`dutiable_cells`].
-pub fn tariffs_with(scenario: &Scenario, exporter: usize, additional: Rate) -> Vec<Rate> {
-    let s = &scenario.schedule;
-    let mut out = s.after.clone();
-    for c in dutiable_cells(scenario, exporter) {
-        out[c] = s.applied[c] + additional;
-    }
-    out
 }
 
 /// Runs the sweep (rates in parallel). With `uncertainty`, each rate also runs every draw

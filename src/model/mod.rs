@@ -75,3 +75,48 @@ pub struct ProductMarket {
     /// Elasticities of this product.
     pub elasticities: Elasticities,
 }
+
+/// How a variant run changes one elasticity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Adjust {
+    /// Multiply each product's value by this factor (signs are kept).
+    Scale(f64),
+    /// Use this magnitude for every product (`f64::INFINITY` for infinite supply).
+    Set(f64),
+}
+
+/// Changes to the elasticities of every product; `None` keeps the scenario's value.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ElasticityChange {
+    /// Import demand elasticity.
+    pub import_demand: Option<Adjust>,
+    /// Substitution elasticity.
+    pub substitution: Option<Adjust>,
+    /// Export supply elasticity. Scaling leaves infinite supply infinite.
+    pub export_supply: Option<Adjust>,
+}
+
+impl ElasticityChange {
+    /// Applies the change to one product's elasticities.
+    pub fn apply(&self, e: &Elasticities) -> Elasticities {
+        let mut out = *e;
+        match self.import_demand {
+            Some(Adjust::Scale(f)) => out.import_demand *= f,
+            Some(Adjust::Set(v)) => out.import_demand = -v.abs(),
+            None => {}
+        }
+        match self.substitution {
+            Some(Adjust::Scale(f)) => out.substitution *= f,
+            Some(Adjust::Set(v)) => out.substitution = v,
+            None => {}
+        }
+        out.export_supply = match (self.export_supply, e.export_supply) {
+            (Some(Adjust::Scale(f)), SupplyElasticity::Finite(v)) => {
+                SupplyElasticity::from_value(v * f)
+            }
+            (Some(Adjust::Set(v)), _) => SupplyElasticity::from_value(v),
+            (_, current) => current,
+        };
+        out
+    }
+}

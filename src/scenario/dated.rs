@@ -8,8 +8,8 @@
 use super::data::CsvTable;
 use super::file::{DataSection, RuleSection, TariffsSection};
 use super::policy::CellKey;
+use super::specs::{DatedPath, ProjectionSpec};
 use super::{DataFile, Loader, Product, TradeData};
-use crate::analysis::projection::{DatedPath, ProjectionSpec};
 use crate::error::ScenarioError;
 use crate::schedule::timeline::{self, TariffPath};
 use crate::schedule::{self, Date, Schedule};

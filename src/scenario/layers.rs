@@ -7,13 +7,11 @@ use super::file::{
     DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
     UncertaintySection,
 };
-use super::{Loader, bounds};
-use crate::analysis::monte_carlo::{
-    Distribution, ParameterUncertainty, SetWeights, UncertaintySpec,
+use super::specs::{
+    Distribution, ParameterUncertainty, ProjectionSpec, SensitivitySpec, SetWeights, SweepSpec,
+    UncertaintySpec,
 };
-use crate::analysis::projection::ProjectionSpec;
-use crate::analysis::sensitivity::SensitivitySpec;
-use crate::analysis::sweep::SweepSpec;
+use super::{Loader, bounds};
 use crate::error::ScenarioError;
 use crate::model::SupplyElasticity;
 use toml::Spanned;

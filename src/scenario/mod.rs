@@ -13,6 +13,7 @@ pub mod gsim_setup;
 pub mod layers;
 pub mod policy;
 pub mod quick_set;
+pub mod specs;
 pub mod starter;
 pub mod unit_check;
 
@@ -167,13 +168,13 @@ pub struct Scenario {
     /// Inputs and their status.
     pub provenance: Provenance,
     /// Monte-Carlo uncertainty, when `[uncertainty]` is given.
-    pub uncertainty: Option<crate::analysis::monte_carlo::UncertaintySpec>,
+    pub uncertainty: Option<specs::UncertaintySpec>,
     /// One-at-a-time sensitivity, when `[sensitivity]` is given.
-    pub sensitivity: Option<crate::analysis::sensitivity::SensitivitySpec>,
+    pub sensitivity: Option<specs::SensitivitySpec>,
     /// Projection over years, when `[projection]` is given.
-    pub projection: Option<crate::analysis::projection::ProjectionSpec>,
+    pub projection: Option<specs::ProjectionSpec>,
     /// Tariff sweep, when `[sweep]` is given.
-    pub sweep: Option<crate::analysis::sweep::SweepSpec>,
+    pub sweep: Option<specs::SweepSpec>,
     /// The multi-market setup of a GSIM scenario (`markets` then hold the scenario
     /// importer's column, for the single-market comparison).
     pub gsim: Option<gsim_setup::GsimSetup>,
@@ -904,7 +905,7 @@ impl Loader<'_> {
         trade: &TradeData,
         markets: &mut [ProductMarket],
         sources_of: &[ElasticitySource],
-        uncertainty: Option<&crate::analysis::monte_carlo::UncertaintySpec>,
+        uncertainty: Option<&specs::UncertaintySpec>,
         provenance: &mut Provenance,
     ) -> Result<
         (
@@ -1858,14 +1859,13 @@ impl Loader<'_> {
     fn check_sensitivity_price_range(
         &self,
         section: &Spanned<file::SensitivitySection>,
-        spec: &crate::analysis::sensitivity::SensitivitySpec,
+        spec: &specs::SensitivitySpec,
         markets: &[ProductMarket],
         flow_cells: &[Vec<usize>],
         trade: &TradeData,
     ) -> Result<(), ScenarioError> {
         let s = section.get_ref();
-        for (name, low, high, low_label, high_label) in crate::analysis::sensitivity::settings(spec)
-        {
+        for (name, low, high, low_label, high_label) in specs::settings(spec) {
             let (key, span) = match name {
                 "import demand elasticity" => {
                     ("import_demand", s.import_demand.as_ref().map(|v| v.span()))
