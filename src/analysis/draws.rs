@@ -7,7 +7,8 @@
 //! The totals are those of [`simulate_variant`](super::simulate_variant) with the same
 //! elasticities, bit for bit: the same formulas, summed in the same order.
 
-use super::{Outcome, model_error};
+use super::Outcome;
+use super::smart::model_error;
 use crate::error::ModelError;
 use crate::model::smart::{EffectTotals, FlowEffect};
 use crate::model::smart_prepared::PreparedSmart;
@@ -102,18 +103,32 @@ impl<'a> PreparedScenario<'a> {
         }
     }
 
-    /// Prepares, with other after-policy tariffs (`after`, one per flow in market order, as
-    /// [`super::Variant::tariff_after`]: a projection year's rates), only the markets where
-    /// the focus exporter sells: a projection reads the focus exporter's totals per product
-    /// alone ([`DrawTotals::focus_by_product`]; the other totals are left partial).
+    /// Prepares every market with other after-policy tariffs (`after`, one per flow in
+    /// market order, as [`super::Variant::tariff_after`]).
+    pub fn with_after(scenario: &'a Scenario, after: &[crate::units::Rate]) -> Self {
+        Self::markets_with_after(scenario, after, false)
+    }
+
+    /// Prepares, with other after-policy tariffs (`after`, as in [`Self::with_after`]: a
+    /// projection year's rates), only the markets where the focus exporter sells: a
+    /// projection reads the focus exporter's totals per product alone
+    /// ([`DrawTotals::focus_by_product`]; the other totals are left partial).
     pub fn focus_markets_with_after(scenario: &'a Scenario, after: &[crate::units::Rate]) -> Self {
+        Self::markets_with_after(scenario, after, true)
+    }
+
+    fn markets_with_after(
+        scenario: &'a Scenario,
+        after: &[crate::units::Rate],
+        focus_only: bool,
+    ) -> Self {
         let mut markets = Vec::new();
         let mut market_ids = Vec::new();
         let mut cell = 0;
         for (i, m) in scenario.markets.iter().enumerate() {
             let rates = &after[cell..cell + m.flows.len()];
             cell += m.flows.len();
-            if m.flows.iter().any(|f| f.exporter == scenario.focus) {
+            if !focus_only || m.flows.iter().any(|f| f.exporter == scenario.focus) {
                 let mut m = m.clone();
                 for (f, &t) in m.flows.iter_mut().zip(rates) {
                     f.tariff_after = t;

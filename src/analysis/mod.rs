@@ -10,19 +10,20 @@
 pub mod compare;
 pub mod draws;
 pub mod elasticity_sets;
+pub mod engine;
 pub mod gsim;
 pub mod monte_carlo;
 pub mod projection;
 pub mod sensitivity;
+pub mod smart;
 pub mod sweep;
 
 use crate::error::ModelError;
-use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome, SmartError, simulate_into};
+use crate::model::Elasticities;
+use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome};
 pub use crate::model::{Adjust, ElasticityChange};
-use crate::model::{Elasticities, TradeFlow};
 use crate::scenario::Scenario;
 use crate::units::Rate;
-use rayon::prelude::*;
 
 /// The result of one scenario run.
 #[derive(Debug, Clone)]
@@ -86,62 +87,14 @@ pub struct Variant<'a> {
     pub base_elasticities: Option<&'a [Elasticities]>,
 }
 
-fn model_error(scenario: &Scenario, product: usize, source: SmartError) -> ModelError {
-    let SmartError::PriceOutOfRange { exporter, .. } = &source;
-    ModelError::Smart {
-        product: scenario.products[product].code.clone(),
-        exporter: scenario.exporters[*exporter].clone(),
-        source,
-    }
-}
-
-/// Simulates every product market of the scenario (in parallel) and aggregates, keeping
+/// Simulates every product market of the scenario with its model and aggregates, keeping
 /// every flow's effect for the tables.
 pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
-    let options = scenario.model.smart_options();
-    let products = scenario
-        .markets
-        .par_iter()
-        .map(|m| {
-            let mut flows = Vec::with_capacity(m.flows.len());
-            simulate_into(&m.flows, &m.elasticities, &options, &mut flows)
-                .map_err(|e| model_error(scenario, m.product, e))?;
-            Ok(ProductOutcome {
-                product: m.product,
-                flows,
-            })
-        })
-        .collect::<Result<Vec<_>, ModelError>>()?;
-    let mut outcome = Outcome::empty(scenario);
-    for p in &products {
-        outcome.add_product(scenario, p.product, &p.flows);
-    }
-    outcome.products = products;
-    Ok(outcome)
+    engine::engine(scenario).solve()
 }
 
-/// Runs a variant sequentially over products (callers parallelise over variants), keeping
-/// totals only. Deterministic: the same inputs give bit-identical totals on any thread.
+/// Runs a variant of the scenario with its model, keeping totals only. Deterministic: the
+/// same inputs give bit-identical totals on any thread.
 pub fn simulate_variant(scenario: &Scenario, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
-    let options = scenario.model.smart_options();
-    let mut outcome = Outcome::empty(scenario);
-    let mut flows: Vec<TradeFlow> = Vec::new();
-    let mut effects: Vec<FlowEffect> = Vec::new();
-    let mut cell = 0;
-    for (k, m) in scenario.markets.iter().enumerate() {
-        let base = variant.base_elasticities.map_or(m.elasticities, |b| b[k]);
-        let elasticities = variant.elasticities.map_or(base, |c| c.apply(&base));
-        flows.clear();
-        flows.extend_from_slice(&m.flows);
-        if let Some(after) = variant.tariff_after {
-            for (f, &t) in flows.iter_mut().zip(&after[cell..cell + m.flows.len()]) {
-                f.tariff_after = t;
-            }
-        }
-        cell += m.flows.len();
-        simulate_into(&flows, &elasticities, &options, &mut effects)
-            .map_err(|e| model_error(scenario, m.product, e))?;
-        outcome.add_product(scenario, m.product, &effects);
-    }
-    Ok(outcome)
+    engine::engine(scenario).solve_variant(variant)
 }

@@ -7,7 +7,8 @@
 //! given seed whatever the number of threads. With `sets`, the same stream then picks the
 //! draw's named elasticity set, whose per-product values the factors scale.
 
-use super::draws::{DrawTotals, PreparedScenario};
+use super::draws::DrawTotals;
+use super::engine::engine;
 use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::smart::EffectTotals;
@@ -260,8 +261,9 @@ fn row_labels(scenario: &Scenario) -> Vec<(&'static str, String)> {
 
 /// Runs the draws in parallel; `tick` is called once per finished draw (for a progress bar).
 ///
-/// The markets are prepared once ([`PreparedScenario`]); each draw is a set of elasticities
-/// per product, run with per-thread buffers into its own row of one table of samples.
+/// The model's draw runner is made once ([`super::engine::Engine::draws`]); each draw is a
+/// set of elasticities per product, run with per-thread buffers into its own row of one
+/// table of samples.
 pub fn run(
     scenario: &Scenario,
     spec: &UncertaintySpec,
@@ -270,7 +272,8 @@ pub fn run(
 ) -> Result<UncertaintyResult, ModelError> {
     let labels = row_labels(scenario);
     let n = labels.len();
-    let prepared = PreparedScenario::new(scenario);
+    let engine = engine(scenario);
+    let runner = engine.draws(None, false);
     // Draw-major: row i holds every quantity of draw i. Draws run in batches (see
     // `run_batch_into`), each batch on one thread with its own buffers.
     const BATCH: usize = 16;
@@ -294,8 +297,8 @@ pub fn run(
                 for (k, e) in elasticities[..size].iter_mut().enumerate() {
                     spec.draw_elasticities(scenario, (first + k) as u64, e);
                 }
-                prepared
-                    .run_batch_into(&elasticities[..size], effects, &mut totals[..size])
+                runner
+                    .run_batch(&elasticities[..size], effects, &mut totals[..size])
                     .map_err(|(k, e)| ModelError::InLayer {
                         layer: format!("Monte-Carlo draw {}", first + k),
                         source: Box::new(e),

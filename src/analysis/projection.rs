@@ -10,7 +10,8 @@
 //!   the long-run effect of that year's tariffs: `R_k = R_{k−1} + λ·(E_k − R_{k−1})`;
 //! - effects scale with baseline growth.
 
-use super::draws::{DrawTotals, PreparedScenario};
+use super::draws::DrawTotals;
+use super::engine::{DrawRunner, engine};
 use super::monte_carlo::Percentiles;
 use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
@@ -118,11 +119,12 @@ pub fn run(
         .map(|o| o.focus_by_product.iter().map(|t| t.total_effect).collect())
         .collect();
     let central = path(scenario, spec, &base, |k| &central_effects[run_of[k]]);
+    let engine = engine(scenario);
     let draws: Option<Vec<Vec<(f64, f64)>>> = uncertainty
         .map(|u| {
-            let prepared: Vec<PreparedScenario> = first_year
+            let prepared: Vec<Box<dyn DrawRunner + '_>> = first_year
                 .iter()
-                .map(|&k| PreparedScenario::focus_markets_with_after(scenario, &tariffs[k]))
+                .map(|&k| engine.draws(Some(&tariffs[k]), true))
                 .collect();
             (0..u.draws as u64)
                 .into_par_iter()
@@ -137,8 +139,12 @@ pub fn run(
                     |(elasticities, effects, totals), i| {
                         u.draw_elasticities(scenario, i, elasticities);
                         for (run, (p, t)) in prepared.iter().zip(totals.iter_mut()).enumerate() {
-                            p.run_into(elasticities, effects, t)
-                                .map_err(in_year(first_year[run]))?;
+                            p.run_batch(
+                                std::slice::from_ref(elasticities),
+                                effects,
+                                std::slice::from_mut(t),
+                            )
+                            .map_err(|(_, e)| in_year(first_year[run])(e))?;
                         }
                         let p = path(scenario, spec, &base, |k| {
                             &totals[run_of[k]].focus_by_product
