@@ -1,6 +1,7 @@
 //! The commands, wired from the library's stages. Printing and progress bars live here and
 //! in `main` only.
 
+use crate::analysis::headlines::Headline;
 use crate::analysis::{self, Outcome, compare, monte_carlo, projection, sensitivity, sweep};
 use crate::cli::{Cli, Command, RunArgs, SweepArgs, stem};
 use crate::error::Error;
@@ -623,14 +624,14 @@ pub fn compare_scenarios(
     report::comparison::write_comparison(&rows, &out, command_line, crate::VERSION, replace)?;
     let scale = report::ValueScale::for_unit(units.first().copied().unwrap_or("USD"));
     for r in &rows {
-        let change = r.headlines[0].1;
+        let change = r.headlines.get(Headline::FocusExportsChange);
         say(&format!(
             "  {:<28}{} {:>10} {} ({}%)",
             r.stem,
             r.focus,
             report::numbers::signed(scale.apply(change), 1),
             scale.label,
-            report::numbers::signed(r.headlines[1].1, 1)
+            report::numbers::signed(r.headlines.get(Headline::FocusExportsChangePct), 1)
         ));
     }
     say(&format!(

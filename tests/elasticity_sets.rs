@@ -1,6 +1,7 @@
 //! Named elasticity sets: values per HS6 code, fallbacks, the per-set headline and draws.
 
 use std::path::PathBuf;
+use tariffsim::analysis::headlines::{Headline, Headlines};
 use tariffsim::analysis::{self, elasticity_sets, monte_carlo};
 use tariffsim::model::SupplyElasticity;
 use tariffsim::scenario::elasticity_sets::{ElasticitySet, Origin};
@@ -156,7 +157,7 @@ fn the_used_set_row_equals_the_scenario_headline() {
         ("used-wits", "set = \"wits_default\""),
     ] {
         let s = load(name, set, "");
-        let point = elasticity_sets::Headline::of(&s, &analysis::simulate(&s).unwrap());
+        let point = Headlines::of_outcome(&s, &analysis::simulate(&s).unwrap());
         let rows = elasticity_sets::run(&s).unwrap();
         assert_eq!(rows.len(), ElasticitySet::ALL.len());
         let used: Vec<_> = rows.iter().filter(|r| r.used).collect();
@@ -164,17 +165,26 @@ fn the_used_set_row_equals_the_scenario_headline() {
         assert_eq!(used[0].set, s.elasticity_set);
         let h = used[0].headline.clone().unwrap();
         for (x, y) in [
-            (h.focus_change, point.focus_change),
-            (h.focus_change_pct, point.focus_change_pct),
-            (h.imports_change, point.imports_change),
-            (h.net_welfare, point.net_welfare),
-        ] {
+            Headline::FocusExportsChange,
+            Headline::FocusExportsChangePct,
+            Headline::ImportsChange,
+            Headline::NetWelfareChange,
+        ]
+        .map(|q| (h.get(q), point.get(q)))
+        {
             assert!((x - y).abs() < 1e-9, "{name}: {x} vs {y}");
         }
         // The sets really differ (the table is not the scenario's values four times).
         let other = rows.iter().find(|r| r.set != s.elasticity_set).unwrap();
         assert!(
-            (other.headline.clone().unwrap().focus_change - point.focus_change).abs() > 1e-6,
+            (other
+                .headline
+                .clone()
+                .unwrap()
+                .get(Headline::FocusExportsChange)
+                - point.get(Headline::FocusExportsChange))
+            .abs()
+                > 1e-6,
             "{name}"
         );
     }
@@ -225,8 +235,10 @@ fn wits_set_reproduces_the_hand_computed_ces_diversion_at_sigma_one_and_a_half()
         get(ElasticitySet::ChapterMedians),
         get(ElasticitySet::WitsDefault),
     );
-    assert!((a.focus_change - b.focus_change).abs() < 1e-9);
-    assert!((a.net_welfare - b.net_welfare).abs() < 1e-9);
+    assert!(
+        (a.get(Headline::FocusExportsChange) - b.get(Headline::FocusExportsChange)).abs() < 1e-9
+    );
+    assert!((a.get(Headline::NetWelfareChange) - b.get(Headline::NetWelfareChange)).abs() < 1e-9);
 }
 
 #[test]
@@ -262,7 +274,12 @@ fn draws_over_sets_are_reproducible_and_follow_the_weights() {
     let values: Vec<f64> = sets
         .iter()
         .filter(|r| r.set != ElasticitySet::BrodaWeinstein2006Hs6)
-        .map(|r| r.headline.clone().unwrap().focus_change)
+        .map(|r| {
+            r.headline
+                .clone()
+                .unwrap()
+                .get(Headline::FocusExportsChange)
+        })
         .collect();
     let (lo, hi) = values
         .iter()

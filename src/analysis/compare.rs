@@ -1,7 +1,7 @@
 //! Comparison of several scenarios' headline results, side by side.
 
 use super::Outcome;
-use super::monte_carlo::headlines;
+use super::headlines::Headlines;
 use crate::scenario::Scenario;
 
 /// One scenario's headline results.
@@ -18,7 +18,7 @@ pub struct ComparedScenario {
     /// Focus exporter's base exports.
     pub focus_base: f64,
     /// Headline quantities, as in the uncertainty table.
-    pub headlines: Vec<(&'static str, f64)>,
+    pub headlines: Headlines,
     /// Total effect per reporting group.
     pub by_group: Vec<(String, f64)>,
 }
@@ -66,7 +66,7 @@ pub fn compare(items: &[(&Scenario, &Outcome)]) -> Vec<ComparedScenario> {
                 focus: s.focus_name().to_string(),
                 currency_unit: s.currency_unit.clone(),
                 focus_base: o.focus(s).base_value,
-                headlines: headlines(s, o).to_vec(),
+                headlines: Headlines::of_outcome(s, o),
                 by_group,
             }
         })

@@ -1,35 +1,10 @@
 //! The headline under each named elasticity set: one model run per set, the rest unchanged.
 
-use super::{Outcome, Variant, simulate_variant};
+use super::headlines::Headlines;
+use super::{Variant, simulate_variant};
 use crate::scenario::Scenario;
 use crate::scenario::elasticity_sets::{ElasticitySet, SetCounts};
 use rayon::prelude::*;
-
-/// The headline numbers of one run.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Headline {
-    /// The focus exporter's change in exports.
-    pub focus_change: f64,
-    /// The same in percent of its base exports.
-    pub focus_change_pct: f64,
-    /// The importer's change in total imports.
-    pub imports_change: f64,
-    /// The importer's net welfare change.
-    pub net_welfare: f64,
-}
-
-impl Headline {
-    /// The headline of an outcome.
-    pub fn of(scenario: &Scenario, o: &Outcome) -> Self {
-        let f = o.focus(scenario);
-        Headline {
-            focus_change: f.total_effect,
-            focus_change_pct: f.total_effect_pct(),
-            imports_change: o.total.total_effect,
-            net_welfare: o.total.net_welfare(),
-        }
-    }
-}
 
 /// One set's row.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,7 +14,7 @@ pub struct SetRow {
     /// True for the set the scenario uses.
     pub used: bool,
     /// The headline, or why the model could not run with this set's elasticities.
-    pub headline: Result<Headline, String>,
+    pub headline: Result<Headlines, String>,
     /// How its values were found (fallback counts).
     pub counts: SetCounts,
 }
@@ -60,7 +35,7 @@ pub fn run(scenario: &Scenario) -> Option<Vec<SetRow>> {
                 set,
                 used: set == scenario.elasticity_set,
                 headline: simulate_variant(scenario, &variant)
-                    .map(|o| Headline::of(scenario, &o))
+                    .map(|o| Headlines::of_outcome(scenario, &o))
                     .map_err(|e| e.to_string()),
                 counts: table.counts[set.index()],
             }

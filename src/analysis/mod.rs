@@ -12,6 +12,7 @@ pub mod draws;
 pub mod elasticity_sets;
 pub mod engine;
 pub mod gsim;
+pub mod headlines;
 pub mod monte_carlo;
 pub mod projection;
 pub mod sensitivity;

@@ -9,9 +9,9 @@
 
 use super::draws::DrawTotals;
 use super::engine::engine;
+use super::headlines::{Headline, Headlines};
 use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
-use crate::model::smart::EffectTotals;
 use crate::scenario::Scenario;
 use crate::scenario::elasticity_sets::ElasticitySet;
 pub use crate::scenario::specs::{Distribution, ParameterUncertainty, SetWeights, UncertaintySpec};
@@ -195,32 +195,20 @@ pub struct UncertaintyResult {
 }
 
 impl UncertaintyResult {
+    /// The row of a headline quantity.
+    pub fn headline(&self, h: Headline) -> Option<&UncertaintyRow> {
+        self.row("headline", h.name())
+    }
+
     /// The row of a quantity.
     pub fn row(&self, kind: &str, name: &str) -> Option<&UncertaintyRow> {
         self.rows.iter().find(|r| r.kind == kind && r.name == name)
     }
 }
 
-/// Headline quantities in a fixed order: (name, value).
-pub fn headlines(scenario: &Scenario, o: &Outcome) -> [(&'static str, f64); 6] {
-    headlines_of(o.focus(scenario), &o.total)
-}
-
-/// The headlines from the focus exporter's and the importer's totals.
-fn headlines_of(focus: &EffectTotals, total: &EffectTotals) -> [(&'static str, f64); 6] {
-    [
-        ("focus_exports_change", focus.total_effect),
-        ("focus_exports_change_pct", focus.total_effect_pct()),
-        ("imports_change", total.total_effect),
-        ("tariff_revenue_change", total.revenue_change()),
-        ("consumer_surplus_change", total.consumer_surplus),
-        ("net_welfare_change", total.net_welfare()),
-    ]
-}
-
 /// Every reported quantity of a run, flattened in the order of [`row_labels`] into `out`.
 fn quantities(t: &DrawTotals, out: &mut [f64]) {
-    let headlines = headlines_of(&t.focus, &t.total).map(|(_, x)| x);
+    let headlines = Headlines::of(&t.focus, &t.total).values();
     let all = headlines.iter().chain(
         [
             &t.by_group,
@@ -237,11 +225,10 @@ fn quantities(t: &DrawTotals, out: &mut [f64]) {
 }
 
 fn row_labels(scenario: &Scenario) -> Vec<(&'static str, String)> {
-    let mut v: Vec<(&'static str, String)> =
-        headlines_of(&EffectTotals::default(), &EffectTotals::default())
-            .iter()
-            .map(|(n, _)| ("headline", n.to_string()))
-            .collect();
+    let mut v: Vec<(&'static str, String)> = Headline::ALL
+        .iter()
+        .map(|h| ("headline", h.name().to_string()))
+        .collect();
     v.extend(scenario.report_groups.iter().map(|g| ("group", g.clone())));
     v.extend(scenario.exporters.iter().map(|e| ("exporter", e.clone())));
     v.extend(

@@ -5,6 +5,7 @@ use super::numbers::{format_number, signed};
 use super::tables::Table;
 use super::{ReplacePolicy, ValueScale, write_atomically};
 use crate::analysis::compare::{ComparedScenario, group_union};
+use crate::analysis::headlines::Headline;
 use crate::error::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
@@ -42,7 +43,13 @@ pub fn write_comparison(
         let mut header = vec!["scenario", "name", "focus_exporter", "focus_base_value"];
         header.extend(
             rows.first()
-                .map(|r| r.headlines.iter().map(|(n, _)| *n).collect::<Vec<_>>())
+                .map(|r| {
+                    r.headlines
+                        .named()
+                        .iter()
+                        .map(|(n, _)| *n)
+                        .collect::<Vec<_>>()
+                })
                 .unwrap_or_default(),
         );
         let group_cols: Vec<String> = groups.iter().map(|g| format!("change {g}")).collect();
@@ -51,7 +58,7 @@ pub fn write_comparison(
         let mut t = Table::create_with_unit(path, &header, unit)?;
         for r in rows {
             let mut numbers: Vec<(&str, f64)> = vec![("focus_base_value", r.focus_base)];
-            numbers.extend(r.headlines.iter().copied());
+            numbers.extend(r.headlines.named());
             for g in &groups {
                 let v = r
                     .by_group
@@ -65,12 +72,6 @@ pub fn write_comparison(
         stage.put("comparison.csv", &t.finish()?)?;
 
         let focus = rows.first().map_or("focus exporter", |r| r.focus.as_str());
-        let headline = |r: &ComparedScenario, name: &str| {
-            r.headlines
-                .iter()
-                .find(|(n, _)| *n == name)
-                .map_or(0.0, |(_, v)| *v)
-        };
         let png = draw_bar_chart(
             Path::new("compare_focus.png"),
             &BarChart {
@@ -82,7 +83,7 @@ pub fn write_comparison(
                     name: String::new(),
                     values: rows
                         .iter()
-                        .map(|r| scale.apply(headline(r, "focus_exports_change")))
+                        .map(|r| scale.apply(r.headlines.get(Headline::FocusExportsChange)))
                         .collect(),
                     colors: (0..rows.len()).map(|i| COLORS[i % COLORS.len()]).collect(),
                     errors: None,
@@ -144,18 +145,18 @@ pub fn write_comparison(
         );
         let _ = writeln!(md, "|---|---|---:|---:|---:|---:|---:|---:|");
         for r in rows {
-            let v = |n: &str| format_number(scale.apply(headline(r, n)), 1);
+            let v = |h: Headline| format_number(scale.apply(r.headlines.get(h)), 1);
             let _ = writeln!(
                 md,
                 "| `{}` | {} | {} | {} | {} | {} | {} | {} |",
                 r.stem,
                 r.name,
-                v("focus_exports_change"),
-                signed(headline(r, "focus_exports_change_pct"), 2),
-                v("imports_change"),
-                v("tariff_revenue_change"),
-                v("consumer_surplus_change"),
-                v("net_welfare_change")
+                v(Headline::FocusExportsChange),
+                signed(r.headlines.get(Headline::FocusExportsChangePct), 2),
+                v(Headline::ImportsChange),
+                v(Headline::TariffRevenueChange),
+                v(Headline::ConsumerSurplusChange),
+                v(Headline::NetWelfareChange)
             );
         }
         let _ = writeln!(md, "\n![Focus exporter by scenario](compare_focus.png)\n");

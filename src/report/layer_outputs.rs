@@ -7,6 +7,7 @@ use super::charts::{
 };
 use super::tables::Table;
 use super::{Artifact, RunReport};
+use crate::analysis::headlines::Headline;
 use crate::analysis::monte_carlo::{Percentiles, UncertaintyResult};
 use crate::analysis::sensitivity::SensitivityRow;
 use crate::error::ReportError;
@@ -239,10 +240,10 @@ impl Artifact for ElasticitySetsTable {
             match &r.headline {
                 Ok(h) => {
                     let mut numbers = vec![
-                        (SET_NUMBERS[0], h.focus_change),
-                        (SET_NUMBERS[1], h.focus_change_pct),
-                        (SET_NUMBERS[2], h.imports_change),
-                        (SET_NUMBERS[3], h.net_welfare),
+                        (SET_NUMBERS[0], h.get(Headline::FocusExportsChange)),
+                        (SET_NUMBERS[1], h.get(Headline::FocusExportsChangePct)),
+                        (SET_NUMBERS[2], h.get(Headline::ImportsChange)),
+                        (SET_NUMBERS[3], h.get(Headline::NetWelfareChange)),
                     ];
                     numbers.extend(counts);
                     t.row(&[r.set.name(), used, r.set.describe(), ""], &numbers)?;

@@ -2,6 +2,7 @@
 
 use super::numbers::{format_number, signed};
 use super::{Artifact, RunReport};
+use crate::analysis::headlines::Headline;
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
 use crate::model::smart::DiversionMethod;
@@ -125,7 +126,7 @@ pub fn render(run: &RunReport<'_>) -> String {
     }
 
     if let Some(unc) = &run.layers.uncertainty
-        && let Some(r) = unc.row("headline", "focus_exports_change")
+        && let Some(r) = unc.headline(Headline::FocusExportsChange)
     {
         let _ = writeln!(
             w,
@@ -516,10 +517,10 @@ fn elasticity_sets_section(
                     w,
                     "| {} | {used} | {} | {} | {} | {} | {demand} | {sigma} |",
                     r.set.name(),
-                    m(h.focus_change),
-                    signed(h.focus_change_pct, 2),
-                    m(h.imports_change),
-                    m(h.net_welfare),
+                    m(h.get(Headline::FocusExportsChange)),
+                    signed(h.get(Headline::FocusExportsChangePct), 2),
+                    m(h.get(Headline::ImportsChange)),
+                    m(h.get(Headline::NetWelfareChange)),
                 );
             }
             Err(e) => {

@@ -2,6 +2,7 @@
 
 use super::RunReport;
 use super::numbers::{format_number, signed};
+use crate::analysis::headlines::Headline;
 use std::fmt::Write as _;
 
 /// An aligned plain-text summary: the focus exporter's change, the biggest winners and
@@ -32,7 +33,7 @@ pub fn summary(run: &RunReport<'_>) -> String {
         sc.label
     );
     if let Some(u) = &run.layers.uncertainty
-        && let Some(r) = u.row("headline", "focus_exports_change")
+        && let Some(r) = u.headline(Headline::FocusExportsChange)
     {
         let _ = writeln!(
             w,
@@ -49,10 +50,13 @@ pub fn summary(run: &RunReport<'_>) -> String {
             .iter()
             .filter(|r| !r.used)
             .filter_map(|r| {
-                r.headline
-                    .as_ref()
-                    .ok()
-                    .map(|h| format!("{} {}", r.set.name(), v(h.focus_change)))
+                r.headline.as_ref().ok().map(|h| {
+                    format!(
+                        "{} {}",
+                        r.set.name(),
+                        v(h.get(Headline::FocusExportsChange))
+                    )
+                })
             })
             .collect();
         if !others.is_empty() {
