@@ -45,6 +45,8 @@ pub struct DrawTotals {
     pub by_product: Vec<f64>,
     /// Total effect per product, focus exporter only.
     pub focus_by_product: Vec<f64>,
+    /// The model's own quantities ([`super::Outcome::extra`]).
+    pub extra: Vec<f64>,
 }
 
 impl DrawTotals {
@@ -57,6 +59,7 @@ impl DrawTotals {
             by_exporter: vec![0.0; scenario.exporters.len()],
             by_product: vec![0.0; scenario.products.len()],
             focus_by_product: vec![0.0; scenario.products.len()],
+            extra: Vec::new(),
         }
     }
 
@@ -70,11 +73,17 @@ impl DrawTotals {
             by_exporter: effects(&o.by_exporter),
             by_product: effects(&o.by_product),
             focus_by_product: effects(&o.focus_by_product),
+            extra: o.extra.clone(),
         }
     }
 }
 
 impl<'a> PreparedScenario<'a> {
+    /// The scenario whose markets are prepared.
+    pub fn scenario(&self) -> &'a Scenario {
+        self.scenario
+    }
+
     /// Prepares the scenario's markets (once; each run then reuses them).
     pub fn new(scenario: &'a Scenario) -> Self {
         let all = (0..scenario.markets.len()).collect();

@@ -16,6 +16,7 @@ use crate::error::ModelError;
 use crate::model::Elasticities;
 use crate::model::smart::FlowEffect;
 use crate::scenario::Scenario;
+use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
 
 /// A model solving one scenario's importing market.
@@ -46,21 +47,38 @@ pub trait Engine: Sync {
         })
     }
 
+    /// Labels (kind, name) of the model's own quantities, [`Outcome::extra`], which the
+    /// uncertainty table reports after the common ones. A kind ending in `_pct` is a
+    /// percentage.
+    fn extra_rows(&self) -> Vec<(&'static str, String)> {
+        Vec::new()
+    }
+
     /// The engine as a trait object (for the general [`Engine::draws`]).
     fn as_dyn(&self) -> &dyn Engine;
 }
 
-/// Runs of one model with many sets of elasticities, totals only.
+/// Runs of one model with many elasticity draws, totals only.
 pub trait DrawRunner: Sync {
-    /// Draw `k` takes `draws[k]` (one set of elasticities per market, in the scenario's
-    /// market order) and writes its totals to `out[k]` (made with [`DrawTotals::empty`]);
-    /// `effects` is working space. An error names the draw (its index in `draws`).
+    /// Runs draws `first`, `first + 1`, … of `spec` (as many as `out` holds), writing
+    /// draw `first + k`'s totals to `out[k]` (made with [`DrawTotals::empty`]); `scratch`
+    /// is working space, one per thread. An error names the draw (its offset `k`).
     fn run_batch(
         &self,
-        draws: &[Vec<Elasticities>],
-        effects: &mut Vec<FlowEffect>,
+        spec: &UncertaintySpec,
+        first: u64,
+        scratch: &mut DrawScratch,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)>;
+}
+
+/// Working space of a [`DrawRunner`], reused from batch to batch on one thread.
+#[derive(Debug, Clone, Default)]
+pub struct DrawScratch {
+    /// Flow effects of one market.
+    pub effects: Vec<FlowEffect>,
+    /// Per draw of the batch, the elasticities of every market.
+    pub elasticities: Vec<Vec<Elasticities>>,
 }
 
 /// The general draw runner: one [`Engine::solve_variant`] per draw.
@@ -72,20 +90,15 @@ struct VariantDraws<'s> {
 impl DrawRunner for VariantDraws<'_> {
     fn run_batch(
         &self,
-        draws: &[Vec<Elasticities>],
-        _effects: &mut Vec<FlowEffect>,
+        spec: &UncertaintySpec,
+        first: u64,
+        _scratch: &mut DrawScratch,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
         let scenario = self.engine.scenario();
-        for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
-            let outcome = self
-                .engine
-                .solve_variant(&Variant {
-                    elasticities: None,
-                    tariff_after: self.after,
-                    base_elasticities: Some(draw),
-                })
-                .map_err(|e| (k, e))?;
+        for (k, totals) in out.iter_mut().enumerate() {
+            let variant = spec.variant(scenario, first + k as u64, self.after);
+            let outcome = self.engine.solve_variant(&variant).map_err(|e| (k, e))?;
             *totals = DrawTotals::of_outcome(scenario, &outcome);
         }
         Ok(())

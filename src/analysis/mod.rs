@@ -42,6 +42,9 @@ pub struct Outcome {
     pub focus_by_product: Vec<EffectTotals>,
     /// The importer's totals over everything.
     pub total: EffectTotals,
+    /// The model's own quantities (labelled by [`engine::Engine::extra_rows`]); empty for
+    /// SMART.
+    pub extra: Vec<f64>,
 }
 
 impl Outcome {
@@ -54,6 +57,7 @@ impl Outcome {
             by_product: vec![EffectTotals::default(); scenario.products.len()],
             focus_by_product: vec![EffectTotals::default(); scenario.products.len()],
             total: EffectTotals::default(),
+            extra: Vec::new(),
         }
     }
 
@@ -67,6 +71,15 @@ impl Outcome {
             if f.exporter == scenario.focus {
                 self.focus_by_product[product].add(f);
             }
+        }
+    }
+
+    /// Adds what a model measures for a product's market as a whole, not per flow: the
+    /// change in consumer surplus and in the importer's own producers' surplus.
+    pub fn add_market(&mut self, product: usize, consumer_surplus: f64, producer_surplus: f64) {
+        for t in [&mut self.by_product[product], &mut self.total] {
+            t.consumer_surplus += consumer_surplus;
+            t.producer_surplus += producer_surplus;
         }
     }
 

@@ -8,7 +8,7 @@
 //! draw's named elasticity set, whose per-product values the factors scale.
 
 use super::draws::DrawTotals;
-use super::engine::engine;
+use super::engine::{DrawScratch, Engine, engine};
 use super::headlines::{Headline, Headlines};
 use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
@@ -219,12 +219,13 @@ fn quantities(t: &DrawTotals, out: &mut [f64]) {
         .into_iter()
         .flatten(),
     );
-    for (slot, &x) in out.iter_mut().zip(all) {
+    for (slot, &x) in out.iter_mut().zip(all.chain(&t.extra)) {
         *slot = x;
     }
 }
 
-fn row_labels(scenario: &Scenario) -> Vec<(&'static str, String)> {
+fn row_labels(engine: &dyn Engine) -> Vec<(&'static str, String)> {
+    let scenario = engine.scenario();
     let mut v: Vec<(&'static str, String)> = Headline::ALL
         .iter()
         .map(|h| ("headline", h.name().to_string()))
@@ -243,6 +244,7 @@ fn row_labels(scenario: &Scenario) -> Vec<(&'static str, String)> {
             .iter()
             .map(|p| ("focus_product", p.code.clone())),
     );
+    v.extend(engine.extra_rows());
     v
 }
 
@@ -257,9 +259,9 @@ pub fn run(
     point: &Outcome,
     tick: &(dyn Fn() + Sync),
 ) -> Result<UncertaintyResult, ModelError> {
-    let labels = row_labels(scenario);
-    let n = labels.len();
     let engine = engine(scenario);
+    let labels = row_labels(engine.as_dyn());
+    let n = labels.len();
     let runner = engine.draws(None, false);
     // Draw-major: row i holds every quantity of draw i. Draws run in batches (see
     // `run_batch_into`), each batch on one thread with its own buffers.
@@ -271,21 +273,15 @@ pub fn run(
         .try_for_each_init(
             || {
                 (
-                    Vec::new(),
-                    (0..BATCH)
-                        .map(|_| Vec::with_capacity(scenario.markets.len()))
-                        .collect::<Vec<_>>(),
+                    DrawScratch::default(),
                     vec![DrawTotals::empty(scenario); BATCH],
                 )
             },
-            |(effects, elasticities, totals), (b, rows)| {
+            |(scratch, totals), (b, rows)| {
                 let size = rows.len() / n;
                 let first = b * BATCH;
-                for (k, e) in elasticities[..size].iter_mut().enumerate() {
-                    spec.draw_elasticities(scenario, (first + k) as u64, e);
-                }
                 runner
-                    .run_batch(&elasticities[..size], effects, &mut totals[..size])
+                    .run_batch(spec, first as u64, scratch, &mut totals[..size])
                     .map_err(|(k, e)| ModelError::InLayer {
                         layer: format!("Monte-Carlo draw {}", first + k),
                         source: Box::new(e),
@@ -410,7 +406,7 @@ mod tests {
         .unwrap();
         assert_eq!(ticks.into_inner(), 25);
         // The reference: every draw a full `simulate_variant`, its quantities by column.
-        let labels = row_labels(&s);
+        let labels = row_labels(engine(&s).as_dyn());
         let samples: Vec<Vec<f64>> = (0..25)
             .map(|i| {
                 let variant = spec.variant(&s, i, None);

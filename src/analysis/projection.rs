@@ -11,7 +11,7 @@
 //! - effects scale with baseline growth.
 
 use super::draws::DrawTotals;
-use super::engine::{DrawRunner, engine};
+use super::engine::{DrawRunner, DrawScratch, engine};
 use super::monte_carlo::Percentiles;
 use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
@@ -131,20 +131,14 @@ pub fn run(
                 .map_init(
                     || {
                         (
-                            Vec::new(),
-                            Vec::new(),
+                            DrawScratch::default(),
                             vec![DrawTotals::empty(scenario); prepared.len()],
                         )
                     },
-                    |(elasticities, effects, totals), i| {
-                        u.draw_elasticities(scenario, i, elasticities);
+                    |(scratch, totals), i| {
                         for (run, (p, t)) in prepared.iter().zip(totals.iter_mut()).enumerate() {
-                            p.run_batch(
-                                std::slice::from_ref(elasticities),
-                                effects,
-                                std::slice::from_mut(t),
-                            )
-                            .map_err(|(_, e)| in_year(first_year[run])(e))?;
+                            p.run_batch(u, i, scratch, std::slice::from_mut(t))
+                                .map_err(|(_, e)| in_year(first_year[run])(e))?;
                         }
                         let p = path(scenario, spec, &base, |k| {
                             &totals[run_of[k]].focus_by_product

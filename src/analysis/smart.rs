@@ -3,12 +3,13 @@
 //! ([`PreparedScenario`]), with the numbers of one variant solve per draw.
 
 use super::draws::{DrawTotals, PreparedScenario};
-use super::engine::{DrawRunner, Engine};
+use super::engine::{DrawRunner, DrawScratch, Engine};
 use super::{Outcome, Variant};
 use crate::error::ModelError;
+use crate::model::TradeFlow;
 use crate::model::smart::{FlowEffect, ProductOutcome, SmartError, simulate_into};
-use crate::model::{Elasticities, TradeFlow};
 use crate::scenario::Scenario;
+use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
 use rayon::prelude::*;
 
@@ -112,12 +113,24 @@ impl Engine for SmartEngine<'_> {
 }
 
 impl DrawRunner for PreparedScenario<'_> {
+    /// The draws' elasticities per market, then one pass over the prepared markets.
     fn run_batch(
         &self,
-        draws: &[Vec<Elasticities>],
-        effects: &mut Vec<FlowEffect>,
+        spec: &UncertaintySpec,
+        first: u64,
+        scratch: &mut DrawScratch,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
-        self.run_batch_into(draws, effects, out)
+        let DrawScratch {
+            effects,
+            elasticities,
+        } = scratch;
+        if elasticities.len() < out.len() {
+            elasticities.resize_with(out.len(), Vec::new);
+        }
+        for (k, e) in elasticities[..out.len()].iter_mut().enumerate() {
+            spec.draw_elasticities(self.scenario(), first + k as u64, e);
+        }
+        self.run_batch_into(&elasticities[..out.len()], effects, out)
     }
 }

@@ -98,6 +98,9 @@ pub struct EffectTotals {
     pub revenue_after: Value,
     /// Consumer surplus change.
     pub consumer_surplus: Value,
+    /// The importer's own producers' surplus change: zero in SMART, which has no domestic
+    /// variety; set by models that have one (market-level, not per flow).
+    pub producer_surplus: Value,
     /// WITS welfare triangle.
     pub welfare_triangle: Value,
     /// Number of flows floored at zero.
@@ -131,6 +134,7 @@ impl EffectTotals {
         self.revenue_before += o.revenue_before;
         self.revenue_after += o.revenue_after;
         self.consumer_surplus += o.consumer_surplus;
+        self.producer_surplus += o.producer_surplus;
         self.welfare_triangle += o.welfare_triangle;
         self.floored_flows += o.floored_flows;
     }
@@ -140,9 +144,10 @@ impl EffectTotals {
         self.revenue_after - self.revenue_before
     }
 
-    /// Importer's net welfare: consumer surplus plus the change in tariff revenue.
+    /// Importer's net welfare: consumer surplus plus the change in tariff revenue, plus
+    /// its own producers' surplus where the model has them.
     pub fn net_welfare(&self) -> Value {
-        self.consumer_surplus + self.revenue_change()
+        self.consumer_surplus + self.revenue_change() + self.producer_surplus
     }
 
     /// Total effect as a percentage of base value (0 when there was no base trade).

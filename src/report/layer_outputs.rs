@@ -64,7 +64,7 @@ pub fn write_uncertainty_csv(
                 ("draws", u.spec.draws as f64),
                 ("seed", u.spec.seed as f64),
             ],
-            Some(if r.name.ends_with("_pct") {
+            Some(if r.name.ends_with("_pct") || r.kind.ends_with("_pct") {
                 "percent"
             } else {
                 currency_unit
