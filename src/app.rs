@@ -523,32 +523,35 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     }
     apply_overrides(&mut scenario, args)?;
     check_output_folder(&scenario, &args.out, args.replace)?;
-    if let (crate::scenario::ModelChoice::Gsim(options), Some(setup)) =
-        (scenario.model, scenario.gsim.as_ref())
-    {
-        let bar = progress(
-            args.print_summary,
-            scenario.uncertainty.map_or(0, |u| u.draws as u64),
-            "Monte-Carlo draws",
-        );
-        let run = analysis::gsim::run(&scenario, setup, &options, &|| bar.inc(1))?;
-        bar.finish_and_clear();
-        let r = report::gsim::GsimReport {
+    if let (Some(engine), Some(setup)) = (
+        analysis::gsim::GsimEngine::new(&scenario),
+        scenario.gsim.as_ref(),
+    ) {
+        let run = engine.run()?;
+        let layers = compute_layers(&scenario, &run.market, args.print_summary)?;
+        let detail = report::gsim::GsimDetail { setup, run: &run };
+        let report = RunReport {
             scenario: &scenario,
-            setup,
-            run: &run,
+            outcome: &run.market,
             command: args.command_line.clone(),
             version: crate::VERSION,
+            layers,
+            detail: report::ModelDetail::Gsim(detail),
         };
         // The summary is checked before anything is written: a refused summary must not
         // leave a finished output folder behind an error.
-        let text = checked_summary(&scenario, report::gsim::summary(&r))?;
-        let files = report::gsim::write_gsim_outputs(&r, &args.out, args.replace)?;
+        let text = checked_summary(
+            &scenario,
+            report::gsim::summary(&report::gsim::GsimReport::of(&report, detail)),
+        )?;
+        let artifacts = report::run_artifacts(&report.layers, &report.detail);
+        report::write_outputs(&report, &artifacts, &args.out, args.replace)?;
         if args.print_summary {
             say(text.trim_end());
             say(&format!(
-                "  Wrote {}/ ({files} files; start with report.md)",
-                args.out.display()
+                "  Wrote {}/ ({} files; start with report.md)",
+                args.out.display(),
+                artifacts.len()
             ));
         }
         return Ok(());
@@ -561,8 +564,9 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         command: args.command_line.clone(),
         version: crate::VERSION,
         layers,
+        detail: report::ModelDetail::Single,
     };
-    let artifacts = report::run_artifacts(&run.layers);
+    let artifacts = report::run_artifacts(&run.layers, &run.detail);
     let text = checked_summary(&scenario, report::terminal::summary(&run))?;
     report::write_outputs(&run, &artifacts, &args.out, args.replace)?;
     if args.print_summary {

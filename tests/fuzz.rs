@@ -1434,66 +1434,65 @@ fn run_in_memory(
     failures: &mut Vec<Failure>,
 ) -> Verdict {
     let mut outputs: Vec<(&'static str, Vec<u8>)> = Vec::new();
-    let summary_text;
     let mut allowed = report::guard::scenario_words(s);
-    if let (scenario::ModelChoice::Gsim(options), Some(setup)) = (s.model, s.gsim.as_ref()) {
-        stage("simulate");
-        let run = match analysis::gsim::run(s, setup, &options, &|| ()) {
-            Ok(run) => run,
-            Err(e) => return error_verdict("GSIM", e.to_string(), dir, failures),
-        };
-        let r = report::gsim::GsimReport {
-            scenario: s,
-            setup,
-            run: &run,
-            command: "tariffsim run (fuzz)".into(),
-            version: tariffsim::VERSION,
-        };
-        stage("render");
-        for (name, render) in report::gsim::gsim_files(&r) {
-            if name.ends_with(".png") && !charts {
-                continue;
-            }
-            match render(&r, Path::new(name)) {
-                Ok(bytes) => outputs.push((name, bytes)),
-                Err(e) => return output_error("GSIM output", e, dir, failures),
-            }
+    stage("simulate");
+    let gsim_run = match analysis::gsim::GsimEngine::new(s)
+        .map(|e| e.run())
+        .transpose()
+    {
+        Ok(run) => run,
+        Err(e) => return error_verdict("GSIM", e.to_string(), dir, failures),
+    };
+    let smart_outcome;
+    let outcome = match &gsim_run {
+        Some(run) => &run.market,
+        None => {
+            smart_outcome = match analysis::simulate(s) {
+                Ok(o) => o,
+                Err(e) => return error_verdict("SMART", e.to_string(), dir, failures),
+            };
+            &smart_outcome
         }
-        summary_text = report::gsim::summary(&r);
-        allowed.extend(report::guard::user_words(
-            setup.regions.iter().map(String::as_str),
-        ));
-    } else {
-        stage("simulate");
-        let outcome = match analysis::simulate(s) {
-            Ok(o) => o,
-            Err(e) => return error_verdict("SMART", e.to_string(), dir, failures),
-        };
-        stage("layers");
-        let layers = match app::compute_layers(s, &outcome, false) {
-            Ok(l) => l,
-            Err(e) => return error_verdict("layer", e.to_string(), dir, failures),
-        };
-        let run = report::RunReport {
-            scenario: s,
-            outcome: &outcome,
-            command: "tariffsim run (fuzz)".into(),
-            version: tariffsim::VERSION,
-            layers,
-        };
-        stage("render");
-        for a in report::run_artifacts(&run.layers) {
-            let name = a.file_name();
-            if name.ends_with(".png") && !charts {
-                continue;
-            }
-            match a.render(&run) {
-                Ok(bytes) => outputs.push((name, bytes)),
-                Err(e) => return output_error("output", e, dir, failures),
-            }
+    };
+    stage("layers");
+    let layers = match app::compute_layers(s, outcome, false) {
+        Ok(l) => l,
+        Err(e) => return error_verdict("layer", e.to_string(), dir, failures),
+    };
+    let detail = match (&gsim_run, s.gsim.as_ref()) {
+        (Some(run), Some(setup)) => {
+            allowed.extend(report::guard::user_words(
+                setup.regions.iter().map(String::as_str),
+            ));
+            report::ModelDetail::Gsim(report::gsim::GsimDetail { setup, run })
         }
-        summary_text = report::terminal::summary(&run);
+        _ => report::ModelDetail::Single,
+    };
+    let run = report::RunReport {
+        scenario: s,
+        outcome,
+        command: "tariffsim run (fuzz)".into(),
+        version: tariffsim::VERSION,
+        layers,
+        detail,
+    };
+    stage("render");
+    for a in report::run_artifacts(&run.layers, &run.detail) {
+        let name = a.file_name();
+        if name.ends_with(".png") && !charts {
+            continue;
+        }
+        match a.render(&run) {
+            Ok(bytes) => outputs.push((name, bytes)),
+            Err(e) => return output_error("output", e, dir, failures),
+        }
     }
+    let summary_text = match detail {
+        report::ModelDetail::Gsim(d) => {
+            report::gsim::summary(&report::gsim::GsimReport::of(&run, d))
+        }
+        report::ModelDetail::Single => report::terminal::summary(&run),
+    };
     for (name, bytes) in &outputs {
         check_output(name, bytes, user, failures);
     }

@@ -263,21 +263,15 @@ fn gsim_monte_carlo_does_not_depend_on_threads() {
     let path = Path::new(ROOT).join("scenarios/pakistan-multimarket-2025.toml");
     let mut s = tariffsim::scenario::load(&path).unwrap();
     s.uncertainty.as_mut().unwrap().draws = 64;
-    let (tariffsim::scenario::ModelChoice::Gsim(options), Some(setup)) = (s.model, s.gsim.as_ref())
-    else {
-        panic!("a GSIM scenario");
-    };
+    assert!(s.gsim.is_some(), "a GSIM scenario");
+    let point = tariffsim::analysis::simulate(&s).unwrap();
+    let spec = s.uncertainty.unwrap();
     let with = |threads: usize| {
         rayon::ThreadPoolBuilder::new()
             .num_threads(threads)
             .build()
             .unwrap()
-            .install(|| {
-                tariffsim::analysis::gsim::run(&s, setup, &options, &|| {})
-                    .unwrap()
-                    .uncertainty
-                    .unwrap()
-            })
+            .install(|| tariffsim::analysis::monte_carlo::run(&s, &spec, &point, &|| {}).unwrap())
     };
     assert_eq!(with(1), with(3));
 }

@@ -105,9 +105,10 @@ impl DrawRunner for VariantDraws<'_> {
     }
 }
 
-/// The engine of the scenario's model. A GSIM scenario's importing market is solved by
-/// SMART here (its single-market comparison); the multi-market GSIM run itself is
-/// [`super::gsim::run`].
+/// The engine of the scenario's model.
 pub fn engine(scenario: &Scenario) -> Box<dyn Engine + '_> {
-    Box::new(super::smart::SmartEngine::new(scenario))
+    match super::gsim::GsimEngine::new(scenario) {
+        Some(gsim) => Box::new(gsim),
+        None => Box::new(super::smart::SmartEngine::new(scenario)),
+    }
 }

@@ -1,14 +1,23 @@
-//! Multi-market runs: GSIM for every product (in parallel), aggregated by region, plus
-//! SMART on the scenario importer's market for a side-by-side comparison.
+//! GSIM behind the engine interface: every product solved in several markets at once (in
+//! parallel), world prices cleared. The layers read the scenario importer's market
+//! ([`GsimEngine`] gives it as an [`Outcome`], like every model); the GSIM report also
+//! reads every region's welfare, exports and world prices ([`GsimRun`]).
+//!
+//! In the market view, each flow's change in value splits into a price effect (the new
+//! quantity at the changed world price), trade creation (the change in the market's total
+//! imports at base prices, shared by base imports) and diversion (the rest, summing to
+//! zero over a product); consumer and producer surplus are the market region's, for the
+//! product as a whole.
 
-use super::monte_carlo::{Percentiles, UncertaintyResult, UncertaintyRow};
-use super::sensitivity::{self, SensitivityRow};
-use super::{Adjust, ElasticityChange, Outcome, simulate};
+use super::engine::Engine;
+use super::smart::SmartEngine;
+use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::SupplyElasticity;
 use crate::model::gsim::{GsimMarket, GsimOptions, GsimOutcome, solve};
-use crate::scenario::Scenario;
+use crate::model::smart::FlowEffect;
 use crate::scenario::gsim_setup::GsimSetup;
+use crate::scenario::{ModelChoice, Scenario};
 use rayon::prelude::*;
 
 /// Welfare components of one region.
@@ -46,29 +55,39 @@ pub struct GsimRun {
     /// SMART on the scenario importer's market with the same tariffs and that market's
     /// elasticities (the focus exporter's supply elasticity), or why it could not be run.
     pub smart: Result<Outcome, String>,
-    /// Monte-Carlo percentiles, when the scenario has `[uncertainty]`.
-    pub uncertainty: Option<UncertaintyResult>,
-    /// One-at-a-time sensitivity (focus exporter's sales to the market; the market's net
-    /// welfare), when the scenario has `[sensitivity]`.
-    pub sensitivity: Option<Vec<SensitivityRow>>,
+    /// The scenario importer's market as every model gives it (what the layers read).
+    pub market: Outcome,
 }
 
-/// Solves every product (in parallel) with an optional change to every region's elasticities.
+/// Solves every product (in parallel) with an optional change to every region's
+/// elasticities and other tariffs on the scenario importer's flows (`after`, one per
+/// flow in market order, as [`Variant::tariff_after`]).
 fn solve_all(
-    scenario: &Scenario,
-    setup: &GsimSetup,
-    options: &GsimOptions,
+    engine: &GsimEngine<'_>,
     change: Option<&ElasticityChange>,
+    after: Option<&[crate::units::Rate]>,
 ) -> Result<Vec<GsimOutcome>, ModelError> {
+    let (scenario, setup, options) = (engine.scenario, engine.setup, &engine.options);
+    let after_by_product = after.map(|a| engine.after_by_product(a));
     setup
         .markets
         .par_iter()
         .enumerate()
         .map(|(p, m)| {
-            let solved = match change {
-                None => solve(m, options),
-                Some(c) => solve(&with_elasticities(m, c), options),
-            };
+            let changed = change.map(|c| with_elasticities(m, c));
+            let mut market = changed.as_ref().unwrap_or(m);
+            let with_after;
+            if let Some(cells) = after_by_product.as_ref().map(|a| &a[p])
+                && !cells.is_empty()
+            {
+                let mut t = market.clone();
+                for &(r, rate) in cells {
+                    t.tariff_after[(r, setup.market_region)] = 1.0 + rate;
+                }
+                with_after = t;
+                market = &with_after;
+            }
+            let solved = solve(market, options);
             let outcome = solved.map_err(|source| ModelError::Gsim {
                 product: scenario.products[p].code.clone(),
                 source,
@@ -125,12 +144,13 @@ fn with_elasticities(m: &GsimMarket, c: &ElasticityChange) -> GsimMarket {
     out
 }
 
-/// Sums the products' outcomes by region.
+/// Sums the products' outcomes by region, and reads the scenario importer's market.
 fn aggregate(
-    setup: &GsimSetup,
+    engine: &GsimEngine<'_>,
     products: Vec<GsimOutcome>,
     smart: Result<Outcome, String>,
 ) -> GsimRun {
+    let setup = engine.setup;
     let n = setup.regions.len();
     let mut welfare = vec![RegionWelfare::default(); n];
     let (mut before, mut after) = (vec![0.0; n], vec![0.0; n]);
@@ -161,7 +181,8 @@ fn aggregate(
         .zip(&before)
         .map(|(w, b)| if *b > 0.0 { w / b } else { 0.0 })
         .collect();
-    GsimRun {
+    let mut run = GsimRun {
+        market: engine.market_view(&products),
         products,
         welfare,
         exports_before: before,
@@ -171,9 +192,9 @@ fn aggregate(
         max_iterations,
         max_residual,
         smart,
-        uncertainty: None,
-        sensitivity: None,
-    }
+    };
+    run.market.extra = run.extra_values(setup);
+    run
 }
 
 impl GsimRun {
@@ -193,114 +214,165 @@ impl GsimRun {
             .sum()
     }
 
-    /// The quantities the uncertainty table reports, in a fixed order: (kind, name, value).
-    fn quantities(&self, setup: &GsimSetup) -> Vec<(&'static str, String, f64)> {
+    /// GSIM's own quantities, in the order of [`GsimEngine::extra_rows`].
+    fn extra_values(&self, setup: &GsimSetup) -> Vec<f64> {
         let mut q = vec![
-            (
-                "headline",
-                "focus_exports_to_market_change".to_string(),
-                self.focus_to_market(setup),
-            ),
-            (
-                "headline",
-                "focus_exports_elsewhere_change".to_string(),
-                self.focus_elsewhere(setup),
-            ),
-            (
-                "headline",
-                "focus_world_price_change_pct".to_string(),
-                100.0 * self.world_price_change[setup.focus_region],
-            ),
-            (
-                "headline",
-                "market_net_welfare_change".to_string(),
-                self.welfare[setup.market_region].net,
-            ),
+            self.focus_elsewhere(setup),
+            100.0 * self.world_price_change[setup.focus_region],
         ];
-        for (r, name) in setup.regions.iter().enumerate() {
-            q.push((
-                "world_price_change_pct",
-                name.clone(),
-                100.0 * self.world_price_change[r],
-            ));
-        }
-        for (r, name) in setup.regions.iter().enumerate() {
-            q.push(("net_welfare", name.clone(), self.welfare[r].net));
-        }
+        q.extend(self.world_price_change.iter().map(|x| 100.0 * x));
+        q.extend(self.welfare.iter().map(|w| w.net));
         q
     }
 }
 
-/// Runs GSIM on every product of `setup` (the scenario's multi-market data), SMART on the
-/// scenario importer's market, and the uncertainty and sensitivity layers the scenario
-/// enables. `tick` is called once per Monte-Carlo draw.
-pub fn run(
-    scenario: &Scenario,
-    setup: &GsimSetup,
-    options: &GsimOptions,
-    tick: &(dyn Fn() + Sync),
-) -> Result<GsimRun, ModelError> {
-    let products = solve_all(scenario, setup, options, None)?;
-    // The comparison must not stop the GSIM run: a change too large for SMART's linear
-    // supply formula is reported instead.
-    let smart = simulate(scenario).map_err(|e| e.to_string());
-    let mut run = aggregate(setup, products, smart);
-    let summary = |change: &ElasticityChange| -> Result<GsimRun, ModelError> {
-        let products = solve_all(scenario, setup, options, Some(change))?;
-        Ok(aggregate(setup, products, Ok(Outcome::empty(scenario))))
-    };
-    if let Some(spec) = &scenario.uncertainty {
-        let samples: Vec<Vec<f64>> = (0..spec.draws as u64)
-            .into_par_iter()
-            .map(|i| {
-                let r = summary(&spec.draw(i)).map_err(|e| ModelError::InLayer {
-                    layer: format!("Monte-Carlo draw {i}"),
-                    source: Box::new(e),
-                })?;
-                tick();
-                Ok(r.quantities(setup).into_iter().map(|(_, _, v)| v).collect())
-            })
-            .collect::<Result<_, ModelError>>()?;
-        let mut column = Vec::with_capacity(samples.len());
-        let rows = run
-            .quantities(setup)
-            .into_iter()
-            .enumerate()
-            .map(|(q, (kind, name, point))| {
-                column.clear();
-                column.extend(samples.iter().map(|s| s[q]));
-                UncertaintyRow {
-                    kind,
-                    name,
-                    point,
-                    percentiles: Percentiles::of(&mut column),
-                }
-            })
-            .collect();
-        run.uncertainty = Some(UncertaintyResult { spec: *spec, rows });
+/// GSIM on a scenario with several markets.
+#[derive(Debug, Clone)]
+pub struct GsimEngine<'a> {
+    scenario: &'a Scenario,
+    setup: &'a GsimSetup,
+    options: GsimOptions,
+    /// The region of each of the scenario's exporters.
+    region_of: Vec<usize>,
+}
+
+impl<'a> GsimEngine<'a> {
+    /// The engine of a GSIM scenario; `None` for a single-market scenario.
+    pub fn new(scenario: &'a Scenario) -> Option<Self> {
+        let (ModelChoice::Gsim(options), Some(setup)) = (scenario.model, scenario.gsim.as_ref())
+        else {
+            return None;
+        };
+        let region_of = scenario
+            .exporters
+            .iter()
+            .map(|e| setup.regions.iter().position(|r| r == e))
+            .collect::<Option<Vec<usize>>>()?;
+        Some(GsimEngine {
+            scenario,
+            setup,
+            options,
+            region_of,
+        })
     }
-    if let Some(spec) = &scenario.sensitivity {
-        let rows = sensitivity::settings(spec)
-            .into_iter()
-            .map(|(parameter, low, high, low_setting, high_setting)| {
-                let in_layer = |label: &str, e: ModelError| ModelError::InLayer {
-                    layer: format!("sensitivity, {parameter} {label}"),
-                    source: Box::new(e),
+
+    /// The multi-market run: every product, every region's results, the importer's market,
+    /// and SMART on that market for comparison.
+    pub fn run(&self) -> Result<GsimRun, ModelError> {
+        let products = solve_all(self, None, None)?;
+        // The comparison must not stop the GSIM run: a change too large for SMART's linear
+        // supply formula is reported instead.
+        let smart = SmartEngine::new(self.scenario)
+            .solve()
+            .map_err(|e| e.to_string());
+        Ok(aggregate(self, products, smart))
+    }
+
+    /// Per product, the (region, tariff) of each importer flow whose after-policy tariff
+    /// `after` (one per flow, in market order) sets.
+    fn after_by_product(&self, after: &[crate::units::Rate]) -> Vec<Vec<(usize, f64)>> {
+        let mut out = vec![Vec::new(); self.setup.markets.len()];
+        let mut cell = 0;
+        for m in &self.scenario.markets {
+            for f in &m.flows {
+                out[m.product].push((self.region_of[f.exporter], after[cell]));
+                cell += 1;
+            }
+        }
+        out
+    }
+
+    /// The scenario importer's market read from the solved products.
+    fn market_view(&self, products: &[GsimOutcome]) -> Outcome {
+        let (s, setup) = (self.scenario, self.setup);
+        let mk = setup.market_region;
+        let mut outcome = Outcome::empty(s);
+        let mut effects: Vec<FlowEffect> = Vec::new();
+        for m in &s.markets {
+            let (market, o) = (&setup.markets[m.product], &products[m.product]);
+            effects.clear();
+            // Quantities at base world prices: before, after, and the market's totals.
+            let (mut q_before, mut q_after) = (0.0, 0.0);
+            for f in &m.flows {
+                let r = self.region_of[f.exporter];
+                let x = o.world_price_change[r];
+                let base = market.trade[(r, mk)];
+                let new = o.trade_after[(r, mk)];
+                let quantity = if 1.0 + x > 0.0 { new / (1.0 + x) } else { new };
+                q_before += base;
+                q_after += quantity;
+                effects.push(FlowEffect {
+                    exporter: f.exporter,
+                    base_value: base,
+                    tariff_before: market.tariff_before[(r, mk)] - 1.0,
+                    tariff_after: market.tariff_after[(r, mk)] - 1.0,
+                    world_price_change: x,
+                    price_effect: new - quantity,
+                    total_effect: new - base,
+                    new_value: new,
+                    revenue_before: base * (market.tariff_before[(r, mk)] - 1.0),
+                    revenue_after: new * (market.tariff_after[(r, mk)] - 1.0),
+                    // Quantity change at base prices, split below.
+                    trade_diversion: quantity - base,
+                    ..FlowEffect::default()
+                });
+            }
+            let created = q_after - q_before;
+            for e in &mut effects {
+                let share = if q_before > 0.0 {
+                    e.base_value / q_before
+                } else {
+                    0.0
                 };
-                let lo = summary(&low).map_err(|e| in_layer(&low_setting, e))?;
-                let hi = summary(&high).map_err(|e| in_layer(&high_setting, e))?;
-                Ok(SensitivityRow {
-                    parameter,
-                    low_setting,
-                    high_setting,
-                    focus_low: lo.focus_to_market(setup),
-                    focus_high: hi.focus_to_market(setup),
-                    welfare_low: lo.welfare[setup.market_region].net,
-                    welfare_high: hi.welfare[setup.market_region].net,
-                })
-            })
-            .collect::<Result<Vec<_>, ModelError>>()?;
-        run.sensitivity = Some(sensitivity::sorted(rows));
+                e.trade_creation = created * share;
+                e.trade_diversion -= e.trade_creation;
+            }
+            outcome.add_product(s, m.product, &effects);
+            outcome.add_market(
+                m.product,
+                o.consumer_surplus_change[mk],
+                o.producer_surplus_change[mk],
+            );
+        }
+        outcome
     }
-    Ok(run)
+}
+
+impl Engine for GsimEngine<'_> {
+    fn scenario(&self) -> &Scenario {
+        self.scenario
+    }
+
+    fn as_dyn(&self) -> &dyn Engine {
+        self
+    }
+
+    fn solve(&self) -> Result<Outcome, ModelError> {
+        Ok(self.run()?.market)
+    }
+
+    /// Elasticity changes apply to every region; named elasticity sets are per product of
+    /// one market and do not apply to GSIM (the loader refuses them).
+    fn solve_variant(&self, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
+        let products = solve_all(self, variant.elasticities.as_ref(), variant.tariff_after)?;
+        let mut run = aggregate(self, products, Ok(Outcome::empty(self.scenario)));
+        run.market.products.clear();
+        Ok(run.market)
+    }
+
+    fn extra_rows(&self) -> Vec<(&'static str, String)> {
+        let setup = self.setup;
+        let mut rows = vec![
+            ("headline", "focus_exports_elsewhere_change".to_string()),
+            ("headline", "focus_world_price_change_pct".to_string()),
+        ];
+        rows.extend(
+            setup
+                .regions
+                .iter()
+                .map(|r| ("world_price_change_pct", r.clone())),
+        );
+        rows.extend(setup.regions.iter().map(|r| ("net_welfare", r.clone())));
+        rows
+    }
 }

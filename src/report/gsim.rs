@@ -1,39 +1,56 @@
-//! Outputs of a GSIM (multi-market) run: prices, bilateral flows and welfare by region as
-//! CSV, three charts, a Markdown report comparing GSIM with SMART, and a terminal summary.
+//! GSIM's own outputs (multi-market): prices, bilateral flows and welfare by region as CSV,
+//! three charts, the report's GSIM sections (headline across markets, SMART beside GSIM,
+//! results by region, the model) and a terminal summary. The analysis layers' files and
+//! the report's shared sections are written as for every model.
 
 use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
-use super::layer_outputs::{draw_tornado, write_sensitivity_csv, write_uncertainty_csv};
 use super::numbers::{format_number, signed};
 use super::tables::Table;
-use super::{ReplacePolicy, ValueScale, write_atomically};
-
-/// A layer's output was asked for although the run has no such results (a bug guard).
-fn missing(path: &Path) -> ReportError {
-    ReportError::Chart {
-        path: path.to_path_buf(),
-        message: "no results of this analysis to write".into(),
-    }
-}
+use super::{Artifact, RunReport, ValueScale};
 use crate::analysis::gsim::GsimRun;
+use crate::analysis::headlines::Headline;
 use crate::error::ReportError;
 use crate::model::gsim::{CsFormula, GsimForm};
+use crate::scenario::gsim_setup::GsimSetup;
 use crate::scenario::{ModelChoice, Scenario};
 use crate::units::rate_to_pct;
 use std::fmt::Write as _;
 use std::path::Path;
+
+/// GSIM's results beyond the importer's market.
+#[derive(Debug, Clone, Copy)]
+pub struct GsimDetail<'a> {
+    /// The scenario's regions and markets.
+    pub setup: &'a GsimSetup,
+    /// Every region's results.
+    pub run: &'a GsimRun,
+}
 
 /// Everything the GSIM outputs need.
 pub struct GsimReport<'a> {
     /// The scenario.
     pub scenario: &'a Scenario,
     /// Its multi-market setup.
-    pub setup: &'a crate::scenario::gsim_setup::GsimSetup,
+    pub setup: &'a GsimSetup,
     /// Its results.
     pub run: &'a GsimRun,
-    /// The command line, for the report.
-    pub command: String,
+    /// The analysis layers, computed on the importer's market through the engine.
+    pub layers: &'a super::Layers,
     /// Program version.
     pub version: &'static str,
+}
+
+impl<'a> GsimReport<'a> {
+    /// The GSIM view of a run.
+    pub fn of(run: &'a RunReport<'a>, detail: GsimDetail<'a>) -> Self {
+        GsimReport {
+            scenario: run.scenario,
+            setup: detail.setup,
+            run: detail.run,
+            layers: &run.layers,
+            version: run.version,
+        }
+    }
 }
 
 impl GsimReport<'_> {
@@ -70,12 +87,33 @@ impl GsimReport<'_> {
 }
 
 /// Renders one GSIM output file to bytes; the path names it in errors.
-pub type GsimRender = fn(&GsimReport<'_>, &Path) -> Result<Vec<u8>, ReportError>;
+type GsimRender = fn(&GsimReport<'_>, &Path) -> Result<Vec<u8>, ReportError>;
 
-/// The GSIM output files of a run, in writing order (the report last), each with its
-/// renderer: [`write_gsim_outputs`] writes them, and tests can render them in memory.
-pub fn gsim_files(r: &GsimReport<'_>) -> Vec<(&'static str, GsimRender)> {
-    let mut files: Vec<(&'static str, GsimRender)> = vec![
+/// One of GSIM's own files, written through the common [`Artifact`] mechanism.
+struct GsimFile {
+    name: &'static str,
+    render: GsimRender,
+}
+
+impl Artifact for GsimFile {
+    fn file_name(&self) -> &'static str {
+        self.name
+    }
+
+    fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let super::ModelDetail::Gsim(detail) = run.detail else {
+            return Err(ReportError::Chart {
+                path: self.name.into(),
+                message: "a GSIM output asked of a run without GSIM results".into(),
+            });
+        };
+        (self.render)(&GsimReport::of(run, detail), Path::new(self.name))
+    }
+}
+
+/// GSIM's own files, in writing order.
+pub fn artifacts() -> Vec<Box<dyn Artifact + Sync>> {
+    let files: [(&'static str, GsimRender); 6] = [
         ("gsim_prices.csv", prices),
         ("gsim_flows.csv", flows),
         ("gsim_welfare.csv", welfare_table),
@@ -83,78 +121,10 @@ pub fn gsim_files(r: &GsimReport<'_>) -> Vec<(&'static str, GsimRender)> {
         ("gsim_welfare.png", welfare_chart),
         ("gsim_focus_destinations.png", destinations_chart),
     ];
-    if r.run.uncertainty.is_some() {
-        files.push(("uncertainty.csv", uncertainty_table));
-    }
-    if r.run.sensitivity.is_some() {
-        files.push(("sensitivity.csv", sensitivity_table));
-        files.push(("tornado.png", tornado_chart));
-    }
-    files.push(("report.md", markdown_file));
     files
-}
-
-/// Writes every GSIM output into `out_dir`, whole or not at all; returns how many files.
-pub fn write_gsim_outputs(
-    r: &GsimReport<'_>,
-    out_dir: &Path,
-    policy: ReplacePolicy,
-) -> Result<usize, ReportError> {
-    let files = gsim_files(r);
-    write_atomically(out_dir, policy, |stage| {
-        files
-            .iter()
-            .try_for_each(|(name, render)| stage.put(name, &render(r, Path::new(name))?))
-    })?;
-    Ok(files.len())
-}
-
-fn markdown_file(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
-    let text = markdown(r);
-    let allowed = super::guard::scenario_words(r.scenario);
-    super::guard::check_text(&path.to_string_lossy(), &text, &allowed)?;
-    Ok(text.into_bytes())
-}
-
-fn uncertainty_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
-    match &r.run.uncertainty {
-        Some(u) => write_uncertainty_csv(u, &r.scenario.currency_unit, path),
-        None => Err(missing(path)),
-    }
-}
-
-fn sensitivity_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
-    let Some(rows) = &r.run.sensitivity else {
-        return Err(missing(path));
-    };
-    let setup = r.setup();
-    write_sensitivity_csv(
-        rows,
-        r.run.focus_to_market(setup),
-        r.run.welfare[setup.market_region].net,
-        &r.scenario.currency_unit,
-        path,
-    )
-}
-
-fn tornado_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
-    let Some(rows) = &r.run.sensitivity else {
-        return Err(missing(path));
-    };
-    let setup = r.setup();
-    let (focus, market) = (
-        &setup.regions[setup.focus_region],
-        &setup.regions[setup.market_region],
-    );
-    draw_tornado(
-        rows,
-        r.run.focus_to_market(setup),
-        &ValueScale::for_unit(&r.scenario.currency_unit),
-        format!("What drives {focus}'s gain in {market}: one elasticity at a time"),
-        &format!("Change in {focus}'s sales to {market}"),
-        r.source(),
-        path,
-    )
+        .into_iter()
+        .map(|(name, render)| Box::new(GsimFile { name, render }) as Box<dyn Artifact + Sync>)
+        .collect()
 }
 
 fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
@@ -306,7 +276,7 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> 
                     setup.regions[setup.focus_region]
                 )
             } + &r
-                .run
+                .layers
                 .uncertainty
                 .as_ref()
                 .map(|u| {
@@ -336,7 +306,7 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> 
                         }
                     })
                     .collect(),
-                errors: r.run.uncertainty.as_ref().map(|u| {
+                errors: r.layers.uncertainty.as_ref().map(|u| {
                     exporters
                         .iter()
                         .map(|&i| {
@@ -440,7 +410,8 @@ fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, Report
 }
 
 /// The report text.
-pub fn markdown(r: &GsimReport<'_>) -> String {
+/// GSIM's results: headline across markets, SMART beside GSIM, charts, every region.
+pub fn results_sections(w: &mut String, r: &GsimReport<'_>) {
     let s = r.scenario;
     let setup = r.setup();
     let run = r.run;
@@ -448,29 +419,17 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     let u = &sc.label;
     let m = |v: f64| signed(sc.apply(v), 1);
     let plain = |v: f64| format_number(sc.apply(v), 1);
-    let (form, cs) = r.form();
+    let (form, _) = r.form();
     let f = setup.focus_region;
     let mk = setup.market_region;
     let focus = &setup.regions[f];
     let market = &setup.regions[mk];
-    let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(w, "# {}\n", s.name);
-    for warning in &s.provenance.warnings {
-        let _ = writeln!(w, "> **Warning:** {warning}.\n");
-    }
     let _ = writeln!(
         w,
-        "Simulated with tariffsim {} (GSIM, {form} form) on `{}`: {} regions, {} product(s), values in {} (shown in {u}).\n",
-        r.version,
-        s.path.display(),
+        "Model: GSIM, {form} form: {} regions, {} product(s); the layers below are computed on {market}'s market.\n",
         setup.regions.len(),
         s.products.len(),
-        s.currency_unit
     );
-    if !s.description.trim().is_empty() {
-        let _ = writeln!(w, "> {}\n", s.description.trim().replace('\n', "\n> "));
-    }
     let (to_market_before, to_market_after) = run.focus_destinations[mk];
     let (other_before, other_after) = run
         .focus_destinations
@@ -572,68 +531,6 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
         "\nSMART attributes all new demand to the market whose tariff changed; GSIM lets {focus} raise its price and draw supply away from its other markets, so part of its gain in {market} is redirected trade, not new production.\n"
     );
 
-    if let Some(unc) = &run.uncertainty {
-        let _ = writeln!(w, "## Uncertainty\n");
-        let _ = writeln!(
-            w,
-            "Monte-Carlo over the elasticities: {} draws, seed {} (ChaCha8, one stream per draw: the same on any machine and thread count). Each draw scales (or sets) the elasticity of every region at once.\n",
-            unc.spec.draws, unc.spec.seed
-        );
-        for line in unc.spec.describe() {
-            let _ = writeln!(w, "- {line}");
-        }
-        let _ = writeln!(w, "\n| Quantity | Central | 5% | Median | 95% |");
-        let _ = writeln!(w, "|---|---:|---:|---:|---:|");
-        for row in unc.rows.iter().filter(|x| x.kind == "headline") {
-            let p = row.percentiles;
-            let f = |v: f64| {
-                if row.name.ends_with("_pct") {
-                    signed(v, 3)
-                } else {
-                    m(v)
-                }
-            };
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {} |",
-                row.name.replace('_', " "),
-                f(row.point),
-                f(p.p5),
-                f(p.p50),
-                f(p.p95)
-            );
-        }
-        let _ = writeln!(
-            w,
-            "\nEvery region's world price and net welfare percentiles are in `uncertainty.csv`.\n"
-        );
-    }
-    if let Some(rows) = &run.sensitivity {
-        let _ = writeln!(w, "## Sensitivity\n");
-        let _ = writeln!(
-            w,
-            "Each elasticity moved to a low and a high setting in every region, the others unchanged.\n"
-        );
-        let _ = writeln!(
-            w,
-            "| Elasticity | Low | {focus} to {market} at low ({u}) | High | at high ({u}) | {market} net welfare low / high ({u}) |"
-        );
-        let _ = writeln!(w, "|---|---|---:|---|---:|---:|");
-        for x in rows {
-            let _ = writeln!(
-                w,
-                "| {} | {} | {} | {} | {} | {} / {} |",
-                x.parameter,
-                x.low_setting,
-                m(x.focus_low),
-                x.high_setting,
-                m(x.focus_high),
-                m(x.welfare_low),
-                m(x.welfare_high)
-            );
-        }
-        let _ = writeln!(w, "\n![Sensitivity](tornado.png)\n");
-    }
     let _ = writeln!(w, "## Charts\n");
     let _ = writeln!(w, "![World price changes](gsim_world_prices.png)\n");
     let _ = writeln!(w, "![Welfare by region](gsim_welfare.png)\n");
@@ -666,33 +563,14 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
         w,
         "\nPer-product prices are in `gsim_prices.csv`, every bilateral flow in `gsim_flows.csv`, welfare per product in `gsim_welfare.csv`.\n"
     );
+}
 
-    let _ = writeln!(w, "## Tariffs\n");
-    for (title, rules) in [
-        ("Before the policy", &s.provenance.before_rules),
-        ("The policy", &s.provenance.policy_rules),
-        (
-            "What-if from the command line (`--set`, applied last)",
-            &s.provenance.quick_sets,
-        ),
-    ] {
-        if title.starts_with("What-if") && rules.is_empty() {
-            continue;
-        }
-        let _ = writeln!(w, "{title}:\n");
-        if rules.is_empty() {
-            let _ = writeln!(w, "- no rules");
-        }
-        for d in rules {
-            let _ = writeln!(w, "- {d}");
-        }
-        let _ = writeln!(w);
-    }
-    let _ = writeln!(
-        w,
-        "Rules without an `importer` act on {market}'s tariffs.\n"
-    );
-
+/// GSIM's model, its elasticities per region and assumptions.
+pub fn model_section(w: &mut String, r: &GsimReport<'_>) {
+    let s = r.scenario;
+    let setup = r.setup();
+    let (form, cs) = r.form();
+    let market = &setup.regions[setup.market_region];
     let _ = writeln!(w, "## Model and assumptions\n");
     let _ = writeln!(
         w,
@@ -731,45 +609,10 @@ pub fn markdown(r: &GsimReport<'_>) -> String {
     }
     let _ = writeln!(w);
 
-    let _ = writeln!(w, "## Data sources\n");
-    for file in &s.provenance.files {
-        let _ = writeln!(
-            w,
-            "- **{}**: `{}` ({} rows).",
-            file.role, file.written, file.rows
-        );
-        let parts: Vec<String> = file
-            .status_shares
-            .iter()
-            .map(|(k, v)| format!("{k} {:.1}%", 100.0 * v))
-            .collect();
-        if !parts.is_empty() {
-            let basis = if file.role == "trade data" {
-                "of trade value"
-            } else {
-                "of rows"
-            };
-            let _ = writeln!(w, "  Status ({basis}): {}.", parts.join(", "));
-        }
-        if file.status_shares.keys().any(|k| {
-            let k = k.to_ascii_uppercase();
-            k.contains("ESTIMATE") || k.contains("ASSUMPTION") || k.contains("PARTIAL")
-        }) {
-            let _ = writeln!(
-                w,
-                "  *Includes estimates*: see the file's status and source columns."
-            );
-        }
-        for src in file.sources.iter().take(8) {
-            let _ = writeln!(w, "  - Source: {src}");
-        }
-    }
     let _ = writeln!(
         w,
-        "\n## Reproduce\n\n```\n{}\n```\n\ntariffsim {}; the computation is deterministic.",
-        r.command, r.version
+        "Tariff rules without an `importer` act on {market}'s tariffs.\n"
     );
-    out
 }
 
 /// A short terminal summary.
@@ -803,10 +646,11 @@ pub fn summary(r: &GsimReport<'_>) -> String {
         signed(sc.apply(a - b), 1),
         sc.label
     );
-    if let Some(row) = run
+    if let Some(row) = r
+        .layers
         .uncertainty
         .as_ref()
-        .and_then(|u| u.row("headline", "focus_exports_to_market_change"))
+        .and_then(|u| u.headline(Headline::FocusExportsChange))
     {
         let _ = writeln!(
             w,

@@ -1,7 +1,8 @@
 //! `report.md`: the run written up for a reader, with every assumption and data source.
 
+use super::gsim::GsimReport;
 use super::numbers::{format_number, signed};
-use super::{Artifact, RunReport};
+use super::{Artifact, ModelDetail, RunReport};
 use crate::analysis::headlines::Headline;
 use crate::error::ReportError;
 use crate::model::SupplyElasticity;
@@ -45,17 +46,29 @@ pub fn possessive(name: &str) -> String {
 
 /// Renders the report text.
 pub fn render(run: &RunReport<'_>) -> String {
-    let s = run.scenario;
-    let o = run.outcome;
-    let sc = run.scale();
-    let u = &sc.label;
-    let m = |v: f64| signed(sc.apply(v), 1);
-    let plain = |v: f64| format_number(sc.apply(v), 1);
-    let focus = o.focus(s);
-    let t = &o.total;
     let mut r = String::new();
     let w = &mut r;
+    header(w, run);
+    match run.detail {
+        ModelDetail::Single => smart_results(w, run),
+        ModelDetail::Gsim(g) => super::gsim::results_sections(w, &GsimReport::of(run, g)),
+    }
+    layer_sections(w, run);
+    tariffs_section(w, run);
+    match run.detail {
+        ModelDetail::Single => smart_model_section(w, run),
+        ModelDetail::Gsim(g) => super::gsim::model_section(w, &GsimReport::of(run, g)),
+    }
+    data_sources_section(w, run);
+    reproduce_section(w, run);
+    r
+}
 
+/// Title, warnings, what was simulated, the scenario's description.
+fn header(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
+    let sc = run.scale();
+    let u = &sc.label;
     let _ = writeln!(w, "# {}\n", s.name);
     for warning in &s.provenance.warnings {
         let _ = writeln!(w, "> **Warning:** {warning}.\n");
@@ -74,7 +87,18 @@ pub fn render(run: &RunReport<'_>) -> String {
     if !s.description.trim().is_empty() {
         let _ = writeln!(w, "> {}\n", s.description.trim().replace('\n', "\n> "));
     }
+}
 
+/// SMART's results: headline, charts, by exporter, the focus exporter's products.
+fn smart_results(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
+    let o = run.outcome;
+    let sc = run.scale();
+    let u = &sc.label;
+    let m = |v: f64| signed(sc.apply(v), 1);
+    let plain = |v: f64| format_number(sc.apply(v), 1);
+    let focus = o.focus(s);
+    let t = &o.total;
     let _ = writeln!(w, "## Headline results\n");
     let _ = writeln!(
         w,
@@ -190,15 +214,7 @@ pub fn render(run: &RunReport<'_>) -> String {
     );
 
     let _ = writeln!(w, "## {}'s largest changes by product\n", s.focus_name());
-    let mut order: Vec<usize> = (0..s.products.len())
-        .filter(|&i| o.focus_by_product[i].base_value > 0.0)
-        .collect();
-    order.sort_by(|&a, &b| {
-        o.focus_by_product[b]
-            .total_effect
-            .abs()
-            .total_cmp(&o.focus_by_product[a].total_effect.abs())
-    });
+    let order = focus_product_order(run);
     let _ = writeln!(
         w,
         "| Product | Before ({u}) | Change ({u}) | Change (%) | Creation | Diversion | Price effect |"
@@ -230,9 +246,26 @@ pub fn render(run: &RunReport<'_>) -> String {
         },
         sc.label
     );
+}
 
-    layer_sections(w, run);
+/// The focus exporter's products, largest change first.
+fn focus_product_order(run: &RunReport<'_>) -> Vec<usize> {
+    let o = run.outcome;
+    let mut order: Vec<usize> = (0..run.scenario.products.len())
+        .filter(|&i| o.focus_by_product[i].base_value > 0.0)
+        .collect();
+    order.sort_by(|&a, &b| {
+        o.focus_by_product[b]
+            .total_effect
+            .abs()
+            .total_cmp(&o.focus_by_product[a].total_effect.abs())
+    });
+    order
+}
 
+/// The tariff states and the rules that make them.
+fn tariffs_section(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
     let _ = writeln!(w, "## Tariffs\n");
     let _ = writeln!(
         w,
@@ -284,7 +317,11 @@ pub fn render(run: &RunReport<'_>) -> String {
     if let Some(p) = &run.layers.tariff_path {
         w.push_str(&super::tariff_path::markdown_section(p));
     }
+}
 
+/// SMART's model, elasticities and assumptions.
+fn smart_model_section(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
     let _ = writeln!(w, "## Model and assumptions\n");
     let opts = s.model.smart_options();
     let _ = writeln!(
@@ -351,7 +388,7 @@ pub fn render(run: &RunReport<'_>) -> String {
         "\n| Product | Elasticities from | Import demand | Substitution | Export supply |"
     );
     let _ = writeln!(w, "|---|---|---:|---:|---:|");
-    for &i in order.iter().take(s.top_products) {
+    for &i in focus_product_order(run).iter().take(s.top_products) {
         let e = s.markets[i].elasticities;
         let chapter = match &s.elasticity_sources[i] {
             ElasticitySource::File(p) => format!("file, prefix {p}"),
@@ -392,7 +429,11 @@ pub fn render(run: &RunReport<'_>) -> String {
             "\nThe table lists the products above; every product's elasticities follow the same rule (longest matching prefix in the elasticity file, else the defaults).\n"
         );
     }
+}
 
+/// Every input file with its status shares and sources.
+fn data_sources_section(w: &mut String, run: &RunReport<'_>) {
+    let s = run.scenario;
     let _ = writeln!(w, "## Data sources\n");
     for f in &s.provenance.files {
         let _ = writeln!(w, "- **{}**: `{}` ({} rows).", f.role, f.written, f.rows);
@@ -443,7 +484,10 @@ pub fn render(run: &RunReport<'_>) -> String {
         }
     }
     let _ = writeln!(w);
+}
 
+/// The command that made the run.
+fn reproduce_section(w: &mut String, run: &RunReport<'_>) {
     let _ = writeln!(w, "## Reproduce\n");
     let _ = writeln!(w, "```\n{}\n```\n", run.command);
     let _ = writeln!(
@@ -456,7 +500,6 @@ pub fn render(run: &RunReport<'_>) -> String {
             .join(" "),
         run.version
     );
-    r
 }
 
 /// The headline under each named elasticity set.
@@ -584,7 +627,12 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
         }
         let _ = writeln!(
             w,
-            "\n`uncertainty.csv` has the same percentiles for every exporter and product. The whiskers on the exporter chart show the 5–95% range.\n"
+            "\n`uncertainty.csv` has the same percentiles for every exporter and product{}.\n",
+            match run.detail {
+                ModelDetail::Single => ". The whiskers on the exporter chart show the 5–95% range",
+                ModelDetail::Gsim(_) =>
+                    ", and every region's world price and net welfare. The whiskers on the world-price chart show the 5–95% range",
+            }
         );
     }
     if let Some(rows) = &run.layers.elasticity_sets {

@@ -38,6 +38,18 @@ pub struct RunReport<'a> {
     pub version: &'static str,
     /// Results of the optional analysis layers.
     pub layers: Layers,
+    /// What the model reports beyond the importer's market.
+    pub detail: ModelDetail<'a>,
+}
+
+/// What a model reports beyond the importer's market, read by that model's own sections
+/// and files.
+#[derive(Debug, Clone, Copy)]
+pub enum ModelDetail<'a> {
+    /// Nothing more (SMART: the importer's market is the whole model).
+    Single,
+    /// GSIM: every region's welfare, exports and world prices.
+    Gsim(gsim::GsimDetail<'a>),
 }
 
 /// Results of the analysis layers that a run enabled.
@@ -141,18 +153,22 @@ pub trait Artifact {
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError>;
 }
 
-/// The artifacts of a single run, in writing order (the report last: it embeds the rest).
-pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
-    let mut list: Vec<Box<dyn Artifact + Sync>> = vec![
-        Box::new(tables::FlowsTable),
-        Box::new(tables::ByExporterTable),
-        Box::new(tables::ByProductTable),
-        Box::new(tables::SummaryTable),
-        Box::new(figures::ChangeByExporterChart),
-        Box::new(figures::FocusProductsChart),
-        Box::new(figures::MarketSharesChart),
-        Box::new(figures::WelfareChart),
-    ];
+/// The artifacts of a run, in writing order (the report last: it embeds the rest): the
+/// model's own files, then those of the analysis layers, which every model shares.
+pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn Artifact + Sync>> {
+    let mut list: Vec<Box<dyn Artifact + Sync>> = match detail {
+        ModelDetail::Single => vec![
+            Box::new(tables::FlowsTable),
+            Box::new(tables::ByExporterTable),
+            Box::new(tables::ByProductTable),
+            Box::new(tables::SummaryTable),
+            Box::new(figures::ChangeByExporterChart),
+            Box::new(figures::FocusProductsChart),
+            Box::new(figures::MarketSharesChart),
+            Box::new(figures::WelfareChart),
+        ],
+        ModelDetail::Gsim(_) => gsim::artifacts(),
+    };
     if layers.uncertainty.is_some() {
         list.push(Box::new(layer_outputs::UncertaintyTable));
     }
@@ -175,7 +191,9 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
         list.push(Box::new(tariff_path::TimelineTable));
         list.push(Box::new(tariff_path::TimelineChart));
     }
-    list.push(Box::new(workbook::Workbook));
+    if let ModelDetail::Single = detail {
+        list.push(Box::new(workbook::Workbook));
+    }
     list.push(Box::new(markdown::MarkdownReport));
     list
 }
