@@ -1,0 +1,865 @@
+//! Armington with domestic production: one importer, one product, a domestic variety beside
+//! the imports, in levels (exact for large changes).
+//!
+//! The importer buys a composite good. The composite is a CES aggregate of the domestic
+//! variety and an import composite (substitution elasticity `σ_d`); the import composite is a
+//! CES aggregate over source countries (`σ_m`); the composite's own demand has a constant
+//! elasticity `η < 0`. Domestic producers and every exporter sell along constant-elasticity
+//! supply curves (infinite elasticity allowed, which fixes that price). A tariff change moves
+//! the internal prices of the imports; the domestic producer price and the exporters' world
+//! prices then clear their markets. This is the structure of the USITC's nested CES
+//! partial-equilibrium models (Hallren & Riker 2017) and of GSIM's levels form with a domestic
+//! variety, for a single importer.
+//!
+//! Conventions are SMART's and GSIM's (`docs/model.md` §6): base prices are 1 (world prices
+//! for imports, the producer price for domestic output), so base values are quantities; tariffs
+//! are ad valorem on the world price; changes are positive when a quantity or price rises;
+//! surpluses are gains when positive.
+//!
+//! The unknowns are the logarithms of the prices whose supply is finite; the equations, in
+//! logs, are "demand = supply" for each of them, solved by [`crate::solve::newton_solve`] with
+//! the analytic Jacobian. With every supply infinite no price moves and the model is closed
+//! form. The outputs use the same [`FlowEffect`] as SMART, with a creation / diversion / price
+//! effect split defined in `docs/model.md` §6.4, plus the domestic side and the welfare parts.
+
+use nalgebra::{DMatrix, DVector};
+use thiserror::Error;
+
+use super::gsim::TariffStage;
+use super::smart::{EffectTotals, FlowEffect, ProductOutcome};
+use super::{ProductMarket, SupplyElasticity, TradeFlow};
+use crate::solve::{
+    NewtonOptions, NewtonReport, NonlinearSystem, SolveError, Termination, newton_solve,
+};
+use crate::units::{Change, Value};
+
+/// Below this distance from 1 a substitution elasticity is treated as exactly 1
+/// (Cobb–Douglas nest); the CES formula's error there is of order `|1 − σ|·(ln p)²`.
+const COBB_DOUGLAS_EPS: f64 = 1e-12;
+
+/// Exporters' supply elasticities: one for the whole market (as in SMART) or one per flow.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ExportSupply {
+    /// The same elasticity for every exporter of the product.
+    Common(SupplyElasticity),
+    /// One elasticity per flow, in the order of [`ArmingtonMarket::flows`].
+    PerFlow(Vec<SupplyElasticity>),
+}
+
+/// The elasticities of one product market, with the signs the formulas use.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmingtonElasticities {
+    /// `η`: own-price elasticity of the composite (domestic + imports) demand; negative.
+    pub composite_demand: f64,
+    /// `σ_d`: substitution between the domestic variety and the import composite; positive.
+    pub domestic_substitution: f64,
+    /// `σ_m`: substitution among import sources; positive.
+    pub import_substitution: f64,
+    /// `ε_d`: supply elasticity of domestic producers.
+    pub domestic_supply: SupplyElasticity,
+    /// `e_c`: the exporters' supply elasticities (to this market).
+    pub export_supply: ExportSupply,
+}
+
+/// One importer's market for one product: imports by source, domestic shipments, elasticities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmingtonMarket {
+    /// Index of the product in the scenario's product list.
+    pub product: usize,
+    /// Imports by source: base value at world prices and the tariffs before and after.
+    pub flows: Vec<TradeFlow>,
+    /// Base domestic shipments to the home market, at producer prices (same unit as trade).
+    pub domestic_shipments: Value,
+    /// The elasticities.
+    pub elasticities: ArmingtonElasticities,
+}
+
+impl ArmingtonMarket {
+    /// The Armington market of a SMART market plus its domestic side: SMART's flows and export
+    /// supply elasticity, and SMART's substitution elasticity among exporters as `σ_m`. The
+    /// composite demand elasticity is given, not SMART's import demand elasticity: the two
+    /// differ (see [`implied_import_demand_elasticity`]).
+    pub fn from_product_market(
+        market: &ProductMarket,
+        domestic_shipments: Value,
+        composite_demand: f64,
+        domestic_substitution: f64,
+        domestic_supply: SupplyElasticity,
+    ) -> Self {
+        ArmingtonMarket {
+            product: market.product,
+            flows: market.flows.clone(),
+            domestic_shipments,
+            elasticities: ArmingtonElasticities {
+                composite_demand,
+                domestic_substitution,
+                import_substitution: market.elasticities.substitution,
+                domestic_supply,
+                export_supply: ExportSupply::Common(market.elasticities.export_supply),
+            },
+        }
+    }
+
+    /// The supply elasticity of flow `i`.
+    fn export_supply(&self, i: usize) -> SupplyElasticity {
+        match &self.elasticities.export_supply {
+            ExportSupply::Common(e) => *e,
+            ExportSupply::PerFlow(v) => v[i],
+        }
+    }
+
+    /// Checks signs, sizes and finiteness, so that [`solve`] can assume clean data.
+    ///
+    /// # Errors
+    ///
+    /// The first problem found, naming the exporter (by index) or the parameter.
+    pub fn validate(&self) -> Result<(), ArmingtonError> {
+        let e = &self.elasticities;
+        let bad = |parameter, value| Err(ArmingtonError::InvalidElasticity { parameter, value });
+        if !(e.composite_demand.is_finite() && e.composite_demand < 0.0) {
+            return bad(ArmingtonParameter::CompositeDemand, e.composite_demand);
+        }
+        for (parameter, value) in [
+            (
+                ArmingtonParameter::DomesticSubstitution,
+                e.domestic_substitution,
+            ),
+            (ArmingtonParameter::ImportSubstitution, e.import_substitution),
+        ] {
+            if !(value.is_finite() && value > 0.0) {
+                return bad(parameter, value);
+            }
+        }
+        if let SupplyElasticity::Finite(v) = e.domestic_supply
+            && !(v.is_finite() && v > 0.0)
+        {
+            return bad(ArmingtonParameter::DomesticSupply, v);
+        }
+        if let ExportSupply::PerFlow(v) = &e.export_supply
+            && v.len() != self.flows.len()
+        {
+            return Err(ArmingtonError::SupplyCount {
+                flows: self.flows.len(),
+                found: v.len(),
+            });
+        }
+        let d = self.domestic_shipments;
+        if !(d.is_finite() && d >= 0.0) {
+            return Err(ArmingtonError::InvalidDomestic { value: d });
+        }
+        for (i, f) in self.flows.iter().enumerate() {
+            if !(f.base_value.is_finite() && f.base_value >= 0.0) {
+                return Err(ArmingtonError::InvalidImports {
+                    exporter: f.exporter,
+                    value: f.base_value,
+                });
+            }
+            for (stage, value) in [
+                (TariffStage::Before, f.tariff_before),
+                (TariffStage::After, f.tariff_after),
+            ] {
+                if !(value.is_finite() && value > -1.0) {
+                    return Err(ArmingtonError::InvalidTariff {
+                        exporter: f.exporter,
+                        stage,
+                        value,
+                    });
+                }
+            }
+            if let SupplyElasticity::Finite(v) = self.export_supply(i)
+                && !(v.is_finite() && v > 0.0)
+            {
+                return bad(
+                    ArmingtonParameter::ExportSupply {
+                        exporter: f.exporter,
+                    },
+                    v,
+                );
+            }
+        }
+        Ok(())
+    }
+}
+
+/// How to solve an [`ArmingtonMarket`].
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct ArmingtonOptions {
+    /// Newton settings for the market-clearing prices.
+    pub newton: NewtonOptions,
+}
+
+/// What the policy does to domestic producers.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct DomesticEffect {
+    /// Base domestic shipments (producer prices).
+    pub base_value: Value,
+    /// Change in the quantity shipped, valued at the base producer price.
+    pub output_change: Value,
+    /// Change in the value shipped (new quantity at the new producer price, minus base).
+    pub value_change: Value,
+    /// Proportional change of the domestic producer price; 0 with infinite domestic supply.
+    pub price_change: Change,
+    /// Domestic producers' surplus change (area left of the supply curve).
+    pub producer_surplus: Value,
+    /// The part of the consumer surplus change due to the domestic price (§6.5); the flows
+    /// carry the rest.
+    pub consumer_surplus: Value,
+}
+
+/// The equilibrium changes of one market.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ArmingtonOutcome {
+    /// Index of the product in the scenario's product list.
+    pub product: usize,
+    /// One effect per import flow, in the market's order (SMART's type; `floored` is always
+    /// false: CES demand never goes negative).
+    pub flows: Vec<FlowEffect>,
+    /// Each exporter's producer surplus change, aligned with [`flows`](Self::flows).
+    pub exporter_surplus: Vec<Value>,
+    /// The domestic side.
+    pub domestic: DomesticEffect,
+    /// Proportional change of the import price index (internal prices).
+    pub import_price_change: Change,
+    /// Proportional change of the composite (consumer) price index.
+    pub composite_price_change: Change,
+    /// Consumer surplus change: the exact area under the composite demand curve. Equals the
+    /// flows' consumer surplus plus [`DomesticEffect::consumer_surplus`].
+    pub consumer_surplus: Value,
+    /// Tariff revenue change, `Σ t1·V1 − t0·V0`.
+    pub revenue_change: Value,
+    /// The importer's net welfare change: consumer surplus + domestic producer surplus +
+    /// tariff revenue change.
+    pub net_welfare: Value,
+    /// How the prices were found: Newton's report, or [`Termination::DirectSolve`] with no
+    /// iteration when no price is free (every supply infinite: closed form).
+    pub report: NewtonReport,
+}
+
+impl ArmingtonOutcome {
+    /// Totals over the import flows. Its `net_welfare()` leaves out the domestic side: use
+    /// [`ArmingtonOutcome::net_welfare`] for the importer's welfare.
+    pub fn totals(&self) -> EffectTotals {
+        let mut t = EffectTotals::default();
+        for f in &self.flows {
+            t.add(f);
+        }
+        t
+    }
+
+    /// The flows as a SMART-shaped product outcome, for tables shared by all models.
+    pub fn product_outcome(&self) -> ProductOutcome {
+        ProductOutcome {
+            product: self.product,
+            flows: self.flows.clone(),
+        }
+    }
+
+    /// Sum of the exporters' producer surplus changes.
+    pub fn exporter_surplus_total(&self) -> Value {
+        self.exporter_surplus.iter().sum()
+    }
+
+    /// Importer's net welfare plus the exporters' surplus: the change in world welfare from
+    /// this market.
+    pub fn world_welfare(&self) -> Value {
+        self.net_welfare + self.exporter_surplus_total()
+    }
+}
+
+/// Which parameter an error refers to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArmingtonParameter {
+    /// `η`.
+    CompositeDemand,
+    /// `σ_d`.
+    DomesticSubstitution,
+    /// `σ_m`.
+    ImportSubstitution,
+    /// `ε_d`.
+    DomesticSupply,
+    /// `e_c` of one exporter (its index in the scenario's exporter list).
+    ExportSupply {
+        /// Exporter index.
+        exporter: usize,
+    },
+}
+
+impl ArmingtonParameter {
+    fn requirement(self) -> &'static str {
+        match self {
+            Self::CompositeDemand => "it must be finite and negative",
+            Self::DomesticSubstitution | Self::ImportSubstitution => {
+                "it must be finite and positive"
+            }
+            Self::DomesticSupply | Self::ExportSupply { .. } => {
+                "it must be finite and positive (or infinite supply)"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for ArmingtonParameter {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::CompositeDemand => f.write_str("composite demand elasticity eta"),
+            Self::DomesticSubstitution => {
+                f.write_str("domestic-import substitution elasticity sigma_d")
+            }
+            Self::ImportSubstitution => f.write_str("substitution elasticity among imports sigma_m"),
+            Self::DomesticSupply => f.write_str("domestic supply elasticity"),
+            Self::ExportSupply { exporter } => {
+                write!(f, "export supply elasticity of exporter {exporter}")
+            }
+        }
+    }
+}
+
+/// Why an Armington market could not be solved. Callers add the product and exporter names.
+#[derive(Debug, Clone, PartialEq, Error)]
+#[non_exhaustive]
+pub enum ArmingtonError {
+    /// An elasticity has the wrong sign, is zero, or is not finite.
+    #[error("{parameter} is {value}; {}", .parameter.requirement())]
+    InvalidElasticity {
+        /// Which one.
+        parameter: ArmingtonParameter,
+        /// The value given.
+        value: f64,
+    },
+    /// Per-flow export supply elasticities do not match the flows.
+    #[error("{found} export supply elasticities for {flows} import flows; give one per flow")]
+    SupplyCount {
+        /// Number of flows.
+        flows: usize,
+        /// Number of elasticities.
+        found: usize,
+    },
+    /// A base import value is negative or not finite.
+    #[error("base imports from exporter {exporter} are {value}; they must be finite and zero or more")]
+    InvalidImports {
+        /// Exporter index.
+        exporter: usize,
+        /// The value given.
+        value: f64,
+    },
+    /// Domestic shipments are negative or not finite.
+    #[error("domestic shipments are {value}; they must be finite and zero or more")]
+    InvalidDomestic {
+        /// The value given.
+        value: f64,
+    },
+    /// A tariff is not finite or is −100% or less.
+    #[error("{stage} tariff on exporter {exporter} is {value}; it must be finite and above -1 (-100%)")]
+    InvalidTariff {
+        /// Exporter index.
+        exporter: usize,
+        /// Before or after.
+        stage: TariffStage,
+        /// The rate given, as a fraction.
+        value: f64,
+    },
+    /// Newton's method failed.
+    #[error("Armington equilibrium not found: {0}")]
+    Solve(#[from] SolveError),
+    /// A result overflowed.
+    #[error("Armington result {what} is not finite; the tariff change is too large for the data")]
+    NonFiniteResult {
+        /// Which quantity.
+        what: &'static str,
+    },
+}
+
+/// The import demand elasticity the nested model implies at base prices, when the domestic
+/// price does not move (infinite domestic supply) and all import prices move together:
+/// `ε_M = s_M·η − (1 − s_M)·σ_d`, with `s_M` the imports' share of base expenditure. A SMART
+/// import demand elasticity is this number; it is not `η`.
+pub fn implied_import_demand_elasticity(
+    import_share: f64,
+    composite_demand: f64,
+    domestic_substitution: f64,
+) -> f64 {
+    import_share * composite_demand - (1.0 - import_share) * domestic_substitution
+}
+
+/// Solves the market and computes every output.
+///
+/// # Errors
+///
+/// [`ArmingtonError`] for invalid input (see [`ArmingtonMarket::validate`]), a failed Newton
+/// solve, or a result that overflows.
+pub fn solve(
+    market: &ArmingtonMarket,
+    options: &ArmingtonOptions,
+) -> Result<ArmingtonOutcome, ArmingtonError> {
+    market.validate()?;
+    let cal = Calibration::new(market);
+    let system = System { cal: &cal };
+    let mut x = DVector::zeros(system.dim());
+    let report = if system.dim() == 0 {
+        NewtonReport {
+            iterations: 0,
+            residual_norm: 0.0,
+            termination: Termination::DirectSolve,
+        }
+    } else {
+        newton_solve(&system, &mut x, &options.newton)?
+    };
+    outcome(&cal, &system, &x, report)
+}
+
+/// Base shares, shocks and the layout of the unknowns (`docs/model.md` §6.2).
+struct Calibration<'a> {
+    market: &'a ArmingtonMarket,
+    /// `θ_c`: each flow's share of import spending at base internal prices (0 without trade).
+    theta: Vec<f64>,
+    /// `ln((1 + t1)/(1 + t0))` per flow.
+    log_shock: Vec<f64>,
+    /// `e_c` per flow, `+∞` when infinite.
+    supply: Vec<f64>,
+    /// `s_D`, `s_M`: the domestic and import shares of base spending.
+    s_dom: f64,
+    s_imp: f64,
+    /// `X0 = D0 + Σ (1 + t0)·M0`: base spending at consumer prices.
+    spending: f64,
+    eta: f64,
+    sigma_d: f64,
+    sigma_m: f64,
+    /// `ε_d`, `+∞` when infinite.
+    eps_d: f64,
+    /// Position of the domestic price among the unknowns (finite supply, shipments > 0).
+    dom_slot: Option<usize>,
+    /// Position of each flow's world price among the unknowns (finite supply, trade > 0).
+    slot: Vec<Option<usize>>,
+    /// Flows with their unknown, in unknown order.
+    active: Vec<usize>,
+}
+
+impl<'a> Calibration<'a> {
+    fn new(market: &'a ArmingtonMarket) -> Self {
+        let e = &market.elasticities;
+        let n = market.flows.len();
+        let import_spending: f64 = market
+            .flows
+            .iter()
+            .map(|f| f.base_value * (1.0 + f.tariff_before))
+            .sum();
+        let theta = market
+            .flows
+            .iter()
+            .map(|f| {
+                if f.base_value > 0.0 {
+                    f.base_value * (1.0 + f.tariff_before) / import_spending
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let log_shock = market
+            .flows
+            .iter()
+            .map(|f| log_shock(f.tariff_before, f.tariff_after))
+            .collect();
+        let as_f64 = |s: SupplyElasticity| match s {
+            SupplyElasticity::Infinite => f64::INFINITY,
+            SupplyElasticity::Finite(v) => v,
+        };
+        let supply: Vec<f64> = (0..n).map(|i| as_f64(market.export_supply(i))).collect();
+        let d0 = market.domestic_shipments;
+        let spending = d0 + import_spending;
+        let (s_dom, s_imp) = if spending > 0.0 {
+            (d0 / spending, import_spending / spending)
+        } else {
+            (0.0, 0.0)
+        };
+        let eps_d = as_f64(e.domestic_supply);
+        let mut next = 0;
+        let dom_slot = (d0 > 0.0 && eps_d.is_finite()).then(|| {
+            next += 1;
+            0
+        });
+        let mut slot = vec![None; n];
+        let mut active = Vec::new();
+        for (i, f) in market.flows.iter().enumerate() {
+            if f.base_value > 0.0 && supply[i].is_finite() {
+                slot[i] = Some(next);
+                next += 1;
+                active.push(i);
+            }
+        }
+        Calibration {
+            market,
+            theta,
+            log_shock,
+            supply,
+            s_dom,
+            s_imp,
+            spending,
+            eta: e.composite_demand,
+            sigma_d: e.domestic_substitution,
+            sigma_m: e.import_substitution,
+            eps_d,
+            dom_slot,
+            slot,
+            active,
+        }
+    }
+}
+
+/// `ln((1 + t1)/(1 + t0))`, without losing digits for a small change.
+fn log_shock(t0: f64, t1: f64) -> f64 {
+    ((t1 - t0) / (1.0 + t0)).ln_1p()
+}
+
+/// The price indices at a point, shared by the residual, the Jacobian and the outputs.
+struct State {
+    /// `z_D = ln p̂_D`.
+    z_dom: f64,
+    /// `ln P̂_M`.
+    log_pm: f64,
+    /// `ln P̂`.
+    log_p: f64,
+    /// `ln M̂`: the import composite's quantity.
+    log_m: f64,
+}
+
+/// The market-clearing equations in the logs of the free prices (`docs/model.md` §6.3):
+/// `F_D = ln D̂ − ε_d·z_D` and `F_c = ln m̂_c − e_c·z_c`.
+struct System<'c, 'a> {
+    cal: &'c Calibration<'a>,
+}
+
+impl System<'_, '_> {
+    /// `z_c = ln p̂*_c` of flow `i` (0 when its price is fixed).
+    fn z(&self, x: &DVector<f64>, i: usize) -> f64 {
+        self.cal.slot[i].map_or(0.0, |k| x[k])
+    }
+
+    /// `ln p̂_c`: log change of flow `i`'s internal price.
+    fn log_price(&self, x: &DVector<f64>, i: usize) -> f64 {
+        self.cal.log_shock[i] + self.z(x, i)
+    }
+
+    fn state(&self, x: &DVector<f64>) -> State {
+        let cal = self.cal;
+        let z_dom = cal.dom_slot.map_or(0.0, |k| x[k]);
+        let lower: Vec<(f64, f64)> = (0..cal.theta.len())
+            .filter(|&i| cal.theta[i] > 0.0)
+            .map(|i| (cal.theta[i], self.log_price(x, i)))
+            .collect();
+        let log_pm = log_ces(&lower, cal.sigma_m);
+        let log_p = log_ces(&[(cal.s_dom, z_dom), (cal.s_imp, log_pm)], cal.sigma_d);
+        let log_m = -cal.sigma_d * (log_pm - log_p) + cal.eta * log_p;
+        State {
+            z_dom,
+            log_pm,
+            log_p,
+            log_m,
+        }
+    }
+
+    /// `ln m̂_c` of flow `i`.
+    fn log_quantity(&self, x: &DVector<f64>, i: usize, s: &State) -> f64 {
+        -self.cal.sigma_m * (self.log_price(x, i) - s.log_pm) + s.log_m
+    }
+
+    /// `ln D̂`.
+    fn log_domestic(&self, s: &State) -> f64 {
+        -self.cal.sigma_d * (s.z_dom - s.log_p) + self.cal.eta * s.log_p
+    }
+
+    /// `x_c = (1 − σ_m)(ln p̂_c − ln P̂_M)`: the log change of flow `i`'s share of import
+    /// spending (0 in a Cobb–Douglas nest).
+    fn log_share_change(&self, x: &DVector<f64>, i: usize, s: &State) -> f64 {
+        let delta = 1.0 - self.cal.sigma_m;
+        if delta.abs() <= COBB_DOUGLAS_EPS {
+            0.0
+        } else {
+            delta * (self.log_price(x, i) - s.log_pm)
+        }
+    }
+
+    /// The log changes of the domestic and import shares of spending, `(x_D, x_M)`.
+    fn upper_share_changes(&self, s: &State) -> (f64, f64) {
+        let delta = 1.0 - self.cal.sigma_d;
+        if delta.abs() <= COBB_DOUGLAS_EPS {
+            (0.0, 0.0)
+        } else {
+            (delta * (s.z_dom - s.log_p), delta * (s.log_pm - s.log_p))
+        }
+    }
+}
+
+impl NonlinearSystem for System<'_, '_> {
+    fn dim(&self) -> usize {
+        self.cal.active.len() + usize::from(self.cal.dom_slot.is_some())
+    }
+
+    fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
+        let cal = self.cal;
+        let s = self.state(x);
+        if let Some(k) = cal.dom_slot {
+            out[k] = self.log_domestic(&s) - cal.eps_d * s.z_dom;
+        }
+        for &i in &cal.active {
+            let k = cal.slot[i].unwrap_or_default();
+            out[k] = self.log_quantity(x, i, &s) - cal.supply[i] * x[k];
+        }
+    }
+
+    /// With `ω` the current spending shares (`ω_c` within imports, `ω_D`, `ω_M` at the top):
+    /// `∂F_c/∂z_k = −(σ_m + e_c)·δ_ck + ω_k·(σ_m − σ_d + (σ_d + η)·ω_M)`,
+    /// `∂F_c/∂z_D = (σ_d + η)·ω_D`, `∂F_D/∂z_D = −σ_d − ε_d + (σ_d + η)·ω_D`,
+    /// `∂F_D/∂z_k = (σ_d + η)·ω_M·ω_k`.
+    fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
+        let cal = self.cal;
+        let s = self.state(x);
+        let (x_dom, x_imp) = self.upper_share_changes(&s);
+        let w_dom = cal.s_dom * x_dom.exp();
+        let w_imp = cal.s_imp * x_imp.exp();
+        let omega: Vec<f64> = cal
+            .active
+            .iter()
+            .map(|&i| cal.theta[i] * self.log_share_change(x, i, &s).exp())
+            .collect();
+        let (sd, sm, eta) = (cal.sigma_d, cal.sigma_m, cal.eta);
+        let lower = sm - sd + (sd + eta) * w_imp;
+        out.fill(0.0);
+        for (row, &i) in cal.active.iter().enumerate() {
+            let r = cal.slot[i].unwrap_or_default();
+            for (col, &w) in omega.iter().enumerate() {
+                let k = cal.slot[cal.active[col]].unwrap_or_default();
+                out[(r, k)] = w * lower;
+                if col == row {
+                    out[(r, k)] -= sm + cal.supply[i];
+                }
+            }
+            if let Some(d) = cal.dom_slot {
+                out[(r, d)] = (sd + eta) * w_dom;
+            }
+        }
+        if let Some(d) = cal.dom_slot {
+            out[(d, d)] = -sd - cal.eps_d + (sd + eta) * w_dom;
+            for (col, &w) in omega.iter().enumerate() {
+                let k = cal.slot[cal.active[col]].unwrap_or_default();
+                out[(d, k)] = (sd + eta) * w_imp * w;
+            }
+        }
+    }
+}
+
+/// `ln` of the CES index `[Σ s·e^{(1−σ)a}]^{1/(1−σ)}` over terms `(s, a)` whose positive
+/// shares `s` sum to one (zero shares are skipped); the share-weighted mean of the `a` when
+/// `σ = 1`. Near base prices it is `ln(1 + Σ s·(e^{(1−σ)a} − 1))/(1−σ)`, accurate as `σ → 1`
+/// and for tiny changes; far from them a shifted log-sum-exp, which cannot overflow.
+fn log_ces(terms: &[(f64, f64)], sigma: f64) -> f64 {
+    let delta = 1.0 - sigma;
+    let live = || terms.iter().filter(|(s, _)| *s > 0.0);
+    if delta.abs() <= COBB_DOUGLAS_EPS {
+        return live().map(|(s, a)| s * a).sum();
+    }
+    let largest = live().map(|(_, a)| (delta * a).abs()).fold(0.0, f64::max);
+    if largest <= 0.5 {
+        let sum: f64 = live().map(|(s, a)| s * (delta * a).exp_m1()).sum();
+        return sum.ln_1p() / delta;
+    }
+    let top = live().map(|(_, a)| delta * a).fold(f64::NEG_INFINITY, f64::max);
+    let shares: f64 = live().map(|(s, _)| s).sum();
+    let sum: f64 = live().map(|(s, a)| s * (delta * a - top).exp()).sum();
+    (top + sum.ln() - shares.ln()) / delta
+}
+
+/// `(e^y − 1)/y`, 1 at `y = 0`.
+fn exp_m1_ratio(y: f64) -> f64 {
+    if y == 0.0 { 1.0 } else { y.exp_m1() / y }
+}
+
+/// `base·(e^a − 1)` without overflow for a tiny base and a large `a`.
+fn scaled_exp_m1(base: f64, a: f64) -> f64 {
+    if base <= 0.0 {
+        0.0
+    } else if a < 700.0 {
+        base * a.exp_m1()
+    } else {
+        (base.ln() + a).exp() - base
+    }
+}
+
+/// `base·e^a`, as [`scaled_exp_m1`].
+fn scaled_exp(base: f64, a: f64) -> f64 {
+    if base <= 0.0 {
+        0.0
+    } else {
+        (base.ln() + a).exp()
+    }
+}
+
+/// Producer surplus change for supply `Q = Q0·p^e` when the price moves by `e^z`:
+/// `Q0·(e^{(1+e)z} − 1)/(1 + e)`; 0 with infinite supply (the price does not move).
+fn producer_surplus(base: f64, elasticity: f64, z: f64) -> f64 {
+    if !elasticity.is_finite() || base <= 0.0 {
+        0.0
+    } else {
+        base * z * exp_m1_ratio((1.0 + elasticity) * z)
+    }
+}
+
+/// The Sato–Vartia (logarithmic-mean) weight, unnormalised, of a share that moved from `s0`
+/// by the log change `x`: `s0·(e^x − 1)/x`.
+fn log_mean(s0: f64, x: f64) -> f64 {
+    if s0 <= 0.0 {
+        0.0
+    } else if x < 700.0 {
+        s0 * exp_m1_ratio(x)
+    } else {
+        (s0.ln() + x).exp() / x
+    }
+}
+
+/// Every output from the solved prices (`docs/model.md` §6.4–6.6).
+fn outcome(
+    cal: &Calibration<'_>,
+    system: &System<'_, '_>,
+    x: &DVector<f64>,
+    report: NewtonReport,
+) -> Result<ArmingtonOutcome, ArmingtonError> {
+    let market = cal.market;
+    let s = system.state(x);
+    let n = market.flows.len();
+
+    // Quantities: log change of each flow, and the creation split on the total quantity.
+    let log_q: Vec<f64> = (0..n)
+        .map(|i| {
+            if market.flows[i].base_value > 0.0 {
+                system.log_quantity(x, i, &s)
+            } else {
+                0.0
+            }
+        })
+        .collect();
+    let quantity_change: Vec<f64> = (0..n)
+        .map(|i| scaled_exp_m1(market.flows[i].base_value, log_q[i]))
+        .collect();
+    let base_total: f64 = market.flows.iter().map(|f| f.base_value).sum();
+    let total_change: f64 = quantity_change.iter().sum();
+
+    // Consumer surplus: the exact area `−X0·(P̂^{1+η} − 1)/(1 + η)`, split over the varieties
+    // with Sato–Vartia weights of each nest.
+    let area = exp_m1_ratio((1.0 + cal.eta) * s.log_p);
+    let consumer_surplus = -cal.spending * area * s.log_p;
+    let (x_dom, x_imp) = system.upper_share_changes(&s);
+    let (l_dom, l_imp) = (log_mean(cal.s_dom, x_dom), log_mean(cal.s_imp, x_imp));
+    let upper = l_dom + l_imp;
+    let (w_dom, w_imp) = if upper > 0.0 {
+        (l_dom / upper, l_imp / upper)
+    } else {
+        (0.0, 0.0)
+    };
+    let lower_weights: Vec<f64> = (0..n)
+        .map(|i| log_mean(cal.theta[i], system.log_share_change(x, i, &s)))
+        .collect();
+    let lower: f64 = lower_weights.iter().sum();
+
+    let mut flows = Vec::with_capacity(n);
+    let mut exporter_surplus = Vec::with_capacity(n);
+    for (i, f) in market.flows.iter().enumerate() {
+        let z = system.z(x, i);
+        let m0 = f.base_value;
+        let new_value = scaled_exp(m0, log_q[i] + z);
+        let trade_creation = if base_total > 0.0 {
+            m0 / base_total * total_change
+        } else {
+            0.0
+        };
+        let log_price = system.log_price(x, i);
+        let w = if lower > 0.0 {
+            lower_weights[i] / lower
+        } else {
+            0.0
+        };
+        flows.push(FlowEffect {
+            exporter: f.exporter,
+            base_value: m0,
+            tariff_before: f.tariff_before,
+            tariff_after: f.tariff_after,
+            world_price_change: z.exp_m1(),
+            trade_creation,
+            trade_diversion: quantity_change[i] - trade_creation,
+            price_effect: z.exp_m1() * scaled_exp(m0, log_q[i]),
+            total_effect: scaled_exp_m1(m0, log_q[i] + z),
+            new_value,
+            revenue_before: f.tariff_before * m0,
+            revenue_after: f.tariff_after * new_value,
+            consumer_surplus: -cal.spending * area * w_imp * w * log_price,
+            welfare_triangle: -0.5 * (1.0 + f.tariff_before) * log_price.exp_m1() * quantity_change[i],
+            floored: false,
+        });
+        exporter_surplus.push(producer_surplus(m0, cal.supply[i], z));
+    }
+
+    let d0 = market.domestic_shipments;
+    let log_d = if d0 > 0.0 { system.log_domestic(&s) } else { 0.0 };
+    let domestic = DomesticEffect {
+        base_value: d0,
+        output_change: scaled_exp_m1(d0, log_d),
+        value_change: scaled_exp_m1(d0, log_d + s.z_dom),
+        price_change: s.z_dom.exp_m1(),
+        producer_surplus: producer_surplus(d0, cal.eps_d, s.z_dom),
+        consumer_surplus: -cal.spending * area * w_dom * s.z_dom,
+    };
+    let revenue_change: f64 = flows
+        .iter()
+        .map(|f| f.revenue_after - f.revenue_before)
+        .sum();
+    let out = ArmingtonOutcome {
+        product: market.product,
+        flows,
+        exporter_surplus,
+        domestic,
+        import_price_change: s.log_pm.exp_m1(),
+        composite_price_change: s.log_p.exp_m1(),
+        consumer_surplus,
+        revenue_change,
+        net_welfare: consumer_surplus + domestic.producer_surplus + revenue_change,
+        report,
+    };
+    check_finite(&out)?;
+    Ok(out)
+}
+
+/// Refuses any non-finite output, naming the first.
+fn check_finite(o: &ArmingtonOutcome) -> Result<(), ArmingtonError> {
+    let d = &o.domestic;
+    let scalars = [
+        ("domestic output change", d.output_change),
+        ("domestic value change", d.value_change),
+        ("domestic price change", d.price_change),
+        ("domestic producer surplus", d.producer_surplus),
+        ("domestic consumer surplus", d.consumer_surplus),
+        ("import price change", o.import_price_change),
+        ("composite price change", o.composite_price_change),
+        ("consumer surplus", o.consumer_surplus),
+        ("tariff revenue change", o.revenue_change),
+        ("net welfare", o.net_welfare),
+    ];
+    if let Some((what, _)) = scalars.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(ArmingtonError::NonFiniteResult { what });
+    }
+    for (f, ps) in o.flows.iter().zip(&o.exporter_surplus) {
+        let values = [
+            ("world price change", f.world_price_change),
+            ("trade creation", f.trade_creation),
+            ("trade diversion", f.trade_diversion),
+            ("price effect", f.price_effect),
+            ("total effect", f.total_effect),
+            ("new import value", f.new_value),
+            ("tariff revenue", f.revenue_after),
+            ("flow consumer surplus", f.consumer_surplus),
+            ("welfare triangle", f.welfare_triangle),
+            ("exporter surplus", *ps),
+        ];
+        if let Some((what, _)) = values.iter().find(|(_, v)| !v.is_finite()) {
+            return Err(ArmingtonError::NonFiniteResult { what });
+        }
+    }
+    Ok(())
+}
