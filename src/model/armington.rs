@@ -124,7 +124,10 @@ impl ArmingtonMarket {
                 ArmingtonParameter::DomesticSubstitution,
                 e.domestic_substitution,
             ),
-            (ArmingtonParameter::ImportSubstitution, e.import_substitution),
+            (
+                ArmingtonParameter::ImportSubstitution,
+                e.import_substitution,
+            ),
         ] {
             if !(value.is_finite() && value > 0.0) {
                 return bad(parameter, value);
@@ -182,10 +185,27 @@ impl ArmingtonMarket {
 }
 
 /// How to solve an [`ArmingtonMarket`].
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct ArmingtonOptions {
     /// Newton settings for the market-clearing prices.
     pub newton: NewtonOptions,
+}
+
+/// Iteration limit of the default options. Typical markets take 3–10 Newton steps; at the
+/// corners of the accepted ranges (`η = −100` with `σ_m = 100` and 1000% tariffs) the line
+/// search can need a few hundred.
+pub const DEFAULT_MAX_ITERATIONS: usize = 1000;
+
+impl Default for ArmingtonOptions {
+    /// The solver's defaults, with [`DEFAULT_MAX_ITERATIONS`].
+    fn default() -> Self {
+        ArmingtonOptions {
+            newton: NewtonOptions {
+                max_iterations: DEFAULT_MAX_ITERATIONS,
+                ..NewtonOptions::default()
+            },
+        }
+    }
 }
 
 /// What the policy does to domestic producers.
@@ -305,7 +325,9 @@ impl std::fmt::Display for ArmingtonParameter {
             Self::DomesticSubstitution => {
                 f.write_str("domestic-import substitution elasticity sigma_d")
             }
-            Self::ImportSubstitution => f.write_str("substitution elasticity among imports sigma_m"),
+            Self::ImportSubstitution => {
+                f.write_str("substitution elasticity among imports sigma_m")
+            }
             Self::DomesticSupply => f.write_str("domestic supply elasticity"),
             Self::ExportSupply { exporter } => {
                 write!(f, "export supply elasticity of exporter {exporter}")
@@ -335,7 +357,9 @@ pub enum ArmingtonError {
         found: usize,
     },
     /// A base import value is negative or not finite.
-    #[error("base imports from exporter {exporter} are {value}; they must be finite and zero or more")]
+    #[error(
+        "base imports from exporter {exporter} are {value}; they must be finite and zero or more"
+    )]
     InvalidImports {
         /// Exporter index.
         exporter: usize,
@@ -349,7 +373,9 @@ pub enum ArmingtonError {
         value: f64,
     },
     /// A tariff is not finite or is −100% or less.
-    #[error("{stage} tariff on exporter {exporter} is {value}; it must be finite and above -1 (-100%)")]
+    #[error(
+        "{stage} tariff on exporter {exporter} is {value}; it must be finite and above -1 (-100%)"
+    )]
     InvalidTariff {
         /// Exporter index.
         exporter: usize,
@@ -662,7 +688,9 @@ fn log_ces(terms: &[(f64, f64)], sigma: f64) -> f64 {
         let sum: f64 = live().map(|(s, a)| s * (delta * a).exp_m1()).sum();
         return sum.ln_1p() / delta;
     }
-    let top = live().map(|(_, a)| delta * a).fold(f64::NEG_INFINITY, f64::max);
+    let top = live()
+        .map(|(_, a)| delta * a)
+        .fold(f64::NEG_INFINITY, f64::max);
     let shares: f64 = live().map(|(s, _)| s).sum();
     let sum: f64 = live().map(|(s, a)| s * (delta * a - top).exp()).sum();
     (top + sum.ln() - shares.ln()) / delta
@@ -688,6 +716,8 @@ fn scaled_exp_m1(base: f64, a: f64) -> f64 {
 fn scaled_exp(base: f64, a: f64) -> f64 {
     if base <= 0.0 {
         0.0
+    } else if a < 700.0 {
+        base * a.exp()
     } else {
         (base.ln() + a).exp()
     }
@@ -790,14 +820,21 @@ fn outcome(
             revenue_before: f.tariff_before * m0,
             revenue_after: f.tariff_after * new_value,
             consumer_surplus: -cal.spending * area * w_imp * w * log_price,
-            welfare_triangle: -0.5 * (1.0 + f.tariff_before) * log_price.exp_m1() * quantity_change[i],
+            welfare_triangle: -0.5
+                * (1.0 + f.tariff_before)
+                * log_price.exp_m1()
+                * quantity_change[i],
             floored: false,
         });
         exporter_surplus.push(producer_surplus(m0, cal.supply[i], z));
     }
 
     let d0 = market.domestic_shipments;
-    let log_d = if d0 > 0.0 { system.log_domestic(&s) } else { 0.0 };
+    let log_d = if d0 > 0.0 {
+        system.log_domestic(&s)
+    } else {
+        0.0
+    };
     let domestic = DomesticEffect {
         base_value: d0,
         output_change: scaled_exp_m1(d0, log_d),
@@ -862,4 +899,114 @@ fn check_finite(o: &ArmingtonOutcome) -> Result<(), ArmingtonError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+
+    fn random_market(rng: &mut ChaCha8Rng) -> ArmingtonMarket {
+        let n = rng.random_range(1..=5);
+        let supply = |rng: &mut ChaCha8Rng| {
+            if rng.random_bool(0.2) {
+                SupplyElasticity::Infinite
+            } else {
+                SupplyElasticity::Finite(rng.random_range(0.05..30.0))
+            }
+        };
+        ArmingtonMarket {
+            product: 0,
+            flows: (0..n)
+                .map(|c| TradeFlow {
+                    exporter: c,
+                    base_value: rng.random_range(1.0..500.0),
+                    tariff_before: rng.random_range(0.0..1.0),
+                    tariff_after: rng.random_range(0.0..1.0),
+                })
+                .collect(),
+            domestic_shipments: if rng.random_bool(0.8) {
+                rng.random_range(1.0..2000.0)
+            } else {
+                0.0
+            },
+            elasticities: ArmingtonElasticities {
+                composite_demand: -rng.random_range(0.05..5.0),
+                // Now and then exactly 1, to cover the Cobb–Douglas branches.
+                domestic_substitution: if rng.random_bool(0.15) {
+                    1.0
+                } else {
+                    rng.random_range(0.1..12.0)
+                },
+                import_substitution: if rng.random_bool(0.15) {
+                    1.0
+                } else {
+                    rng.random_range(0.1..12.0)
+                },
+                domestic_supply: supply(rng),
+                export_supply: ExportSupply::PerFlow((0..n).map(|_| supply(rng)).collect()),
+            },
+        }
+    }
+
+    #[test]
+    fn jacobian_matches_finite_differences() {
+        let mut rng = ChaCha8Rng::seed_from_u64(21);
+        let mut checked = 0;
+        for _ in 0..300 {
+            let market = random_market(&mut rng);
+            let cal = Calibration::new(&market);
+            let system = System { cal: &cal };
+            let n = system.dim();
+            if n == 0 {
+                continue;
+            }
+            // At a random point, not only at the solution.
+            let x = DVector::from_fn(n, |_, _| rng.random_range(-0.6..0.6));
+            let mut jac = DMatrix::zeros(n, n);
+            system.jacobian(&x, &mut jac);
+            let (mut plus, mut minus) = (DVector::zeros(n), DVector::zeros(n));
+            for k in 0..n {
+                let h = 1e-6;
+                let mut xp = x.clone();
+                xp[k] += h;
+                let mut xm = x.clone();
+                xm[k] -= h;
+                system.residual(&xp, &mut plus);
+                system.residual(&xm, &mut minus);
+                for r in 0..n {
+                    let fd = (plus[r] - minus[r]) / (2.0 * h);
+                    let scale = 1.0 + jac[(r, k)].abs();
+                    assert!(
+                        (fd - jac[(r, k)]).abs() <= 1e-6 * scale,
+                        "J[{r}][{k}] = {}, finite difference {fd}; {market:?}",
+                        jac[(r, k)]
+                    );
+                }
+            }
+            checked += 1;
+        }
+        assert!(checked > 200, "{checked}");
+    }
+
+    #[test]
+    fn log_ces_is_continuous_through_cobb_douglas_and_far_from_base() {
+        let terms = [(0.2, 0.3), (0.5, -0.1), (0.3, 0.05)];
+        let cd = log_ces(&terms, 1.0);
+        assert!((cd - (0.2 * 0.3 - 0.5 * 0.1 + 0.3 * 0.05)).abs() < 1e-15);
+        for s in [1.0 + 1e-9, 1.0 - 1e-9] {
+            assert!((log_ces(&terms, s) - cd).abs() < 1e-9);
+        }
+        // Direct formula for a moderate case, both branches.
+        for (sigma, scale) in [(3.0, 1.0), (3.0, 10.0), (0.4, 10.0)] {
+            let direct = terms
+                .iter()
+                .map(|(w, a)| w * ((1.0 - sigma) * a * scale).exp())
+                .sum::<f64>()
+                .ln()
+                / (1.0 - sigma);
+            let scaled: Vec<(f64, f64)> = terms.iter().map(|(w, a)| (*w, a * scale)).collect();
+            assert!((log_ces(&scaled, sigma) - direct).abs() < 1e-12);
+        }
+    }
 }
