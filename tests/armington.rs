@@ -2,6 +2,9 @@
 //! calculations of `docs/model.md` §6.7, GSIM's levels form (`docs/model.md` §6.8), and its
 //! own invariants.
 
+// The known answers are written with all the digits of the hand calculation.
+#![allow(clippy::excessive_precision)]
+
 use nalgebra::DMatrix;
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 use tariffsim::model::armington::{
