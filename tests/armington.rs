@@ -1,5 +1,5 @@
 //! The Armington model with domestic production (`src/model/armington.rs`) against the hand
-//! calculations of `docs/model.md` §6.7, GSIM's levels form (`docs/model.md` §6.8), and its
+//! calculations of `docs/model.md` §6.7, GSIM's levels form (`docs/model.md` §6.6), and its
 //! own invariants.
 
 // The known answers are written with all the digits of the hand calculation.
