@@ -16,10 +16,11 @@
 //! are ad valorem on the world price; changes are positive when a quantity or price rises;
 //! surpluses are gains when positive.
 //!
-//! The unknowns are the logarithms of the prices whose supply is finite; the equations, in
-//! logs, are "demand = supply" for each of them, solved by [`crate::solve::newton_solve`] with
-//! the analytic Jacobian. With every supply infinite no price moves and the model is closed
-//! form. The outputs use the same [`FlowEffect`] as SMART, with a creation / diversion / price
+//! Every price whose supply is finite clears its own market in closed form once the two CES
+//! price indices are known, so the equilibrium is reduced to those two indices (one without a
+//! domestic variety) and solved by [`crate::solve::newton_solve`] with the analytic Jacobian,
+//! whatever the number of exporters. With every supply infinite no price moves and the model
+//! is closed form. The outputs use the same [`FlowEffect`] as SMART, with a creation / diversion / price
 //! effect split defined in `docs/model.md` §6.4, plus the domestic side and the welfare parts.
 
 use nalgebra::{DMatrix, DVector};
@@ -191,9 +192,9 @@ pub struct ArmingtonOptions {
     pub newton: NewtonOptions,
 }
 
-/// Iteration limit of the default options. Typical markets take 3–10 Newton steps; at the
-/// corners of the accepted ranges (`η = −100` with `σ_m = 100` and 1000% tariffs) the line
-/// search can need a few hundred.
+/// Iteration limit of the default options. Typical markets take 2–6 Newton steps; a few
+/// corners of the accepted ranges (`η = −100`, `σ_m = 100`, supplies 0.01, 1000% tariffs) need
+/// about 350, where the damped steps crawl along the steep CES indices.
 pub const DEFAULT_MAX_ITERATIONS: usize = 1000;
 
 impl Default for ArmingtonOptions {
@@ -419,7 +420,7 @@ pub fn solve(
 ) -> Result<ArmingtonOutcome, ArmingtonError> {
     market.validate()?;
     let cal = Calibration::new(market);
-    let system = System { cal: &cal };
+    let system = Reduced { cal: &cal };
     let mut x = DVector::zeros(system.dim());
     let report = if system.dim() == 0 {
         NewtonReport {
@@ -430,7 +431,7 @@ pub fn solve(
     } else {
         newton_solve(&system, &mut x, &options.newton)?
     };
-    outcome(&cal, &system, &x, report)
+    outcome(&cal, &system.point(&x), report)
 }
 
 /// Base shares, shocks and the layout of the unknowns (`docs/model.md` §6.2).
@@ -452,12 +453,23 @@ struct Calibration<'a> {
     sigma_m: f64,
     /// `ε_d`, `+∞` when infinite.
     eps_d: f64,
-    /// Position of the domestic price among the unknowns (finite supply, shipments > 0).
-    dom_slot: Option<usize>,
-    /// Position of each flow's world price among the unknowns (finite supply, trade > 0).
-    slot: Vec<Option<usize>>,
-    /// Flows with their unknown, in unknown order.
-    active: Vec<usize>,
+    /// The domestic price moves (finite supply, shipments > 0).
+    free_dom: bool,
+    /// Each flow's world price moves (finite supply, trade > 0).
+    free: Vec<bool>,
+    /// Which price indices are unknown.
+    layout: Layout,
+}
+
+/// The unknowns of the reduced system (`docs/model.md` §6.3).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// No price is free, or there are no imports: nothing to solve.
+    Closed,
+    /// Imports only: `ln P̂_M` (which is then `ln P̂`).
+    ImportsOnly,
+    /// Imports and domestic shipments: `ln P̂_M` and `ln P̂`.
+    Both,
 }
 
 impl<'a> Calibration<'a> {
@@ -498,20 +510,17 @@ impl<'a> Calibration<'a> {
             (0.0, 0.0)
         };
         let eps_d = as_f64(e.domestic_supply);
-        let mut next = 0;
-        let dom_slot = (d0 > 0.0 && eps_d.is_finite()).then(|| {
-            next += 1;
-            0
-        });
-        let mut slot = vec![None; n];
-        let mut active = Vec::new();
-        for (i, f) in market.flows.iter().enumerate() {
-            if f.base_value > 0.0 && supply[i].is_finite() {
-                slot[i] = Some(next);
-                next += 1;
-                active.push(i);
-            }
-        }
+        let free_dom = d0 > 0.0 && eps_d.is_finite();
+        let free: Vec<bool> = (0..n)
+            .map(|i| market.flows[i].base_value > 0.0 && supply[i].is_finite())
+            .collect();
+        let layout = if import_spending <= 0.0 || !(free_dom || free.contains(&true)) {
+            Layout::Closed
+        } else if d0 > 0.0 {
+            Layout::Both
+        } else {
+            Layout::ImportsOnly
+        };
         Calibration {
             market,
             theta,
@@ -524,9 +533,9 @@ impl<'a> Calibration<'a> {
             sigma_d: e.domestic_substitution,
             sigma_m: e.import_substitution,
             eps_d,
-            dom_slot,
-            slot,
-            active,
+            free_dom,
+            free,
+            layout,
         }
     }
 }
@@ -536,10 +545,15 @@ fn log_shock(t0: f64, t1: f64) -> f64 {
     ((t1 - t0) / (1.0 + t0)).ln_1p()
 }
 
-/// The price indices at a point, shared by the residual, the Jacobian and the outputs.
-struct State {
-    /// `z_D = ln p̂_D`.
+/// Log price changes: each flow's world price `z_c` (0 when fixed or without trade) and the
+/// domestic producer price `z_D`.
+struct Point {
+    z: Vec<f64>,
     z_dom: f64,
+}
+
+/// The price indices at a point.
+struct State {
     /// `ln P̂_M`.
     log_pm: f64,
     /// `ln P̂`.
@@ -548,128 +562,177 @@ struct State {
     log_m: f64,
 }
 
-/// The market-clearing equations in the logs of the free prices (`docs/model.md` §6.3):
-/// `F_D = ln D̂ − ε_d·z_D` and `F_c = ln m̂_c − e_c·z_c`.
-struct System<'c, 'a> {
+/// The demand system at given prices (`docs/model.md` §6.3).
+struct Demand<'c, 'a> {
     cal: &'c Calibration<'a>,
 }
 
-impl System<'_, '_> {
-    /// `z_c = ln p̂*_c` of flow `i` (0 when its price is fixed).
-    fn z(&self, x: &DVector<f64>, i: usize) -> f64 {
-        self.cal.slot[i].map_or(0.0, |k| x[k])
-    }
-
+impl Demand<'_, '_> {
     /// `ln p̂_c`: log change of flow `i`'s internal price.
-    fn log_price(&self, x: &DVector<f64>, i: usize) -> f64 {
-        self.cal.log_shock[i] + self.z(x, i)
+    fn log_price(&self, p: &Point, i: usize) -> f64 {
+        self.cal.log_shock[i] + p.z[i]
     }
 
-    fn state(&self, x: &DVector<f64>) -> State {
+    /// `ln P̂_M` from the import prices.
+    fn log_import_index(&self, p: &Point) -> f64 {
         let cal = self.cal;
-        let z_dom = cal.dom_slot.map_or(0.0, |k| x[k]);
         let lower: Vec<(f64, f64)> = (0..cal.theta.len())
             .filter(|&i| cal.theta[i] > 0.0)
-            .map(|i| (cal.theta[i], self.log_price(x, i)))
+            .map(|i| (cal.theta[i], self.log_price(p, i)))
             .collect();
-        let log_pm = log_ces(&lower, cal.sigma_m);
-        let log_p = log_ces(&[(cal.s_dom, z_dom), (cal.s_imp, log_pm)], cal.sigma_d);
-        let log_m = -cal.sigma_d * (log_pm - log_p) + cal.eta * log_p;
+        log_ces(&lower, cal.sigma_m)
+    }
+
+    /// `ln P̂` given the domestic price and `ln P̂_M`.
+    fn log_index(&self, z_dom: f64, log_pm: f64) -> f64 {
+        let cal = self.cal;
+        log_ces(&[(cal.s_dom, z_dom), (cal.s_imp, log_pm)], cal.sigma_d)
+    }
+
+    fn state(&self, p: &Point) -> State {
+        let cal = self.cal;
+        let log_pm = self.log_import_index(p);
+        let log_p = self.log_index(p.z_dom, log_pm);
         State {
-            z_dom,
             log_pm,
             log_p,
-            log_m,
+            log_m: -cal.sigma_d * (log_pm - log_p) + cal.eta * log_p,
         }
     }
 
     /// `ln m̂_c` of flow `i`.
-    fn log_quantity(&self, x: &DVector<f64>, i: usize, s: &State) -> f64 {
-        -self.cal.sigma_m * (self.log_price(x, i) - s.log_pm) + s.log_m
+    fn log_quantity(&self, p: &Point, i: usize, s: &State) -> f64 {
+        -self.cal.sigma_m * (self.log_price(p, i) - s.log_pm) + s.log_m
     }
 
     /// `ln D̂`.
-    fn log_domestic(&self, s: &State) -> f64 {
-        -self.cal.sigma_d * (s.z_dom - s.log_p) + self.cal.eta * s.log_p
+    fn log_domestic(&self, p: &Point, s: &State) -> f64 {
+        -self.cal.sigma_d * (p.z_dom - s.log_p) + self.cal.eta * s.log_p
     }
 
-    /// `x_c = (1 − σ_m)(ln p̂_c − ln P̂_M)`: the log change of flow `i`'s share of import
-    /// spending (0 in a Cobb–Douglas nest).
-    fn log_share_change(&self, x: &DVector<f64>, i: usize, s: &State) -> f64 {
+    /// `(1 − σ_m)(ln p̂_c − ln P̂_M)`: the log change of flow `i`'s share of import spending
+    /// (0 in a Cobb–Douglas nest).
+    fn log_share_change(&self, p: &Point, i: usize, log_pm: f64) -> f64 {
         let delta = 1.0 - self.cal.sigma_m;
         if delta.abs() <= COBB_DOUGLAS_EPS {
             0.0
         } else {
-            delta * (self.log_price(x, i) - s.log_pm)
+            delta * (self.log_price(p, i) - log_pm)
         }
     }
 
-    /// The log changes of the domestic and import shares of spending, `(x_D, x_M)`.
-    fn upper_share_changes(&self, s: &State) -> (f64, f64) {
+    /// The log changes of the domestic and import shares of spending, `(x_D, x_M)`, given
+    /// `z_D`, `ln P̂_M` and `ln P̂`.
+    fn upper_share_changes(&self, z_dom: f64, log_pm: f64, log_p: f64) -> (f64, f64) {
         let delta = 1.0 - self.cal.sigma_d;
         if delta.abs() <= COBB_DOUGLAS_EPS {
             (0.0, 0.0)
         } else {
-            (delta * (s.z_dom - s.log_p), delta * (s.log_pm - s.log_p))
+            (delta * (z_dom - log_p), delta * (log_pm - log_p))
         }
     }
 }
 
-impl NonlinearSystem for System<'_, '_> {
+/// Market clearing reduced to the price indices (`docs/model.md` §6.3). Given `a = ln P̂_M`
+/// and `b = ln P̂`, every free price clears its own market in closed form,
+/// `z_c = (ln M̂ + σ_m·a − σ_m·ln τ_c)/(σ_m + e_c)` and `z_D = (σ_d + η)·b/(σ_d + ε_d)`, with
+/// `ln M̂ = −σ_d·(a − b) + η·b`; what is left is that the indices are those of these prices:
+/// `G_a = ln P̂_M(z) − a` and `G_b = ln P̂(z_D, a) − b`. Two unknowns at most, whatever the
+/// number of exporters, and the equations stay smooth where the per-price system is stiff.
+struct Reduced<'c, 'a> {
+    cal: &'c Calibration<'a>,
+}
+
+impl Reduced<'_, '_> {
+    fn demand(&self) -> Demand<'_, '_> {
+        Demand { cal: self.cal }
+    }
+
+    /// `(a, b)` from the unknowns.
+    fn indices(&self, x: &DVector<f64>) -> (f64, f64) {
+        match self.cal.layout {
+            Layout::Closed => (0.0, 0.0),
+            Layout::ImportsOnly => (x[0], x[0]),
+            Layout::Both => (x[0], x[1]),
+        }
+    }
+
+    /// The prices that clear every market given the indices; with [`Layout::Closed`] no
+    /// price moves.
+    fn point(&self, x: &DVector<f64>) -> Point {
+        let cal = self.cal;
+        let (a, b) = self.indices(x);
+        let log_m = -cal.sigma_d * (a - b) + cal.eta * b;
+        let z = (0..cal.free.len())
+            .map(|i| {
+                if cal.free[i] {
+                    (log_m + cal.sigma_m * (a - cal.log_shock[i])) / (cal.sigma_m + cal.supply[i])
+                } else {
+                    0.0
+                }
+            })
+            .collect();
+        let z_dom = if cal.free_dom {
+            (cal.sigma_d + cal.eta) * b / (cal.sigma_d + cal.eps_d)
+        } else {
+            0.0
+        };
+        Point { z, z_dom }
+    }
+}
+
+impl NonlinearSystem for Reduced<'_, '_> {
     fn dim(&self) -> usize {
-        self.cal.active.len() + usize::from(self.cal.dom_slot.is_some())
+        match self.cal.layout {
+            Layout::Closed => 0,
+            Layout::ImportsOnly => 1,
+            Layout::Both => 2,
+        }
     }
 
     fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
-        let cal = self.cal;
-        let s = self.state(x);
-        if let Some(k) = cal.dom_slot {
-            out[k] = self.log_domestic(&s) - cal.eps_d * s.z_dom;
-        }
-        for &i in &cal.active {
-            let k = cal.slot[i].unwrap_or_default();
-            out[k] = self.log_quantity(x, i, &s) - cal.supply[i] * x[k];
+        let (a, b) = self.indices(x);
+        let p = self.point(x);
+        let demand = self.demand();
+        out[0] = demand.log_import_index(&p) - a;
+        if self.cal.layout == Layout::Both {
+            out[1] = demand.log_index(p.z_dom, a) - b;
         }
     }
 
-    /// With `ω` the current spending shares (`ω_c` within imports, `ω_D`, `ω_M` at the top):
-    /// `∂F_c/∂z_k = −(σ_m + e_c)·δ_ck + ω_k·(σ_m − σ_d + (σ_d + η)·ω_M)`,
-    /// `∂F_c/∂z_D = (σ_d + η)·ω_D`, `∂F_D/∂z_D = −σ_d − ε_d + (σ_d + η)·ω_D`,
-    /// `∂F_D/∂z_k = (σ_d + η)·ω_M·ω_k`.
+    /// With `ω_c` the flows' current shares of import spending and `ω_D`, `ω_M` the current
+    /// top-level shares at `(z_D, a)`:
+    /// `∂G_a/∂a = Σ ω_c·(σ_m − σ_d)/(σ_m + e_c) − 1`, `∂G_a/∂b = Σ ω_c·(σ_d + η)/(σ_m + e_c)`,
+    /// `∂G_b/∂a = ω_M`, `∂G_b/∂b = ω_D·(σ_d + η)/(σ_d + ε_d) − 1` (the last factor 0 when the
+    /// domestic price is fixed). Imports only (`b = a`): `∂G_a/∂a + ∂G_a/∂b`.
     fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
         let cal = self.cal;
-        let s = self.state(x);
-        let (x_dom, x_imp) = self.upper_share_changes(&s);
-        let w_dom = cal.s_dom * x_dom.exp();
-        let w_imp = cal.s_imp * x_imp.exp();
-        let omega: Vec<f64> = cal
-            .active
-            .iter()
-            .map(|&i| cal.theta[i] * self.log_share_change(x, i, &s).exp())
-            .collect();
-        let (sd, sm, eta) = (cal.sigma_d, cal.sigma_m, cal.eta);
-        let lower = sm - sd + (sd + eta) * w_imp;
-        out.fill(0.0);
-        for (row, &i) in cal.active.iter().enumerate() {
-            let r = cal.slot[i].unwrap_or_default();
-            for (col, &w) in omega.iter().enumerate() {
-                let k = cal.slot[cal.active[col]].unwrap_or_default();
-                out[(r, k)] = w * lower;
-                if col == row {
-                    out[(r, k)] -= sm + cal.supply[i];
-                }
-            }
-            if let Some(d) = cal.dom_slot {
-                out[(r, d)] = (sd + eta) * w_dom;
-            }
+        let (a, _) = self.indices(x);
+        let p = self.point(x);
+        let demand = self.demand();
+        let log_pm = demand.log_import_index(&p);
+        let (mut d_aa, mut d_ab) = (-1.0, 0.0);
+        for i in (0..cal.free.len()).filter(|&i| cal.free[i]) {
+            let omega = cal.theta[i] * demand.log_share_change(&p, i, log_pm).exp();
+            let slope = omega / (cal.sigma_m + cal.supply[i]);
+            d_aa += slope * (cal.sigma_m - cal.sigma_d);
+            d_ab += slope * (cal.sigma_d + cal.eta);
         }
-        if let Some(d) = cal.dom_slot {
-            out[(d, d)] = -sd - cal.eps_d + (sd + eta) * w_dom;
-            for (col, &w) in omega.iter().enumerate() {
-                let k = cal.slot[cal.active[col]].unwrap_or_default();
-                out[(d, k)] = (sd + eta) * w_imp * w;
-            }
+        if cal.layout == Layout::ImportsOnly {
+            out[(0, 0)] = d_aa + d_ab;
+            return;
         }
+        out[(0, 0)] = d_aa;
+        out[(0, 1)] = d_ab;
+        let top = demand.log_index(p.z_dom, a);
+        let (x_dom, x_imp) = demand.upper_share_changes(p.z_dom, a, top);
+        let dz_dom = if cal.free_dom {
+            (cal.sigma_d + cal.eta) / (cal.sigma_d + cal.eps_d)
+        } else {
+            0.0
+        };
+        out[(1, 0)] = cal.s_imp * x_imp.exp();
+        out[(1, 1)] = cal.s_dom * x_dom.exp() * dz_dom - 1.0;
     }
 }
 
@@ -745,22 +808,22 @@ fn log_mean(s0: f64, x: f64) -> f64 {
     }
 }
 
-/// Every output from the solved prices (`docs/model.md` §6.4–6.6).
+/// Every output from the solved prices (`docs/model.md` §6.4–6.5).
 fn outcome(
     cal: &Calibration<'_>,
-    system: &System<'_, '_>,
-    x: &DVector<f64>,
+    point: &Point,
     report: NewtonReport,
 ) -> Result<ArmingtonOutcome, ArmingtonError> {
     let market = cal.market;
-    let s = system.state(x);
+    let demand = Demand { cal };
+    let s = demand.state(point);
     let n = market.flows.len();
 
     // Quantities: log change of each flow, and the creation split on the total quantity.
     let log_q: Vec<f64> = (0..n)
         .map(|i| {
             if market.flows[i].base_value > 0.0 {
-                system.log_quantity(x, i, &s)
+                demand.log_quantity(point, i, &s)
             } else {
                 0.0
             }
@@ -776,7 +839,7 @@ fn outcome(
     // with Sato–Vartia weights of each nest.
     let area = exp_m1_ratio((1.0 + cal.eta) * s.log_p);
     let consumer_surplus = -cal.spending * area * s.log_p;
-    let (x_dom, x_imp) = system.upper_share_changes(&s);
+    let (x_dom, x_imp) = demand.upper_share_changes(point.z_dom, s.log_pm, s.log_p);
     let (l_dom, l_imp) = (log_mean(cal.s_dom, x_dom), log_mean(cal.s_imp, x_imp));
     let upper = l_dom + l_imp;
     let (w_dom, w_imp) = if upper > 0.0 {
@@ -785,14 +848,14 @@ fn outcome(
         (0.0, 0.0)
     };
     let lower_weights: Vec<f64> = (0..n)
-        .map(|i| log_mean(cal.theta[i], system.log_share_change(x, i, &s)))
+        .map(|i| log_mean(cal.theta[i], demand.log_share_change(point, i, s.log_pm)))
         .collect();
     let lower: f64 = lower_weights.iter().sum();
 
     let mut flows = Vec::with_capacity(n);
     let mut exporter_surplus = Vec::with_capacity(n);
     for (i, f) in market.flows.iter().enumerate() {
-        let z = system.z(x, i);
+        let z = point.z[i];
         let m0 = f.base_value;
         let new_value = scaled_exp(m0, log_q[i] + z);
         let trade_creation = if base_total > 0.0 {
@@ -800,7 +863,7 @@ fn outcome(
         } else {
             0.0
         };
-        let log_price = system.log_price(x, i);
+        let log_price = demand.log_price(point, i);
         let w = if lower > 0.0 {
             lower_weights[i] / lower
         } else {
@@ -831,17 +894,17 @@ fn outcome(
 
     let d0 = market.domestic_shipments;
     let log_d = if d0 > 0.0 {
-        system.log_domestic(&s)
+        demand.log_domestic(point, &s)
     } else {
         0.0
     };
     let domestic = DomesticEffect {
         base_value: d0,
         output_change: scaled_exp_m1(d0, log_d),
-        value_change: scaled_exp_m1(d0, log_d + s.z_dom),
-        price_change: s.z_dom.exp_m1(),
-        producer_surplus: producer_surplus(d0, cal.eps_d, s.z_dom),
-        consumer_surplus: -cal.spending * area * w_dom * s.z_dom,
+        value_change: scaled_exp_m1(d0, log_d + point.z_dom),
+        price_change: point.z_dom.exp_m1(),
+        producer_surplus: producer_surplus(d0, cal.eps_d, point.z_dom),
+        consumer_surplus: -cal.spending * area * w_dom * point.z_dom,
     };
     let revenue_change: f64 = flows
         .iter()
@@ -956,7 +1019,7 @@ mod tests {
         for _ in 0..300 {
             let market = random_market(&mut rng);
             let cal = Calibration::new(&market);
-            let system = System { cal: &cal };
+            let system = Reduced { cal: &cal };
             let n = system.dim();
             if n == 0 {
                 continue;
