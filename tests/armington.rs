@@ -797,3 +797,31 @@ fn empty_and_import_only_markets_are_handled() {
     assert_eq!(out.domestic.output_change, 0.0);
     assert_eq!(out.domestic.price_change, 0.0);
 }
+
+#[test]
+fn implied_import_demand_elasticity_is_the_models_response_to_a_small_uniform_shock() {
+    // Every import tariff rises by the same tiny factor, supplies infinite: the import
+    // quantity moves by ε_M times the log shock, ε_M = s_M·η − (1 − s_M)·σ_d.
+    for (eta, sigma_d, sigma_m) in [(-1.0, 3.0, 2.0), (-0.3, 0.5, 6.0), (-2.5, 8.0, 1.0)] {
+        let mut market = example(eta, sigma_d, sigma_m);
+        let shock: f64 = 1e-7;
+        for f in &mut market.flows {
+            f.tariff_after = (1.0 + f.tariff_before) * (1.0 + shock) - 1.0;
+        }
+        let out = run(&market);
+        let imports = 400.0;
+        let quantity_change: f64 = out
+            .flows
+            .iter()
+            .map(|f| f.trade_creation + f.trade_diversion)
+            .sum();
+        let response = quantity_change / imports / shock.ln_1p();
+        let expected = implied_import_demand_elasticity(460.0 / 960.0, eta, sigma_d);
+        close(
+            response,
+            expected,
+            1e-5 * expected.abs(),
+            "import demand elasticity",
+        );
+    }
+}
