@@ -3,6 +3,7 @@
 //! Nothing in here reads files or prints. Every product is an independent market, so
 //! callers may simulate products in parallel.
 
+pub mod armington;
 pub mod gsim;
 pub mod smart;
 pub mod smart_prepared;

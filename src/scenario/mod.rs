@@ -7,6 +7,7 @@
 pub mod bounds;
 pub mod data;
 pub mod dated;
+pub mod domestic;
 pub mod elasticity_sets;
 pub mod file;
 pub mod gsim_setup;
