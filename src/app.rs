@@ -516,11 +516,6 @@ fn checked_summary(s: &Scenario, text: String) -> Result<String, Error> {
 pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     let mut scenario = scenario::load_with(&args.scenario, &args.sets)?;
     warn(&scenario);
-    if scenario.gsim.is_some() && args.sweep.is_some() {
-        return Err(Error::Argument(
-            "sweeps work with SMART scenarios only in this version; this scenario uses GSIM".into(),
-        ));
-    }
     apply_overrides(&mut scenario, args)?;
     check_output_folder(&scenario, &args.out, args.replace)?;
     if let (Some(engine), Some(setup)) = (
@@ -558,13 +553,23 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     }
     let outcome = analysis::simulate(&scenario)?;
     let layers = compute_layers(&scenario, &outcome, args.print_summary)?;
+    let smart_beside = scenario
+        .armington
+        .as_ref()
+        .map(|_| analysis::armington::smart_comparison(&scenario));
+    let detail = match (&scenario.armington, &smart_beside) {
+        (Some(inputs), Some(smart)) => {
+            report::ModelDetail::Armington(report::armington::ArmingtonDetail { inputs, smart })
+        }
+        _ => report::ModelDetail::Single,
+    };
     let run = RunReport {
         scenario: &scenario,
         outcome: &outcome,
         command: args.command_line.clone(),
         version: crate::VERSION,
         layers,
-        detail: report::ModelDetail::Single,
+        detail,
     };
     let artifacts = report::run_artifacts(&run.layers, &run.detail);
     let text = checked_summary(&scenario, report::terminal::summary(&run))?;
@@ -600,12 +605,6 @@ pub fn compare_scenarios(
         let s = scenario::load(p)?;
         warn(&s);
         check_output_folder(&s, &out, replace)?;
-        if s.gsim.is_some() {
-            return Err(Error::Argument(format!(
-                "{}: compare works with SMART scenarios in this version; run GSIM scenarios one by one",
-                p.display()
-            )));
-        }
         let o = analysis::simulate(&s)?;
         loaded.push((s, o));
     }

@@ -124,6 +124,15 @@ pub enum ModelError {
         /// The model's own error.
         source: crate::model::gsim::GsimError,
     },
+    /// The Armington model failed for one product (invalid market, or the solver did not
+    /// converge).
+    #[error("product {product}: {source}")]
+    Armington {
+        /// Product code.
+        product: String,
+        /// The model's own error.
+        source: crate::model::armington::ArmingtonError,
+    },
 }
 
 /// Problems while writing outputs.

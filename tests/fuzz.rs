@@ -1491,7 +1491,7 @@ fn run_in_memory(
         report::ModelDetail::Gsim(d) => {
             report::gsim::summary(&report::gsim::GsimReport::of(&run, d))
         }
-        report::ModelDetail::Single => report::terminal::summary(&run),
+        _ => report::terminal::summary(&run),
     };
     for (name, bytes) in &outputs {
         check_output(name, bytes, user, failures);

@@ -107,8 +107,11 @@ impl DrawRunner for VariantDraws<'_> {
 
 /// The engine of the scenario's model.
 pub fn engine(scenario: &Scenario) -> Box<dyn Engine + '_> {
-    match super::gsim::GsimEngine::new(scenario) {
-        Some(gsim) => Box::new(gsim),
-        None => Box::new(super::smart::SmartEngine::new(scenario)),
+    if let Some(gsim) = super::gsim::GsimEngine::new(scenario) {
+        return Box::new(gsim);
     }
+    if let Some(armington) = super::armington::ArmingtonEngine::new(scenario) {
+        return Box::new(armington);
+    }
+    Box::new(super::smart::SmartEngine::new(scenario))
 }

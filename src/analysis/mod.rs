@@ -7,6 +7,7 @@
 //! ([`draws`]), the same formulas with what the draws share computed once. No model code
 //! is repeated.
 
+pub mod armington;
 pub mod compare;
 pub mod draws;
 pub mod elasticity_sets;

@@ -71,7 +71,7 @@ impl GsimReport<'_> {
                     (_, CsFormula::FhSign) => "Francois–Hall script variant (fh_sign)",
                 },
             ),
-            ModelChoice::Smart(_) => ("", ""),
+            ModelChoice::Smart(_) | ModelChoice::Armington(_) => ("", ""),
         }
     }
 

@@ -52,12 +52,17 @@ pub fn render(run: &RunReport<'_>) -> String {
     match run.detail {
         ModelDetail::Single => smart_results(w, run),
         ModelDetail::Gsim(g) => super::gsim::results_sections(w, &GsimReport::of(run, g)),
+        ModelDetail::Armington(a) => {
+            smart_results(w, run);
+            super::armington::results_section(w, run, &a);
+        }
     }
     layer_sections(w, run);
     tariffs_section(w, run);
     match run.detail {
         ModelDetail::Single => smart_model_section(w, run),
         ModelDetail::Gsim(g) => super::gsim::model_section(w, &GsimReport::of(run, g)),
+        ModelDetail::Armington(a) => super::armington::model_section(w, run, &a),
     }
     data_sources_section(w, run);
     reproduce_section(w, run);
@@ -445,6 +450,8 @@ fn data_sources_section(w: &mut String, run: &RunReport<'_>) {
                 .collect();
             let basis = if f.role == "trade data" {
                 "of trade value"
+            } else if f.role == "domestic share data" {
+                "of base imports, by the row each product takes"
             } else {
                 "of rows"
             };
@@ -629,7 +636,8 @@ fn layer_sections(w: &mut String, run: &RunReport<'_>) {
             w,
             "\n`uncertainty.csv` has the same percentiles for every exporter and product{}.\n",
             match run.detail {
-                ModelDetail::Single => ". The whiskers on the exporter chart show the 5–95% range",
+                ModelDetail::Single | ModelDetail::Armington(_) =>
+                    ". The whiskers on the exporter chart show the 5–95% range",
                 ModelDetail::Gsim(_) =>
                     ", and every region's world price and net welfare. The whiskers on the world-price chart show the 5–95% range",
             }

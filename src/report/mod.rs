@@ -5,6 +5,7 @@
 //! destination and swaps the folder into place only when every file succeeded, so a
 //! folder of results is whole or absent.
 
+pub mod armington;
 pub mod charts;
 pub mod comparison;
 pub mod figures;
@@ -50,6 +51,8 @@ pub enum ModelDetail<'a> {
     Single,
     /// GSIM: every region's welfare, exports and world prices.
     Gsim(gsim::GsimDetail<'a>),
+    /// Armington: the importer's own producers.
+    Armington(armington::ArmingtonDetail<'a>),
 }
 
 /// Results of the analysis layers that a run enabled.
@@ -85,6 +88,9 @@ impl RunReport<'_> {
                     crate::model::gsim::GsimForm::Levels => "levels",
                 }
             ),
+            crate::scenario::ModelChoice::Armington(_) => {
+                "Armington with domestic production, levels form".to_string()
+            }
             crate::scenario::ModelChoice::Smart(o) => format!(
                 "SMART, {} diversion",
                 match o.diversion {
@@ -157,7 +163,7 @@ pub trait Artifact {
 /// model's own files, then those of the analysis layers, which every model shares.
 pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn Artifact + Sync>> {
     let mut list: Vec<Box<dyn Artifact + Sync>> = match detail {
-        ModelDetail::Single => vec![
+        ModelDetail::Single | ModelDetail::Armington(_) => vec![
             Box::new(tables::FlowsTable),
             Box::new(tables::ByExporterTable),
             Box::new(tables::ByProductTable),
@@ -191,7 +197,7 @@ pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn A
         list.push(Box::new(tariff_path::TimelineTable));
         list.push(Box::new(tariff_path::TimelineChart));
     }
-    if let ModelDetail::Single = detail {
+    if !matches!(detail, ModelDetail::Gsim(_)) {
         list.push(Box::new(workbook::Workbook));
     }
     list.push(Box::new(markdown::MarkdownReport));

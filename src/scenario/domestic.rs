@@ -85,7 +85,7 @@ impl DomesticTable {
         Self::from_table(&CsvTable::parse(path, bytes)?)
     }
 
-    fn from_table(table: &CsvTable) -> Result<Self, ScenarioError> {
+    pub(super) fn from_table(table: &CsvTable) -> Result<Self, ScenarioError> {
         let c_prefix = table.require("hs_prefix")?;
         let c_share = table.require("domestic_share_pct")?;
         let c_share_status = table.require("share_status")?;

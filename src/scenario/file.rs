@@ -161,6 +161,15 @@ pub struct ModelSection {
     /// GSIM linear form: "linear_demand" (default) or "fh_sign" consumer surplus.
     #[serde(default)]
     pub cs_formula: Option<Spanned<String>>,
+    /// Armington: the domestic-share file (domestic share and σ_d by HS prefix).
+    #[serde(default)]
+    pub domestic: Option<Spanned<String>>,
+    /// Armington: the composite (total) demand elasticity η, negative.
+    #[serde(default)]
+    pub composite_demand: Option<Spanned<f64>>,
+    /// Armington: the importer's own producers' supply elasticity (number or "infinite").
+    #[serde(default)]
+    pub domestic_supply: Option<Spanned<SupplyValue>>,
 }
 
 /// `[report]`.

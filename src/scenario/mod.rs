@@ -4,6 +4,7 @@
 //! mirror the file; [`load`] checks every value and builds a [`Scenario`] whose markets the
 //! models can take as they are. After loading, nothing downstream needs the file again.
 
+pub mod armington_setup;
 pub mod bounds;
 pub mod data;
 pub mod dated;
@@ -55,6 +56,11 @@ impl Product {
     }
 }
 
+/// Armington default of the composite (total) demand elasticity η (docs/model.md §6).
+pub const DEFAULT_COMPOSITE_DEMAND: f64 = -1.0;
+/// Armington default of the importer's own producers' supply elasticity.
+pub const DEFAULT_DOMESTIC_SUPPLY: f64 = 1.5;
+
 /// The model a scenario asks for.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ModelChoice {
@@ -62,6 +68,9 @@ pub enum ModelChoice {
     Smart(SmartOptions),
     /// GSIM, several importing markets with world prices cleared.
     Gsim(GsimOptions),
+    /// Armington: one importing market with its own producers beside the imports (the
+    /// per-market domestic inputs are [`Scenario::armington`]).
+    Armington(armington_setup::ArmingtonChoice),
 }
 
 impl ModelChoice {
@@ -70,7 +79,7 @@ impl ModelChoice {
     pub fn smart_options(&self) -> SmartOptions {
         match self {
             ModelChoice::Smart(o) => *o,
-            ModelChoice::Gsim(_) => SmartOptions::default(),
+            ModelChoice::Gsim(_) | ModelChoice::Armington(_) => SmartOptions::default(),
         }
     }
 }
@@ -179,6 +188,8 @@ pub struct Scenario {
     /// The multi-market setup of a GSIM scenario (`markets` then hold the scenario
     /// importer's column, for the single-market comparison).
     pub gsim: Option<gsim_setup::GsimSetup>,
+    /// The domestic side of an Armington scenario, per market.
+    pub armington: Option<armington_setup::ArmingtonInputs>,
 }
 
 impl Scenario {
@@ -624,7 +635,7 @@ impl Loader<'_> {
                 &defaults,
                 &mut provenance,
             )?),
-            ModelChoice::Smart(_) => None,
+            ModelChoice::Smart(_) | ModelChoice::Armington(_) => None,
         };
         if let Some(written) = &data.elasticities {
             let table = self.read_csv(written, "data.elasticities")?;
@@ -810,21 +821,41 @@ impl Loader<'_> {
             )?),
             _ => None,
         };
-        if gsim.is_some() {
-            for (span, field) in [
-                (raw.projection.as_ref().map(|p| p.span()), "projection"),
-                (raw.sweep.as_ref().map(|p| p.span()), "sweep"),
-                (raw.report.as_ref().map(|p| p.span()), "report"),
-            ] {
-                if let Some(span) = span {
-                    return Err(self.err(
-                        span,
-                        field,
-                        format!("[{field}] works with SMART scenarios only in this version; remove it from this GSIM scenario"),
-                    ));
-                }
-            }
+        if gsim.is_some()
+            && let Some(section) = raw.report.as_ref()
+        {
+            return Err(self.err(
+                section.span(),
+                "report",
+                "[report] chooses exporters and products for SMART's tables; a GSIM scenario reports every region, so remove it".into(),
+            ));
         }
+        let armington = match (
+            &model,
+            raw.model
+                .as_ref()
+                .and_then(|m| m.get_ref().domestic.as_ref()),
+        ) {
+            (ModelChoice::Armington(choice), Some(written)) => {
+                // η takes the place of the import demand elasticity in every market, so
+                // that the layers' changes to "import demand" move η.
+                for m in &mut markets {
+                    m.elasticities.import_demand = choice.composite_demand;
+                }
+                provenance.elasticity_notes.push(format!(
+                    "Armington: the import demand elasticity of every product is replaced by the composite (total) demand elasticity η = {}; the uncertainty and sensitivity settings for import demand move η.",
+                    choice.composite_demand
+                ));
+                Some(self.armington_inputs(
+                    *choice,
+                    written,
+                    &trade.products,
+                    &markets,
+                    &mut provenance,
+                )?)
+            }
+            _ => None,
+        };
         let sensitivity = raw
             .sensitivity
             .as_ref()
@@ -890,6 +921,7 @@ impl Loader<'_> {
             projection,
             sweep,
             gsim,
+            armington,
         })
     }
 
@@ -949,6 +981,13 @@ impl Loader<'_> {
                     span,
                     field,
                     format!("{name} gives elasticities per HS6 product for SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)"),
+                ));
+            }
+            if matches!(model, ModelChoice::Armington(_)) {
+                return Err(self.err(
+                    span,
+                    field,
+                    format!("{name} gives import demand elasticities per HS6 product for SMART; an Armington scenario takes the elasticity of total demand instead ([model] composite_demand)"),
                 ));
             }
             if not_hs6 > 0 || trade.products.is_empty() {
@@ -1182,8 +1221,8 @@ impl Loader<'_> {
                 )),
             }
         };
-        let kind =
-            choose(&m.kind, "model.kind", &["smart", "gsim"])?.unwrap_or_else(|| "smart".into());
+        let kind = choose(&m.kind, "model.kind", &["smart", "gsim", "armington"])?
+            .unwrap_or_else(|| "smart".into());
         let diversion = choose(
             &m.diversion,
             "model.diversion",
@@ -1204,6 +1243,63 @@ impl Loader<'_> {
             )),
             None => Ok(()),
         };
+        if kind != "armington" {
+            for (v, field) in [
+                (m.domestic.as_ref().map(|x| x.span()), "model.domestic"),
+                (
+                    m.composite_demand.as_ref().map(|x| x.span()),
+                    "model.composite_demand",
+                ),
+                (
+                    m.domestic_supply.as_ref().map(|x| x.span()),
+                    "model.domestic_supply",
+                ),
+            ] {
+                if let Some(span) = v {
+                    return Err(self.err(
+                        span,
+                        field,
+                        "applies to kind = \"armington\" only".into(),
+                    ));
+                }
+            }
+        }
+        if kind == "armington" {
+            misplaced(&m.form, "model.form", "gsim")?;
+            misplaced(&m.cs_formula, "model.cs_formula", "gsim")?;
+            misplaced(&m.diversion, "model.diversion", "smart")?;
+            let Some(domestic) = &m.domestic else {
+                return Err(self.err(
+                    section.span(),
+                    "model.domestic",
+                    "an Armington scenario needs its domestic side: domestic = \"data/us_domestic_share_hs2.csv\" (domestic share and substitution elasticity by HS prefix)".into(),
+                ));
+            };
+            let _ = domestic;
+            let composite_demand = match &m.composite_demand {
+                None => DEFAULT_COMPOSITE_DEMAND,
+                Some(v) => {
+                    let x = *v.get_ref();
+                    if !(x.is_finite() && (-100.0..=-0.01).contains(&x)) {
+                        return Err(self.err(
+                            v.span(),
+                            "model.composite_demand",
+                            format!("the elasticity of total demand must be a negative number from -100 to -0.01, such as -1, found {}", data::Num(x)),
+                        ));
+                    }
+                    x
+                }
+            };
+            let domestic_supply = match &m.domestic_supply {
+                None => SupplyElasticity::Finite(DEFAULT_DOMESTIC_SUPPLY),
+                Some(v) => self.supply(v, "model.domestic_supply")?,
+            };
+            return Ok(ModelChoice::Armington(armington_setup::ArmingtonChoice {
+                composite_demand,
+                domestic_supply,
+                options: crate::model::armington::ArmingtonOptions::default(),
+            }));
+        }
         if kind == "smart" {
             misplaced(&m.form, "model.form", "gsim")?;
             misplaced(&m.cs_formula, "model.cs_formula", "gsim")?;
