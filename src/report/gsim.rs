@@ -90,6 +90,7 @@ pub fn gsim_files(r: &GsimReport<'_>) -> Vec<(&'static str, GsimRender)> {
         files.push(("sensitivity.csv", sensitivity_table));
         files.push(("tornado.png", tornado_chart));
     }
+    files.extend(super::canvas::svg_twins(&files));
     files.push(("report.md", markdown_file));
     files
 }
@@ -349,11 +350,9 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> 
                         .collect()
                 }),
             }],
-            horizontal: false,
             source: r.source(),
             decimals: 2,
-            stacked: false,
-            totals: None,
+            ..BarChart::default()
         },
     )
 }
@@ -392,11 +391,11 @@ fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
                     errors: None,
                 },
             ],
-            horizontal: false,
             source: r.source(),
             decimals: 1,
             stacked: true,
             totals: Some(("Net welfare".into(), pick(|x| x.net))),
+            ..BarChart::default()
         },
     )
 }
@@ -430,11 +429,9 @@ fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, Report
                     errors: None,
                 },
             ],
-            horizontal: false,
             source: r.source(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            ..BarChart::default()
         },
     )
 }

@@ -3,12 +3,14 @@
 //! focus's rate as numbered vertical lines with a key below the plot, and a scenario's
 //! before and after dates shaded. Drawn in memory with plotters and the embedded font.
 //!
-//! Sized to be read at a 16 cm column width: 1,400 pixels wide, text of 20 pixels and
-//! more. Labels never overlap: line names sit at the right end, pushed apart where the
+//! Laid out on the 1,400-unit design canvas of [`super::canvas`] (a 16 cm column), with
+//! text of 8 pt and more in print. Labels never overlap: line names sit at the right end, pushed apart where the
 //! lines end close together; event numbers are spread apart above the plot, joined to their
 //! lines by leader lines.
 
-use super::charts::{all_finite, chart_error, encode_png, init_fonts, palette};
+use super::canvas::{Figure, render, text_width};
+use super::charts::{all_finite, init_fonts, palette};
+use plotters::coord::Shift;
 use super::tariff_path::importer_short;
 use crate::error::ReportError;
 use crate::schedule::Date;
@@ -18,19 +20,22 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
-/// Width of the image, pixels.
-pub const WIDTH: u32 = 1400;
+/// Width of the image, design units.
+pub const WIDTH: u32 = super::canvas::DESIGN_WIDTH;
 const MARGIN: i32 = 28;
 const PLOT_HEIGHT: u32 = 600;
 /// Room at the right of the plot for the line names.
-const LABELS_WIDTH: u32 = 230;
+const LABELS_WIDTH: u32 = 290;
 /// Room at the left of the plot for the y axis.
 const Y_LABELS_WIDTH: u32 = 96;
-const TITLE_SIZE: u32 = 32;
-const SCENARIO_SIZE: u32 = 25;
-const TEXT_SIZE: u32 = 21;
-const SOURCE_SIZE: u32 = 18;
-const ROW: i32 = 30;
+const TITLE_SIZE: u32 = 36;
+const SCENARIO_SIZE: u32 = 29;
+/// Body text; every size used is at least `TEXT_SIZE - 2` (8 pt in print).
+const TEXT_SIZE: u32 = 27;
+const SOURCE_SIZE: u32 = 25;
+const ROW: i32 = 36;
+/// Radius of the numbered circles of the measures.
+const BADGE: i32 = 17;
 /// A y axis that would squeeze the focus below a third of its height is cut at three
 /// times the focus's peak (at least 60%); lines above it are marked with their peak.
 const MIN_CUT_PCT: f64 = 60.0;
@@ -62,11 +67,10 @@ fn bold(size: u32) -> FontDesc<'static> {
     ("sans-serif", size).into_font().style(FontStyle::Bold)
 }
 
-/// Text width in pixels (an estimate from the font; 0.6 em per character if it fails).
+/// Text width in design units, as the canvas sets it.
 fn width_of(text: &str, f: &FontDesc<'_>) -> i32 {
-    f.box_size(text)
-        .map(|(w, _)| w as i32)
-        .unwrap_or((0.6 * f.get_size() * text.chars().count() as f64) as i32)
+    let bold = matches!(f.get_style(), FontStyle::Bold);
+    text_width(text, f.get_size(), bold).ceil() as i32
 }
 
 /// Breaks `text` into lines no wider than `max` pixels, at spaces.
@@ -144,9 +148,22 @@ pub fn draw(path: &Path, p: &TariffPath, source: &str) -> Result<Vec<u8>, Report
     all_finite(path, values.copied().chain(events))?;
     init_fonts();
     let layout = Layout::new(p, source);
-    let mut pixels = vec![0u8; WIDTH as usize * layout.height as usize * 3];
-    paint(&mut pixels, path, p, &layout)?;
-    encode_png(path, &pixels, WIDTH, layout.height)
+    render(path, &TimelineFigure { p, layout })
+}
+
+/// The chart with its layout, ready to paint on any backend.
+struct TimelineFigure<'a> {
+    p: &'a TariffPath,
+    layout: Layout,
+}
+
+impl Figure for TimelineFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, self.layout.height)
+    }
+    fn paint<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        paint(root, self.p, &self.layout)
+    }
 }
 
 /// The text blocks and their heights, fixed before drawing so the image fits them all.
@@ -233,14 +250,12 @@ impl Layout {
     }
 }
 
-fn paint(
-    pixels: &mut [u8],
-    path: &Path,
+fn paint<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     p: &TariffPath,
     layout: &Layout,
-) -> Result<(), ReportError> {
-    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
-    let root = BitMapBackend::with_buffer(pixels, (WIDTH, layout.height)).into_drawing_area();
+) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let text = |t: &str, at: (i32, i32), style: TextStyle<'_>| {
         root.draw(&Text::new(t.to_string(), at, style))
@@ -415,7 +430,7 @@ fn paint(
     let (left, _) = c.backend_coord(&(0.0, y_top));
     let (right, _) = c.backend_coord(&(x_end, y_top));
     let spread = spread_apart(&xs, NUMBER_SPACING, left, right + LABELS_WIDTH as i32 - 20);
-    let cy = plot_top - ROW - 16;
+    let cy = plot_top - ROW - 20;
     for (i, (&x, &nx)) in xs.iter().zip(&spread).enumerate() {
         let day_x = day(p.events[i].date);
         c.draw_series(DashedLineSeries::new(
@@ -427,22 +442,22 @@ fn paint(
         .map_err(|e| err(&e))?;
         root.draw(&PathElement::new(
             [
-                (nx, cy + 13),
-                (nx, cy + 19),
+                (nx, cy + BADGE),
+                (nx, cy + BADGE + 6),
                 (x, plot_top - 8),
                 (x, plot_top),
             ],
             palette::GREY.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((nx, cy), 13, WHITE.filled()))
+        root.draw(&Circle::new((nx, cy), BADGE as u32, WHITE.filled()))
             .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((nx, cy), 13, palette::GREY.stroke_width(2)))
+        root.draw(&Circle::new((nx, cy), BADGE as u32, palette::GREY.stroke_width(2)))
             .map_err(|e| err(&e))?;
         text(
             &(i + 1).to_string(),
             (nx, cy + 1),
-            TextStyle::from(bold(TEXT_SIZE - 4)).pos(Pos::new(HPos::Center, VPos::Center)),
+            TextStyle::from(bold(TEXT_SIZE - 2)).pos(Pos::new(HPos::Center, VPos::Center)),
         )?;
     }
 
@@ -590,21 +605,21 @@ fn paint(
         )?;
         y += ROW;
         for (i, line) in layout.key.iter().enumerate() {
-            let cy = y + 11;
+            let cy = y + 14;
             root.draw(&Circle::new(
-                (MARGIN + 13, cy),
-                13,
+                (MARGIN + BADGE, cy),
+                BADGE as u32,
                 palette::GREY.stroke_width(2),
             ))
             .map_err(|e| err(&e))?;
             text(
                 &(i + 1).to_string(),
-                (MARGIN + 13, cy + 1),
-                TextStyle::from(bold(TEXT_SIZE - 4)).pos(Pos::new(HPos::Center, VPos::Center)),
+                (MARGIN + BADGE, cy + 1),
+                TextStyle::from(bold(TEXT_SIZE - 2)).pos(Pos::new(HPos::Center, VPos::Center)),
             )?;
             text(
                 line,
-                (MARGIN + 36, cy),
+                (MARGIN + 2 * BADGE + 12, cy),
                 TextStyle::from(font(TEXT_SIZE - 1)).pos(Pos::new(HPos::Left, VPos::Center)),
             )?;
             y += ROW;
@@ -624,7 +639,7 @@ fn paint(
 }
 
 /// Distance between the centres of two event numbers, pixels.
-const NUMBER_SPACING: i32 = 32;
+const NUMBER_SPACING: i32 = 2 * BADGE + 4;
 
 /// Positions for labels wanted at `xs` (ascending) at least `gap` apart, each cluster
 /// centred on its wishes: the mean of the tightest packing pushed right and the one
@@ -676,6 +691,9 @@ mod tests {
         init_fonts();
         let f = font(18);
         let text = "Source: tariffsim, US measures schedule (data/us_schedule: measures.csv, partner_rates.csv, product lists); weights: US Census imports for consumption 2024, HS6 × partner.";
+        let lines = wrap(text, &f, 500);
+        assert!(lines.iter().all(|l| width_of(l, &f) <= 500));
+        let f = font(27);
         let lines = wrap(text, &f, 500);
         assert!(lines.len() >= 2);
         assert!(lines.iter().all(|l| width_of(l, &f) <= 500));
