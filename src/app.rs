@@ -331,7 +331,8 @@ pub fn rates_timeline(
     report::write_atomically(out, replace, |stage| {
         stage.put(files::CSV_FILE, &table)?;
         stage.put(files::PNG_FILE, &chart)?;
-        svg.iter().try_for_each(|(name, bytes)| stage.put(name, bytes))
+        svg.iter()
+            .try_for_each(|(name, bytes)| stage.put(name, bytes))
     })?;
     Ok(format!(
         "{}

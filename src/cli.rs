@@ -36,7 +36,8 @@ pub enum Command {
   \
         results.xlsx (the tables in one workbook), report.md;
   \
-        a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png"
+        a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png;\n  \
+        with --format png,svg, an .svg beside every .png (charts are 16 cm wide; --dpi sets the PNG resolution)"
     )]
     Run {
         /// The scenario file (TOML).

@@ -405,23 +405,17 @@ impl<DB: DrawingBackend> DrawingBackend for Canvas<DB> {
         match transform {
             FontTransform::None => {
                 // Unrotated text keeps its fractional position: even spacing at any place.
-                rasterize(
-                    text,
-                    em,
-                    bold,
-                    (px + dx, py + dy + m.ascent),
-                    |x, y, c| {
-                        if result.is_ok() {
-                            result = self.inner.draw_pixel(
-                                (x, y),
-                                BackendColor {
-                                    alpha: color.alpha * f64::from(c),
-                                    rgb: color.rgb,
-                                },
-                            );
-                        }
-                    },
-                );
+                rasterize(text, em, bold, (px + dx, py + dy + m.ascent), |x, y, c| {
+                    if result.is_ok() {
+                        result = self.inner.draw_pixel(
+                            (x, y),
+                            BackendColor {
+                                alpha: color.alpha * f64::from(c),
+                                rgb: color.rgb,
+                            },
+                        );
+                    }
+                });
             }
             t => {
                 let (ox, oy) = (px.round() as i32, py.round() as i32);
@@ -637,7 +631,11 @@ mod tests {
         assert!(lsb > 5.0, "{lsb}");
         let pixels = draw_text("n", em, (20, 10), 200, 140);
         let first = inked_columns(&pixels, 200)[0] as f64;
-        assert!((first - (20.0 + lsb)).abs() <= 1.5, "{first} vs {}", 20.0 + lsb);
+        assert!(
+            (first - (20.0 + lsb)).abs() <= 1.5,
+            "{first} vs {}",
+            20.0 + lsb
+        );
         // A decimal point and a digit end on the same baseline (the point is not raised).
         let bottom = |text: &str| {
             let px = draw_text(text, 60.0, (10, 10), 100, 100);

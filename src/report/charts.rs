@@ -285,7 +285,8 @@ impl Frame {
             .draw(root, centre, y, true, &RGBColor(60, 60, 60))?;
         let row_h = Frame::legend_row_height();
         for row in &self.legend_rows {
-            let total: f64 = row.iter().map(|(_, w)| w).sum::<f64>() + 36.0 * (row.len() - 1) as f64;
+            let total: f64 =
+                row.iter().map(|(_, w)| w).sum::<f64>() + 36.0 * (row.len() - 1) as f64;
             let mut x = (f64::from(WIDTH) - total) / 2.0;
             let cy = y + row_h / 2;
             for &(i, w) in row {
@@ -337,9 +338,9 @@ fn category_labels(categories: &[String], slot: f64) -> CategoryLabels {
         .iter()
         .map(|c| wrap(c, size::label(), true, slot))
         .collect();
-    let fits = lines.iter().all(|l| {
-        l.len() <= 3 && l.iter().all(|s| text_width(s, size::label(), true) <= slot)
-    });
+    let fits = lines
+        .iter()
+        .all(|l| l.len() <= 3 && l.iter().all(|s| text_width(s, size::label(), true) <= slot));
     if fits {
         CategoryLabels::Wrapped(lines)
     } else {
@@ -657,8 +658,24 @@ fn paint_bar_chart<DB: DrawingBackend>(
     }
 
     let (labels, label_area) = chart.column_labels(chart.plot_width());
-    // Room for value labels: two lines (they may be staggered) beyond the data.
-    let room = 2.0 * size::value() * LEADING + 14.0;
+    // Value labels wider than their bar turn upright, so that neighbours never touch.
+    let bar_units = if chart.stacked {
+        chart.plot_width() / n as f64 * group_width
+    } else {
+        chart.plot_width() / n as f64 * bar_width * 0.88
+    };
+    let widest = chart.widest_value_label()
+        + if chart.totals.is_some() {
+            text_width("net ", size::value(), true) + 4.0
+        } else {
+            0.0
+        };
+    let upright = widest + 6.0 > bar_units;
+    let room = if upright {
+        widest + 16.0
+    } else {
+        size::value() * LEADING + 14.0
+    };
     let (lo, hi) = padded(lo, hi, room, f64::from(PLOT_HEIGHT));
     let mut c = ChartBuilder::on(&plot_area)
         .x_label_area_size(label_area)
@@ -698,13 +715,6 @@ fn paint_bar_chart<DB: DrawingBackend>(
             }
         }
     }
-    // Value labels wider than their bar are staggered: every other one a line further out.
-    let slot_px = {
-        let (a, _) = c.backend_coord(&(bar_span(0, 0).0, 0.0));
-        let (b, _) = c.backend_coord(&(bar_span(0, 0).1, 0.0));
-        f64::from(b - a) + 0.12 * f64::from(b - a) / 0.88
-    };
-    let stagger = !chart.stacked && chart.widest_value_label() + 6.0 > slot_px;
     for (s_idx, s) in chart.series.iter().enumerate().filter(|_| !chart.stacked) {
         let color = s.colors.first().copied().unwrap_or(palette::BLUE);
         let bars: Vec<Rectangle<(f64, f64)>> = s
@@ -746,22 +756,20 @@ fn paint_bar_chart<DB: DrawingBackend>(
                 None => v,
             };
             let (px, py) = c.backend_coord(&((a + b) / 2.0, end));
-            let extra = if stagger && (i * k + s_idx) % 2 == 1 {
-                (size::value() * LEADING) as i32
+            let style = if upright {
+                // Reads upwards, starting just beyond the bar's end.
+                let h = if v >= 0.0 { HPos::Left } else { HPos::Right };
+                value_style
+                    .clone()
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(h, VPos::Center))
             } else {
-                0
+                let v = if v >= 0.0 { VPos::Bottom } else { VPos::Top };
+                value_style.clone().pos(Pos::new(HPos::Center, v))
             };
-            let (anchor, dy) = if v >= 0.0 {
-                (VPos::Bottom, -6 - extra)
-            } else {
-                (VPos::Top, 6 + extra)
-            };
-            root.draw(&Text::new(
-                chart.value_label(v),
-                (px, py + dy),
-                value_style.clone().pos(Pos::new(HPos::Center, anchor)),
-            ))
-            .map_err(e2s)?;
+            let dy = if v >= 0.0 { -6 } else { 6 };
+            root.draw(&Text::new(chart.value_label(v), (px, py + dy), style))
+                .map_err(e2s)?;
         }
     }
     // Category names under their slot.
@@ -808,16 +816,25 @@ fn paint_bar_chart<DB: DrawingBackend>(
                 let v = s.values.get(i).copied().unwrap_or(0.0);
                 if v >= 0.0 { (u + v, d) } else { (u, d + v) }
             });
-            let (end, anchor, dy) = if t >= 0.0 {
-                (up.max(t), VPos::Bottom, -6)
+            let (end, dy) = if t >= 0.0 {
+                (up.max(t), -6)
             } else {
-                (down.min(t), VPos::Top, 6)
+                (down.min(t), 6)
             };
             let (px, py) = c.backend_coord(&((a + b) / 2.0, end));
+            let style = if upright {
+                let h = if t >= 0.0 { HPos::Left } else { HPos::Right };
+                bold(size::value())
+                    .transform(FontTransform::Rotate270)
+                    .pos(Pos::new(h, VPos::Center))
+            } else {
+                let v = if t >= 0.0 { VPos::Bottom } else { VPos::Top };
+                bold(size::value()).pos(Pos::new(HPos::Center, v))
+            };
             root.draw(&Text::new(
                 format!("net {}", chart.value_label(t)),
                 (px, py + dy),
-                bold(size::value()).pos(Pos::new(HPos::Center, anchor)),
+                style,
             ))
             .map_err(e2s)?;
         }
@@ -1081,7 +1098,6 @@ pub fn shorten(label: &str, max: usize) -> String {
         format!("{}…", cut.trim_end())
     }
 }
-
 
 #[cfg(test)]
 mod tests {

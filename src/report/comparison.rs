@@ -9,15 +9,8 @@ use crate::error::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
 
-const COLORS: [plotters::style::RGBColor; 7] = [
-    palette::BLUE,
-    palette::VERMILLION,
-    palette::GREEN,
-    palette::ORANGE,
-    palette::PURPLE,
-    palette::SKY,
-    palette::GREY,
-];
+/// One colour per scenario; vermillion is kept for the focus exporter.
+const COLORS: [plotters::style::RGBColor; 6] = palette::SERIES;
 
 /// Each scenario's imports before the policy by the comparison's groups (as
 /// [`crate::analysis::compare::compare`] values their changes), for percent changes.
@@ -160,7 +153,10 @@ pub fn write_comparison(
                                 .iter()
                                 .find(|(n, _)| n == g)
                                 .map_or(0.0, |(_, v)| *v);
-                            pct(v, bases.get(i).and_then(|b| b.get(k)).copied().unwrap_or(0.0))
+                            pct(
+                                v,
+                                bases.get(i).and_then(|b| b.get(k)).copied().unwrap_or(0.0),
+                            )
                         })
                         .collect(),
                     colors: vec![COLORS[i % COLORS.len()]],
@@ -179,7 +175,8 @@ pub fn write_comparison(
             ("compare_exporters.png", &exporters_chart),
         ] {
             stage.put(png, &draw_bar_chart(Path::new(png), chart)?)?;
-            if let Some(svg) = super::canvas::svg_name(png).filter(|_| super::canvas::options().svg) {
+            if let Some(svg) = super::canvas::svg_name(png).filter(|_| super::canvas::options().svg)
+            {
                 stage.put(svg, &draw_bar_chart(Path::new(svg), chart)?)?;
             }
         }

@@ -75,11 +75,19 @@ impl Artifact for ChangeByExporterChart {
                     .unwrap_or_default()
             })
         };
-        let absolute: Vec<f64> = order.iter().map(|&g| scale.apply(by[g].total_effect)).collect();
+        let absolute: Vec<f64> = order
+            .iter()
+            .map(|&g| scale.apply(by[g].total_effect))
+            .collect();
         let (lo, hi) = absolute
             .iter()
             .copied()
-            .chain(order.iter().filter_map(|&g| percentiles(g)).flat_map(|p| [scale.apply(p.p5), scale.apply(p.p95)]))
+            .chain(
+                order
+                    .iter()
+                    .filter_map(|&g| percentiles(g))
+                    .flat_map(|p| [scale.apply(p.p5), scale.apply(p.p95)]),
+            )
             .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
         let focus_value = scale.apply(by[focus_group].total_effect);
         let percent = hi - lo > 0.0 && focus_value.abs() < VISIBLE_SHARE * (hi - lo);
@@ -88,7 +96,10 @@ impl Artifact for ChangeByExporterChart {
             if base > 0.0 { 100.0 * v / base } else { 0.0 }
         };
         let values: Vec<f64> = if percent {
-            order.iter().map(|&g| pct_of(g, by[g].total_effect)).collect()
+            order
+                .iter()
+                .map(|&g| pct_of(g, by[g].total_effect))
+                .collect()
         } else {
             absolute
         };
@@ -106,7 +117,10 @@ impl Artifact for ChangeByExporterChart {
                 .collect()
         });
         let whiskers = match &run.layers.uncertainty {
-            Some(u) => format!("; whiskers: 5–95% range over {} elasticity draws", u.spec.draws),
+            Some(u) => format!(
+                "; whiskers: 5–95% range over {} elasticity draws",
+                u.spec.draws
+            ),
             None => String::new(),
         };
         let why = if percent {

@@ -352,6 +352,8 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> 
             }],
             source: r.source(),
             decimals: 2,
+            subtitle: super::titles::policy_line(r.scenario),
+            highlight: exporters.iter().position(|&i| i == setup.focus_region),
             ..BarChart::default()
         },
     )
@@ -395,6 +397,8 @@ fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
             decimals: 1,
             stacked: true,
             totals: Some(("Net welfare".into(), pick(|x| x.net))),
+            subtitle: super::titles::policy_line(r.scenario),
+            highlight: Some(setup.focus_region),
             ..BarChart::default()
         },
     )
@@ -431,6 +435,7 @@ fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, Report
             ],
             source: r.source(),
             decimals: 1,
+            subtitle: super::titles::policy_line(r.scenario),
             ..BarChart::default()
         },
     )

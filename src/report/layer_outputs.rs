@@ -551,7 +551,8 @@ fn imposed_pct(s: &crate::scenario::Scenario, exporter: usize) -> Option<f64> {
     let sched = &s.schedule;
     let (mut sum, mut total) = (0.0, 0.0);
     for c in cells {
-        let (Some(w), Some(a), Some(ap)) = (weights.get(c), sched.after.get(c), sched.applied.get(c))
+        let (Some(w), Some(a), Some(ap)) =
+            (weights.get(c), sched.after.get(c), sched.applied.get(c))
         else {
             continue;
         };

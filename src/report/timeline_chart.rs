@@ -10,12 +10,12 @@
 
 use super::canvas::{Figure, render, text_width};
 use super::charts::{all_finite, init_fonts, palette};
-use plotters::coord::Shift;
 use super::tariff_path::importer_short;
 use crate::error::ReportError;
 use crate::schedule::Date;
 use crate::schedule::date::MONTHS;
 use crate::schedule::timeline::{FIRST_DAY, LAST_DAY, MARKED_CHANGE_PP, TariffPath};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
@@ -25,7 +25,7 @@ pub const WIDTH: u32 = super::canvas::DESIGN_WIDTH;
 const MARGIN: i32 = 28;
 const PLOT_HEIGHT: u32 = 600;
 /// Room at the right of the plot for the line names.
-const LABELS_WIDTH: u32 = 290;
+const LABELS_WIDTH: u32 = 240;
 /// Room at the left of the plot for the y axis.
 const Y_LABELS_WIDTH: u32 = 96;
 const TITLE_SIZE: u32 = 36;
@@ -174,6 +174,8 @@ struct Layout {
     /// Rows of the band above the plot (the numbers and their leader lines).
     rows: usize,
     key: Vec<String>,
+    /// The key's heading, wrapped.
+    key_head: Vec<String>,
     source: Vec<String>,
     height: u32,
 }
@@ -224,10 +226,27 @@ impl Layout {
             + subtitle.len() as i32 * (TEXT_SIZE as i32 + 4)
             + 12
             + rows as i32 * ROW;
+        let key_head = if key.is_empty() {
+            Vec::new()
+        } else {
+            wrap(
+                &format!(
+                    "Measures that move {}'s rate{} (from the measures table; the main one named):",
+                    p.focus(),
+                    if p.window.is_some() {
+                        ", and the scenario's after date"
+                    } else {
+                        ""
+                    }
+                ),
+                &bold(TEXT_SIZE - 1),
+                text_width,
+            )
+        };
         let key_height = if key.is_empty() {
             0
         } else {
-            ROW + key.len() as i32 * ROW
+            (key_head.len() + key.len()) as i32 * ROW
         };
         let footer = 18 + key_height + 10 + source.len() as i32 * (SOURCE_SIZE as i32 + 5) + 12;
         Layout {
@@ -236,6 +255,7 @@ impl Layout {
             subtitle,
             rows,
             key,
+            key_head,
             source,
             height: (header + PLOT_HEIGHT as i32 + footer) as u32,
         }
@@ -327,11 +347,22 @@ fn paint<DB: DrawingBackend>(
             }
         }
     }
+    // Room for the line names at the right: the widest name with its last rate.
+    let labels_width = steps.last().map_or(LABELS_WIDTH, |last| {
+        (0..n)
+            .map(|i| {
+                let v = last.additional_pct.get(i).copied().unwrap_or(0.0);
+                let label = format!("{} {v:.1}%", p.timeline.partners[i]);
+                (text_width(&label, f64::from(TEXT_SIZE), true) + 30.0).ceil() as u32
+            })
+            .fold(LABELS_WIDTH, u32::max)
+            .min(WIDTH / 3)
+    });
     let mut c = ChartBuilder::on(&plot_area)
         .margin_left(MARGIN as u32)
-        .margin_right(LABELS_WIDTH)
+        .margin_right(labels_width)
         .margin_top(4)
-        .x_label_area_size(64)
+        .x_label_area_size(96)
         .y_label_area_size(Y_LABELS_WIDTH)
         .build_cartesian_2d(0.0..x_end, y_bottom..y_top)
         .map_err(|e| err(&e))?;
@@ -429,7 +460,7 @@ fn paint<DB: DrawingBackend>(
         .collect();
     let (left, _) = c.backend_coord(&(0.0, y_top));
     let (right, _) = c.backend_coord(&(x_end, y_top));
-    let spread = spread_apart(&xs, NUMBER_SPACING, left, right + LABELS_WIDTH as i32 - 20);
+    let spread = spread_apart(&xs, NUMBER_SPACING, left, right + labels_width as i32 - 20);
     let cy = plot_top - ROW - 20;
     for (i, (&x, &nx)) in xs.iter().zip(&spread).enumerate() {
         let day_x = day(p.events[i].date);
@@ -452,8 +483,12 @@ fn paint<DB: DrawingBackend>(
         .map_err(|e| err(&e))?;
         root.draw(&Circle::new((nx, cy), BADGE as u32, WHITE.filled()))
             .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((nx, cy), BADGE as u32, palette::GREY.stroke_width(2)))
-            .map_err(|e| err(&e))?;
+        root.draw(&Circle::new(
+            (nx, cy),
+            BADGE as u32,
+            palette::GREY.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
         text(
             &(i + 1).to_string(),
             (nx, cy + 1),
@@ -590,20 +625,10 @@ fn paint<DB: DrawingBackend>(
     // The key of the numbered lines, then the source.
     let mut y = header + PLOT_HEIGHT as i32 + 18;
     if !layout.key.is_empty() {
-        text(
-            &format!(
-                "Measures that move {}'s rate{} (from the measures table; the main one named):",
-                p.focus(),
-                if p.window.is_some() {
-                    ", and the scenario's after date"
-                } else {
-                    ""
-                }
-            ),
-            (MARGIN, y),
-            TextStyle::from(bold(TEXT_SIZE - 1)),
-        )?;
-        y += ROW;
+        for line in &layout.key_head {
+            text(line, (MARGIN, y), TextStyle::from(bold(TEXT_SIZE - 1)))?;
+            y += ROW;
+        }
         for (i, line) in layout.key.iter().enumerate() {
             let cy = y + 14;
             root.draw(&Circle::new(

@@ -17,8 +17,35 @@ pub struct FocusDuty {
     pub uniform: bool,
     /// The duty measured is the additional one on top of the applied rates (else the total).
     pub additional: bool,
-    /// How many other exporters' duties change too.
+    /// How many other exporters' duties change too (SMART), or how many other bilateral
+    /// tariffs (GSIM, whose rules may act in several markets).
     pub others_changed: usize,
+    /// `others_changed` counts bilateral tariffs (GSIM), not exporters.
+    pub others_are_pairs: bool,
+}
+
+/// Changed bilateral tariffs of a GSIM setup other than the focus's into the market.
+fn other_gsim_changes(g: &crate::scenario::gsim_setup::GsimSetup) -> usize {
+    let mut changed = 0;
+    let mut focus_pair = false;
+    for m in &g.markets {
+        let n = m.tariff_before.nrows().min(m.tariff_before.ncols());
+        for i in 0..n {
+            for j in 0..n {
+                if i == j || (m.tariff_after[(i, j)] - m.tariff_before[(i, j)]).abs() <= 1e-9 {
+                    continue;
+                }
+                let is_focus = (i, j) == (g.focus_region, g.market_region)
+                    || (i, j) == (g.market_region, g.focus_region);
+                if is_focus && !focus_pair {
+                    focus_pair = true;
+                } else {
+                    changed += 1;
+                }
+            }
+        }
+    }
+    changed
 }
 
 /// Rates closer than this (percentage points) count as equal.
@@ -31,9 +58,11 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
     let mut others = vec![false; s.exporters.len()];
     let mut cells: Vec<(usize, f64)> = Vec::new();
     for (c, f) in flows {
-        let (Some(&a), Some(&b), Some(&after)) =
-            (sched.applied.get(c), sched.before.get(c), sched.after.get(c))
-        else {
+        let (Some(_), Some(&b), Some(&after)) = (
+            sched.applied.get(c),
+            sched.before.get(c),
+            sched.after.get(c),
+        ) else {
             continue;
         };
         if f.exporter == s.focus {
@@ -43,16 +72,19 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
         {
             *o = true;
         }
-        let _ = a;
     }
     if cells.is_empty() {
         return None;
     }
-    let additional = cells
-        .iter()
-        .all(|&(c, _)| sched.before[c] >= sched.applied[c] - 1e-12 && sched.after[c] >= sched.applied[c] - 1e-12);
+    let additional = cells.iter().all(|&(c, _)| {
+        sched.before[c] >= sched.applied[c] - 1e-12 && sched.after[c] >= sched.applied[c] - 1e-12
+    });
     let duty = |c: usize, after: bool| {
-        let t = if after { sched.after[c] } else { sched.before[c] };
+        let t = if after {
+            sched.after[c]
+        } else {
+            sched.before[c]
+        };
         rate_to_pct(if additional { t - sched.applied[c] } else { t })
     };
     // Lines with a duty in either state (exempt lines would only dilute the rate).
@@ -67,7 +99,11 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
     let total: f64 = dutiable.iter().map(|(_, w)| w).sum();
     let mean = |after: bool| {
         if total > 0.0 {
-            dutiable.iter().map(|&(c, w)| w * duty(c, after)).sum::<f64>() / total
+            dutiable
+                .iter()
+                .map(|&(c, w)| w * duty(c, after))
+                .sum::<f64>()
+                / total
         } else {
             dutiable.iter().map(|&(c, _)| duty(c, after)).sum::<f64>() / dutiable.len() as f64
         }
@@ -84,7 +120,11 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
         after_pct: mean(true),
         uniform: spread(false) <= SAME_PP && spread(true) <= SAME_PP,
         additional,
-        others_changed: others.iter().filter(|&&o| o).count(),
+        others_changed: match &s.gsim {
+            Some(g) => other_gsim_changes(g),
+            None => others.iter().filter(|&&o| o).count(),
+        },
+        others_are_pairs: s.gsim.is_some(),
     };
     (out.before_pct.is_finite() && out.after_pct.is_finite()).then_some(out)
 }
@@ -116,10 +156,12 @@ pub fn policy_line(s: &Scenario) -> String {
     } else {
         " (trade-weighted over its dutiable lines)"
     };
-    let others = match d.others_changed {
-        0 => String::new(),
-        1 => "; one other exporter's duty changes too".into(),
-        n => format!("; {n} other exporters' duties change too"),
+    let others = match (d.others_changed, d.others_are_pairs) {
+        (0, _) => String::new(),
+        (1, false) => "; one other exporter's duty changes too".into(),
+        (n, false) => format!("; {n} other exporters' duties change too"),
+        (1, true) => "; one other bilateral tariff changes too".into(),
+        (n, true) => format!("; {n} other bilateral tariffs change too"),
     };
     format!(
         "{}: {kind} {} → {}{weighted}{others}",
