@@ -512,7 +512,9 @@ impl BarChart {
         let frame = self.frame();
         let plot = if self.horizontal {
             let (_, lines) = self.row_labels();
-            self.row_height(&lines) * self.categories.len().max(1) as i32
+            // At least the height of a vertical chart's plot: a chart of two or three rows
+            // keeps the proportions of the others.
+            (self.row_height(&lines) * self.categories.len().max(1) as i32).max(PLOT_HEIGHT * 3 / 4)
                 + (size::tick() * 1.8) as i32
         } else {
             PLOT_HEIGHT + self.column_labels(self.plot_width()).1
