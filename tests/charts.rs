@@ -132,6 +132,32 @@ fn svg_twins_parse_as_xml_and_keep_their_titles_as_text() {
         }
     }
     assert_eq!(charts, 4, "the four charts of a plain run");
+    // The headline table for LaTeX: balanced environments, booktabs rules, one cell per
+    // column on every row, the caption from the rules.
+    let tex = std::fs::read_to_string(out.join("headline.tex")).unwrap();
+    assert_eq!(
+        tex.matches("\\begin{").count(),
+        tex.matches("\\end{").count()
+    );
+    assert!(
+        tex.contains("\\toprule") && tex.contains("\\bottomrule"),
+        "{tex}"
+    );
+    assert!(
+        tex.contains("Pakistan: additional tariff 29\\% $\\to$ 19\\%"),
+        "{tex}"
+    );
+    let body = &tex[tex.find("\\midrule").unwrap()..tex.find("\\bottomrule").unwrap()];
+    let rows: Vec<&str> = body.lines().skip(1).filter(|l| !l.is_empty()).collect();
+    assert_eq!(rows.len(), 6, "{body}");
+    for r in &rows {
+        assert_eq!(r.matches(" & ").count(), 1, "{r}");
+        assert!(r.ends_with("\\\\"), "{r}");
+    }
+    assert!(
+        tex.is_ascii() || !tex.contains('\u{2212}'),
+        "no Unicode minus"
+    );
     let texts = svg_texts(&out.join("change_by_exporter.svg"));
     assert!(
         texts

@@ -221,12 +221,15 @@ impl Artifact for FocusProductsChart {
         .collect();
         let net = pick(|t| t.total_effect);
         let shown: f64 = net.iter().sum();
-        series.push(BarSeries {
-            name: "Net change".into(),
-            values: net,
-            colors: vec![palette::BLACK],
-            errors: None,
-        });
+        // With one component the net bar would repeat it: the subtitle gives the totals.
+        if series.len() != 1 {
+            series.push(BarSeries {
+                name: "Net change".into(),
+                values: net,
+                colors: vec![palette::BLACK],
+                errors: None,
+            });
+        }
         let all = scale.apply(run.outcome.focus(s).total_effect);
         let chart = BarChart {
             title: format!(

@@ -11,6 +11,7 @@ pub mod comparison;
 pub mod figures;
 pub mod gsim;
 pub mod guard;
+pub mod latex;
 pub mod layer_outputs;
 pub mod markdown;
 pub mod numbers;
@@ -194,6 +195,7 @@ pub fn run_artifacts(layers: &Layers) -> Vec<Box<dyn Artifact + Sync>> {
             list.push(Box::new(tariff_path::TimelineChart { svg }));
         }
     }
+    list.push(Box::new(latex::HeadlineTable));
     list.push(Box::new(workbook::Workbook));
     list.push(Box::new(markdown::MarkdownReport));
     list

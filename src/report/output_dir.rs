@@ -21,7 +21,7 @@ const MARKER_HEAD: &str =
 /// The marker of versions before 0.2, which did not list the files: the files such a run
 /// could have written count as its own.
 const MARKER_UNLISTED: &str = "This folder was written by tariffsim; a new run replaces it whole.";
-const KNOWN_OUTPUTS: [&str; 42] = [
+const KNOWN_OUTPUTS: [&str; 43] = [
     "flows.csv",
     "by_exporter.csv",
     "by_product.csv",
@@ -51,6 +51,7 @@ const KNOWN_OUTPUTS: [&str; 42] = [
     "tariff_timeline.csv",
     "tariff_timeline.png",
     "results.xlsx",
+    "headline.tex",
     "change_by_exporter.svg",
     "focus_products.svg",
     "market_shares.svg",
