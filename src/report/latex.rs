@@ -74,7 +74,7 @@ impl Artifact for HeadlineTable {
             ),
             (
                 "imports_change",
-                format!("Change in {}'s imports ({})", s.importer, scale.label),
+                format!("Change in {} imports ({})", s.importer, scale.label),
                 true,
             ),
             (
