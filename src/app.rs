@@ -113,6 +113,9 @@ fn warn(s: &Scenario) {
     for w in &s.provenance.warnings {
         let _ = writeln!(err, "warning: {}: {w}", s.path.display());
     }
+    if let Some(w) = report::titles::name_warning(s) {
+        let _ = writeln!(err, "warning: {}: {w}", s.path.display());
+    }
 }
 
 /// Prints a line to standard output. A closed pipe (`tariffsim validate … | head`) is not
@@ -125,6 +128,11 @@ fn say(text: &str) {
 
 /// Runs a parsed command line. `command_line` is recorded in reports.
 pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
+    let figures = cli.command.figure_options();
+    report::canvas::with_options(figures, || dispatch(cli, command_line))
+}
+
+fn dispatch(cli: Cli, command_line: String) -> Result<(), Error> {
     match cli.command {
         Command::Run {
             scenario,
@@ -134,6 +142,7 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             seed,
             force,
             set,
+            ..
         } => {
             let mut args = RunArgs::new(scenario, out, quiet, command_line);
             args.draws = draws;
@@ -153,6 +162,7 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             out,
             quiet,
             force,
+            ..
         } => {
             let out =
                 out.unwrap_or_else(|| crate::cli::sweep_out_dir(&scenario, exporter.as_deref()));
@@ -172,7 +182,15 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             scenarios,
             out,
             force,
-        } => compare_scenarios(&scenarios, out, &command_line, ReplacePolicy { force }),
+            labels,
+            ..
+        } => compare_scenarios(
+            &scenarios,
+            &labels,
+            out,
+            &command_line,
+            ReplacePolicy { force },
+        ),
         Command::New { name, out } => {
             let path = new_scenario(&name, out.as_deref())?;
             say(&format!(
@@ -194,6 +212,7 @@ pub fn run(cli: Cli, command_line: String) -> Result<(), Error> {
             out,
             data,
             force,
+            ..
         } => {
             let replace = ReplacePolicy { force };
             let text = match date {
@@ -299,9 +318,22 @@ pub fn rates_timeline(
         &files::source_line(&path, crate::VERSION),
     )?;
     report::output_dir::check_not_inputs(out, &[data])?;
+    let svg = match report::canvas::svg_name(files::PNG_FILE) {
+        Some(name) if report::canvas::options().svg => Some((
+            name,
+            report::timeline_chart::draw(
+                &out.join(name),
+                &path,
+                &files::source_line(&path, crate::VERSION),
+            )?,
+        )),
+        _ => None,
+    };
     report::write_atomically(out, replace, |stage| {
         stage.put(files::CSV_FILE, &table)?;
-        stage.put(files::PNG_FILE, &chart)
+        stage.put(files::PNG_FILE, &chart)?;
+        svg.iter()
+            .try_for_each(|(name, bytes)| stage.put(name, bytes))
     })?;
     Ok(format!(
         "{}
@@ -588,6 +620,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
 /// `tariffsim compare`: runs each scenario (no layers) and writes the comparison.
 pub fn compare_scenarios(
     paths: &[PathBuf],
+    labels: &[String],
     out: Option<PathBuf>,
     command_line: &str,
     replace: ReplacePolicy,
@@ -609,7 +642,20 @@ pub fn compare_scenarios(
         loaded.push((s, o));
     }
     let pairs: Vec<(&Scenario, &Outcome)> = loaded.iter().map(|(s, o)| (s, o)).collect();
-    let rows = compare::compare(&pairs);
+    let mut rows = compare::compare(&pairs);
+    if !labels.is_empty() {
+        if labels.len() != rows.len() {
+            return Err(Error::Argument(format!(
+                "--label gives {} names for {} scenarios; give one short name per scenario, in order, separated by commas",
+                labels.len(),
+                rows.len()
+            )));
+        }
+        for (r, l) in rows.iter_mut().zip(labels) {
+            r.stem = l.trim().to_string();
+        }
+    }
+    let bases = report::comparison::group_bases(&pairs, &compare::group_union(&rows));
     let focus: Vec<&str> = rows.iter().map(|r| r.focus.as_str()).collect();
     if focus.windows(2).any(|w| w[0] != w[1]) {
         return Err(Error::Argument(format!(
@@ -624,7 +670,14 @@ pub fn compare_scenarios(
             units.join(", ")
         )));
     }
-    report::comparison::write_comparison(&rows, &out, command_line, crate::VERSION, replace)?;
+    report::comparison::write_comparison(
+        &rows,
+        &bases,
+        &out,
+        command_line,
+        crate::VERSION,
+        replace,
+    )?;
     let scale = report::ValueScale::for_unit(units.first().copied().unwrap_or("USD"));
     for r in &rows {
         let change = r.headlines.get(Headline::FocusExportsChange);

@@ -36,7 +36,8 @@ pub enum Command {
   \
         results.xlsx (the tables in one workbook), report.md;
   \
-        a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png"
+        a dated scenario ([tariffs] before/after dates) also tariff_timeline.csv and .png;\n  \
+        with --format png,svg, an .svg beside every .png (charts are 16 cm wide; --dpi sets the PNG resolution)"
     )]
     Run {
         /// The scenario file (TOML).
@@ -61,6 +62,9 @@ pub enum Command {
         /// chapter 61). Repeatable; applied in order.
         #[arg(long = "set", value_name = "EXPORTER[:HS]=PCT", value_parser = crate::scenario::quick_set::parse)]
         set: Vec<crate::scenario::quick_set::QuickSet>,
+        /// Chart resolution and formats.
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Run a scenario while sweeping one exporter's additional tariff over a range.
     #[command(
@@ -98,6 +102,9 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+        /// Chart resolution and formats.
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Run several scenarios and compare their headline results side by side.
     #[command(
@@ -114,6 +121,13 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+        /// Short names for the scenarios in charts and tables, one per scenario in order,
+        /// comma-separated (default: the file names).
+        #[arg(long = "label", value_name = "NAMES", value_delimiter = ',')]
+        labels: Vec<String>,
+        /// Chart resolution and formats.
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Write a commented starter scenario NAME.toml on the shipped US data (never overwrites).
     #[command(
@@ -166,6 +180,9 @@ pub enum Command {
         /// Replace an earlier run's folder even if it holds other files (they are kept).
         #[arg(long)]
         force: bool,
+        /// Chart resolution and formats.
+        #[command(flatten)]
+        figures: FigureArgs,
     },
     /// Turn UN Comtrade and WITS downloads into the project's data files and, with
     /// --scenario, a starter scenario.
@@ -212,6 +229,42 @@ pub enum Command {
         #[arg(long)]
         force: bool,
     },
+}
+
+/// How charts are written: `--dpi` and `--format`.
+#[derive(Debug, Clone, Default, PartialEq, clap::Args)]
+pub struct FigureArgs {
+    /// Resolution of the PNG charts in dots per inch (72 to 600; default 150, 300 for print).
+    /// Charts are 16 cm wide, with text of 8 pt or more at that width.
+    #[arg(long, value_name = "DPI", value_parser = clap::value_parser!(u32).range(72..=600))]
+    pub dpi: Option<u32>,
+    /// Chart formats, comma-separated: png, svg (e.g. --format png,svg). PNG is always
+    /// written (report.md shows it); svg adds a vector copy of every chart.
+    #[arg(long = "format", value_name = "FORMATS", value_delimiter = ',', value_parser = ["png", "svg"])]
+    pub formats: Vec<String>,
+}
+
+impl FigureArgs {
+    /// The figure options these arguments ask for.
+    pub fn options(&self) -> crate::report::canvas::FigureOptions {
+        crate::report::canvas::FigureOptions {
+            dpi: self.dpi.unwrap_or(crate::report::canvas::DEFAULT_DPI),
+            svg: self.formats.iter().any(|f| f == "svg"),
+        }
+    }
+}
+
+impl Command {
+    /// The chart options of a command that writes charts (defaults otherwise).
+    pub fn figure_options(&self) -> crate::report::canvas::FigureOptions {
+        match self {
+            Command::Run { figures, .. }
+            | Command::Sweep { figures, .. }
+            | Command::Compare { figures, .. }
+            | Command::Rates { figures, .. } => figures.options(),
+            _ => crate::report::canvas::FigureOptions::default(),
+        }
+    }
 }
 
 /// A sweep requested on the command line (each part overrides the scenario's `[sweep]`).

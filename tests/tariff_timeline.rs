@@ -275,8 +275,9 @@ exporters = ["China", "Pakistan", "India", "Vietnam", "Bangladesh", "Cambodia", 
         ]
     );
     let (w, h) = png_size(&out.join("tariff_timeline.png"));
-    assert_eq!(w, 1400);
-    assert!((900..1400).contains(&h), "{h}");
+    // 16 cm at the default 150 dpi.
+    assert_eq!(w, 945);
+    assert!((600..950).contains(&h), "{h}");
     let report = std::fs::read_to_string(out.join("report.md")).unwrap();
     assert!(report.contains("## Tariff path 2025–2026"));
     assert!(report.contains("(tariff_timeline.png)"));
@@ -320,7 +321,7 @@ fn the_rates_command_draws_a_timeline() {
         assert!(rows.iter().take(7).any(|r| r.2 == name), "{name}");
     }
     assert!(!rows.iter().take(7).any(|r| r.2 == "Rest of world"));
-    assert_eq!(png_size(&out.join("tariff_timeline.png")).0, 1400);
+    assert_eq!(png_size(&out.join("tariff_timeline.png")).0, 945);
 
     // Another exporter by ISO code; the engine's figure on a date inside a step.
     let out = dir.join("ind");

@@ -10,20 +10,50 @@ use crate::error::ReportError;
 use std::fmt::Write as _;
 use std::path::Path;
 
-const COLORS: [plotters::style::RGBColor; 7] = [
-    palette::BLUE,
-    palette::VERMILLION,
-    palette::GREEN,
-    palette::ORANGE,
-    palette::PURPLE,
-    palette::SKY,
-    palette::GREY,
-];
+/// One colour per scenario; vermillion is kept for the focus exporter.
+const COLORS: [plotters::style::RGBColor; 6] = palette::SERIES;
+
+/// Each scenario's imports before the policy by the comparison's groups (as
+/// [`crate::analysis::compare::compare`] values their changes), for percent changes.
+pub fn group_bases(
+    items: &[(&crate::scenario::Scenario, &crate::analysis::Outcome)],
+    groups: &[String],
+) -> Vec<Vec<f64>> {
+    items
+        .iter()
+        .map(|(s, o)| {
+            let value = |name: &str| {
+                s.exporters
+                    .iter()
+                    .position(|e| e == name)
+                    .map_or(0.0, |e| o.by_exporter[e].base_value)
+            };
+            let named: f64 = groups
+                .iter()
+                .filter(|n| n.as_str() != crate::scenario::REST_OF_WORLD)
+                .map(|n| value(n))
+                .sum();
+            groups
+                .iter()
+                .map(|n| {
+                    if n == crate::scenario::REST_OF_WORLD {
+                        o.total.base_value - named
+                    } else {
+                        value(n)
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
 
 /// Writes `comparison.csv`, `compare_focus.png`, `compare_exporters.png` and `report.md`
-/// into `out_dir`, whole or not at all.
+/// into `out_dir`, whole or not at all. `bases` are [`group_bases`] for the groups of
+/// [`group_union`]; the charts show percent changes, so that the focus exporter's bar can
+/// be read beside exporters a hundred times larger.
 pub fn write_comparison(
     rows: &[ComparedScenario],
+    bases: &[Vec<f64>],
     out_dir: &Path,
     command: &str,
     version: &str,
@@ -72,65 +102,88 @@ pub fn write_comparison(
         stage.put("comparison.csv", &t.finish()?)?;
 
         let focus = rows.first().map_or("focus exporter", |r| r.focus.as_str());
-        let png = draw_bar_chart(
-            Path::new("compare_focus.png"),
-            &BarChart {
-                title: format!("{focus}'s exports: change under each scenario"),
-                value_axis: format!("Change in {focus}'s exports ({})", scale.label),
-                category_axis: "Scenario".into(),
-                categories: rows.iter().map(|r| r.stem.clone()).collect(),
-                series: vec![BarSeries {
-                    name: String::new(),
-                    values: rows
-                        .iter()
-                        .map(|r| scale.apply(r.headlines.get(Headline::FocusExportsChange)))
-                        .collect(),
-                    colors: (0..rows.len()).map(|i| COLORS[i % COLORS.len()]).collect(),
-                    errors: None,
-                }],
-                horizontal: false,
-                source: source.clone(),
-                decimals: 1,
-                stacked: false,
-                totals: None,
-            },
-        )?;
-        stage.put("compare_focus.png", &png)?;
-        let png = draw_bar_chart(
-            Path::new("compare_exporters.png"),
-            &BarChart {
-                title: "Change in imports by exporter, scenario by scenario".into(),
-                value_axis: format!("Change in imports ({})", scale.label),
-                category_axis: "Exporter".into(),
-                categories: groups.clone(),
-                series: rows
+        let focus_chart = BarChart {
+            title: format!("{focus}'s exports: change under each scenario, percent"),
+            subtitle: format!(
+                "In {}: {}.",
+                scale.label,
+                rows.iter()
+                    .map(|r| format!(
+                        "{} {}",
+                        r.stem,
+                        signed(
+                            scale.apply(r.headlines.get(Headline::FocusExportsChange)),
+                            1
+                        )
+                    ))
+                    .collect::<Vec<_>>()
+                    .join("; ")
+            ),
+            value_axis: format!("Change in {focus}'s exports (% of its exports before)"),
+            category_axis: "Scenario".into(),
+            categories: rows.iter().map(|r| r.stem.clone()).collect(),
+            series: vec![BarSeries {
+                name: String::new(),
+                values: rows
                     .iter()
-                    .enumerate()
-                    .map(|(i, r)| BarSeries {
-                        name: r.stem.clone(),
-                        values: groups
-                            .iter()
-                            .map(|g| {
-                                scale.apply(
-                                    r.by_group
-                                        .iter()
-                                        .find(|(n, _)| n == g)
-                                        .map_or(0.0, |(_, v)| *v),
-                                )
-                            })
-                            .collect(),
-                        colors: vec![COLORS[i % COLORS.len()]],
-                        errors: None,
-                    })
+                    .map(|r| r.headlines.get(Headline::FocusExportsChangePct))
                     .collect(),
-                horizontal: true,
-                source: source.clone(),
-                decimals: 0,
-                stacked: false,
-                totals: None,
-            },
-        )?;
-        stage.put("compare_exporters.png", &png)?;
+                colors: (0..rows.len()).map(|i| COLORS[i % COLORS.len()]).collect(),
+                errors: None,
+            }],
+            source: source.clone(),
+            decimals: 1,
+            value_suffix: "%".into(),
+            ..BarChart::default()
+        };
+        let pct = |v: f64, base: f64| if base > 0.0 { 100.0 * v / base } else { 0.0 };
+        let exporters_chart = BarChart {
+            title: "Change in imports by exporter, scenario by scenario, percent".into(),
+            subtitle: format!("{focus} in bold."),
+            value_axis: "Change in imports (% of imports from the exporter before)".into(),
+            category_axis: "Exporter".into(),
+            categories: groups.clone(),
+            series: rows
+                .iter()
+                .enumerate()
+                .map(|(i, r)| BarSeries {
+                    name: r.stem.clone(),
+                    values: groups
+                        .iter()
+                        .enumerate()
+                        .map(|(k, g)| {
+                            let v = r
+                                .by_group
+                                .iter()
+                                .find(|(n, _)| n == g)
+                                .map_or(0.0, |(_, v)| *v);
+                            pct(
+                                v,
+                                bases.get(i).and_then(|b| b.get(k)).copied().unwrap_or(0.0),
+                            )
+                        })
+                        .collect(),
+                    colors: vec![COLORS[i % COLORS.len()]],
+                    errors: None,
+                })
+                .collect(),
+            horizontal: true,
+            source: source.clone(),
+            decimals: 1,
+            value_suffix: "%".into(),
+            highlight: groups.iter().position(|g| g == focus),
+            ..BarChart::default()
+        };
+        for (png, chart) in [
+            ("compare_focus.png", &focus_chart),
+            ("compare_exporters.png", &exporters_chart),
+        ] {
+            stage.put(png, &draw_bar_chart(Path::new(png), chart)?)?;
+            if let Some(svg) = super::canvas::svg_name(png).filter(|_| super::canvas::options().svg)
+            {
+                stage.put(svg, &draw_bar_chart(Path::new(svg), chart)?)?;
+            }
+        }
 
         let mut md = String::new();
         let _ = writeln!(md, "# Scenario comparison\n");

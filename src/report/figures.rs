@@ -1,27 +1,47 @@
 //! The charts of a single run, each built from the outcome and drawn by [`super::charts`].
 
-use super::charts::{BarChart, BarSeries, draw_bar_chart, palette};
+use super::charts::{BarChart, BarSeries, draw_bar_chart, palette, shorten};
+use super::numbers::signed;
 use super::{Artifact, RunReport};
 use crate::error::ReportError;
+use plotters::style::RGBColor;
 use std::path::Path;
 
 /// Change in the importer's imports by exporter, focus exporter highlighted.
-pub struct ChangeByExporterChart;
+pub struct ChangeByExporterChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// The focus exporter's creation, diversion and price effect in its top products.
-pub struct FocusProductsChart;
+pub struct FocusProductsChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// Market shares by exporter before and after.
-pub struct MarketSharesChart;
+pub struct MarketSharesChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// The importer's welfare decomposition.
-pub struct WelfareChart;
+pub struct WelfareChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 
-fn shorten(label: &str, max: usize) -> String {
-    if label.chars().count() <= max {
-        label.to_string()
+/// A chart's file name: the PNG name, or its SVG twin.
+pub fn chart_file(png: &'static str, svg: bool) -> &'static str {
+    if svg {
+        super::canvas::svg_name(png).unwrap_or(png)
     } else {
-        let cut: String = label.chars().take(max - 1).collect();
-        format!("{}…", cut.trim_end())
+        png
     }
 }
+
+/// The focus exporter's colour in a lighter tone, for its "before" bars.
+const FOCUS_LIGHT: RGBColor = RGBColor(240, 174, 128);
+
+/// An absolute bar this small beside the axis range (under 1%) is a sliver nobody can read.
+const VISIBLE_SHARE: f64 = 0.01;
 
 /// Groups in the order charts show them: by value, descending, with Rest of world last.
 fn group_order(run: &RunReport<'_>, key: impl Fn(usize) -> f64) -> Vec<usize> {
@@ -37,8 +57,10 @@ fn group_order(run: &RunReport<'_>, key: impl Fn(usize) -> f64) -> Vec<usize> {
 
 impl Artifact for ChangeByExporterChart {
     fn file_name(&self) -> &'static str {
-        "change_by_exporter.png"
+        chart_file("change_by_exporter.png", self.svg)
     }
+    /// Bars in the scenario's currency; in percent of each exporter's imports before when
+    /// the focus exporter's bar would be under 1% of the axis (a sliver nobody can read).
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
         let s = run.scenario;
@@ -46,24 +68,92 @@ impl Artifact for ChangeByExporterChart {
         let by = &run.outcome.by_group;
         let order = group_order(run, |g| by[g].total_effect);
         let focus_group = s.report_group_of[s.focus];
+        let percentiles = |g: usize| {
+            run.layers.uncertainty.as_ref().map(|u| {
+                u.row("group", &s.report_groups[g])
+                    .map(|r| r.percentiles)
+                    .unwrap_or_default()
+            })
+        };
+        let absolute: Vec<f64> = order
+            .iter()
+            .map(|&g| scale.apply(by[g].total_effect))
+            .collect();
+        let (lo, hi) = absolute
+            .iter()
+            .copied()
+            .chain(
+                order
+                    .iter()
+                    .filter_map(|&g| percentiles(g))
+                    .flat_map(|p| [scale.apply(p.p5), scale.apply(p.p95)]),
+            )
+            .fold((0.0f64, 0.0f64), |(l, h), v| (l.min(v), h.max(v)));
+        let focus_value = scale.apply(by[focus_group].total_effect);
+        let percent = hi - lo > 0.0 && focus_value.abs() < VISIBLE_SHARE * (hi - lo);
+        let pct_of = |g: usize, v: f64| {
+            let base = by[g].base_value;
+            if base > 0.0 { 100.0 * v / base } else { 0.0 }
+        };
+        let values: Vec<f64> = if percent {
+            order
+                .iter()
+                .map(|&g| pct_of(g, by[g].total_effect))
+                .collect()
+        } else {
+            absolute
+        };
+        let errors = run.layers.uncertainty.as_ref().map(|_| {
+            order
+                .iter()
+                .map(|&g| {
+                    let p = percentiles(g).unwrap_or_default();
+                    if percent {
+                        (pct_of(g, p.p5), pct_of(g, p.p95))
+                    } else {
+                        (scale.apply(p.p5), scale.apply(p.p95))
+                    }
+                })
+                .collect()
+        });
+        let whiskers = match &run.layers.uncertainty {
+            Some(u) => format!(
+                "; whiskers: 5–95% range over {} elasticity draws",
+                u.spec.draws
+            ),
+            None => String::new(),
+        };
+        let why = if percent {
+            format!(
+                " Shown in percent of each exporter's imports before the policy: {}'s change, {} {}, would be under 1% of an axis in {}.",
+                s.focus_name(),
+                signed(focus_value, 1),
+                scale.label,
+                scale.label
+            )
+        } else {
+            String::new()
+        };
         let chart = BarChart {
-            title: format!("Change in {} imports by exporter", s.importer),
-            value_axis: format!("Change in imports ({})", scale.label),
-            category_axis: match &run.layers.uncertainty {
-                Some(u) => format!(
-                    "Exporter ({} highlighted; whiskers: 5–95% range over {} elasticity draws)",
-                    s.focus_name(),
-                    u.spec.draws
-                ),
-                None => format!("Exporter ({} highlighted)", s.focus_name()),
+            title: if percent {
+                format!("Change in {} imports by exporter, percent", s.importer)
+            } else {
+                format!("Change in {} imports by exporter", s.importer)
             },
+            subtitle: super::titles::policy_line(s),
+            value_axis: if percent {
+                "Change in imports (% of imports from the exporter before)".into()
+            } else {
+                format!("Change in imports ({})", scale.label)
+            },
+            category_axis: format!(
+                "Exporter ({} in vermillion{whiskers}).{why}",
+                s.focus_name()
+            ),
             categories: order.iter().map(|&g| s.report_groups[g].clone()).collect(),
             series: vec![BarSeries {
                 name: String::new(),
-                values: order
-                    .iter()
-                    .map(|&g| scale.apply(by[g].total_effect))
-                    .collect(),
+                values,
                 colors: order
                     .iter()
                     .map(|&g| {
@@ -74,24 +164,13 @@ impl Artifact for ChangeByExporterChart {
                         }
                     })
                     .collect(),
-                errors: run.layers.uncertainty.as_ref().map(|u| {
-                    order
-                        .iter()
-                        .map(|&g| {
-                            let p = u
-                                .row("group", &s.report_groups[g])
-                                .map(|r| r.percentiles)
-                                .unwrap_or_default();
-                            (scale.apply(p.p5), scale.apply(p.p95))
-                        })
-                        .collect()
-                }),
+                errors,
             }],
-            horizontal: false,
             source: run.source_line(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            value_suffix: if percent { "%".into() } else { String::new() },
+            highlight: order.iter().position(|&g| g == focus_group),
+            ..BarChart::default()
         };
         draw_bar_chart(path, &chart)
     }
@@ -99,7 +178,7 @@ impl Artifact for ChangeByExporterChart {
 
 impl Artifact for FocusProductsChart {
     fn file_name(&self) -> &'static str {
-        "focus_products.png"
+        chart_file("focus_products.png", self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
@@ -120,8 +199,9 @@ impl Artifact for FocusProductsChart {
             order.iter().map(|&i| scale.apply(f(&focus[i]))).collect()
         };
         // Components that are zero everywhere (creation when the focus exporter's own tariff
-        // did not change, price effects under infinite supply) are left out of the chart.
-        let series: Vec<BarSeries> = [
+        // did not change, price effects under infinite supply) are left out of the chart;
+        // the net change (their sum) is always shown.
+        let mut series: Vec<BarSeries> = [
             ("Trade creation", pick(|t| t.trade_creation), palette::BLUE),
             (
                 "Trade diversion",
@@ -139,12 +219,33 @@ impl Artifact for FocusProductsChart {
             errors: None,
         })
         .collect();
+        let net = pick(|t| t.total_effect);
+        let shown: f64 = net.iter().sum();
+        // With one component the net bar would repeat it: the subtitle gives the totals.
+        if series.len() != 1 {
+            series.push(BarSeries {
+                name: "Net change".into(),
+                values: net,
+                colors: vec![palette::BLACK],
+                errors: None,
+            });
+        }
+        let all = scale.apply(run.outcome.focus(s).total_effect);
         let chart = BarChart {
             title: format!(
                 "{}: where its {} sales change, top {} products",
                 s.focus_name(),
                 s.importer,
                 order.len()
+            ),
+            subtitle: format!(
+                "{}. Net change over these {} products: {} {}; over all its products: {} {}.",
+                super::titles::policy_line(s),
+                order.len(),
+                signed(shown, 1),
+                scale.label,
+                signed(all, 1),
+                scale.label
             ),
             value_axis: format!(
                 "Change in {}'s exports to {} ({})",
@@ -155,14 +256,13 @@ impl Artifact for FocusProductsChart {
             category_axis: "Product".into(),
             categories: order
                 .iter()
-                .map(|&i| shorten(&s.products[i].label(), 44))
+                .map(|&i| shorten(&s.products[i].label(), 60))
                 .collect(),
             series,
             horizontal: true,
             source: run.source_line(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            ..BarChart::default()
         };
         draw_bar_chart(path, &chart)
     }
@@ -170,7 +270,7 @@ impl Artifact for FocusProductsChart {
 
 impl Artifact for MarketSharesChart {
     fn file_name(&self) -> &'static str {
-        "market_shares.png"
+        chart_file("market_shares.png", self.svg)
     }
     /// Shares within the focus exporter's largest products: over all products the focus
     /// exporter's share is too small to read, and these are the markets its story is about.
@@ -201,6 +301,13 @@ impl Artifact for MarketSharesChart {
         let covered: f64 = top.iter().map(|&i| o.focus_by_product[i].base_value).sum();
         let share = |v: f64, t: f64| if t > 0.0 { 100.0 * v / t } else { 0.0 };
         let order = group_order(run, |g| before[g]);
+        let focus_group = s.report_group_of[s.focus];
+        let colours = |normal: RGBColor, focus: RGBColor| -> Vec<RGBColor> {
+            order
+                .iter()
+                .map(|&g| if g == focus_group { focus } else { normal })
+                .collect()
+        };
         let chart = BarChart {
             title: format!(
                 "Shares of {} imports in {}'s {} largest products ({:.0}% of its exports)",
@@ -209,28 +316,31 @@ impl Artifact for MarketSharesChart {
                 top.len(),
                 share(covered, focus_total)
             ),
+            subtitle: super::titles::policy_line(s),
             value_axis: "Share of imports at world prices (%)".into(),
-            category_axis: "Exporter".into(),
+            category_axis: format!(
+                "Exporter ({} in vermillion: light before, dark after)",
+                s.focus_name()
+            ),
             categories: order.iter().map(|&g| s.report_groups[g].clone()).collect(),
             series: vec![
                 BarSeries {
                     name: "Before".into(),
                     values: order.iter().map(|&g| share(before[g], tb)).collect(),
-                    colors: vec![palette::SKY],
+                    colors: colours(palette::SKY, FOCUS_LIGHT),
                     errors: None,
                 },
                 BarSeries {
                     name: "After".into(),
                     values: order.iter().map(|&g| share(after[g], ta)).collect(),
-                    colors: vec![palette::BLUE],
+                    colors: colours(palette::BLUE, palette::VERMILLION),
                     errors: None,
                 },
             ],
-            horizontal: false,
             source: run.source_line(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            highlight: order.iter().position(|&g| g == focus_group),
+            ..BarChart::default()
         };
         draw_bar_chart(path, &chart)
     }
@@ -238,20 +348,44 @@ impl Artifact for MarketSharesChart {
 
 impl Artifact for WelfareChart {
     fn file_name(&self) -> &'static str {
-        "welfare.png"
+        chart_file("welfare.png", self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
         let s = run.scenario;
         let scale = run.scale();
         let t = &run.outcome.total;
+        // Whiskers: the 5–95% range of each component over the Monte-Carlo draws.
+        let errors = run.layers.uncertainty.as_ref().map(|u| {
+            [
+                "consumer_surplus_change",
+                "tariff_revenue_change",
+                "net_welfare_change",
+            ]
+            .iter()
+            .map(|name| {
+                let p = u
+                    .row("headline", name)
+                    .map(|r| r.percentiles)
+                    .unwrap_or_default();
+                (scale.apply(p.p5), scale.apply(p.p95))
+            })
+            .collect()
+        });
         let chart = BarChart {
             title: format!(
                 "{} welfare change: consumer surplus, tariff revenue and net",
                 s.importer
             ),
+            subtitle: super::titles::policy_line(s),
             value_axis: format!("Change ({})", scale.label),
-            category_axis: "Component".into(),
+            category_axis: match &run.layers.uncertainty {
+                Some(u) => format!(
+                    "Component (whiskers: 5–95% range over {} elasticity draws)",
+                    u.spec.draws
+                ),
+                None => "Component".into(),
+            },
             categories: vec![
                 "Consumer surplus".into(),
                 "Tariff revenue".into(),
@@ -265,13 +399,11 @@ impl Artifact for WelfareChart {
                     scale.apply(t.net_welfare()),
                 ],
                 colors: vec![palette::GREEN, palette::ORANGE, palette::BLUE],
-                errors: None,
+                errors,
             }],
-            horizontal: false,
             source: run.source_line(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            ..BarChart::default()
         };
         draw_bar_chart(path, &chart)
     }

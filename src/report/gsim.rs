@@ -113,7 +113,7 @@ impl Artifact for GsimFile {
 
 /// GSIM's own files, in writing order.
 pub fn artifacts() -> Vec<Box<dyn Artifact + Sync>> {
-    let files: [(&'static str, GsimRender); 6] = [
+    let mut files: Vec<(&'static str, GsimRender)> = vec![
         ("gsim_prices.csv", prices),
         ("gsim_flows.csv", flows),
         ("gsim_welfare.csv", welfare_table),
@@ -121,6 +121,7 @@ pub fn artifacts() -> Vec<Box<dyn Artifact + Sync>> {
         ("gsim_welfare.png", welfare_chart),
         ("gsim_focus_destinations.png", destinations_chart),
     ];
+    files.extend(super::canvas::svg_twins(&files));
     files
         .into_iter()
         .map(|(name, render)| Box::new(GsimFile { name, render }) as Box<dyn Artifact + Sync>)
@@ -319,11 +320,11 @@ fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> 
                         .collect()
                 }),
             }],
-            horizontal: false,
             source: r.source(),
             decimals: 2,
-            stacked: false,
-            totals: None,
+            subtitle: super::titles::policy_line(r.scenario),
+            highlight: exporters.iter().position(|&i| i == setup.focus_region),
+            ..BarChart::default()
         },
     )
 }
@@ -362,11 +363,13 @@ fn welfare_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
                     errors: None,
                 },
             ],
-            horizontal: false,
             source: r.source(),
             decimals: 1,
             stacked: true,
             totals: Some(("Net welfare".into(), pick(|x| x.net))),
+            subtitle: super::titles::policy_line(r.scenario),
+            highlight: Some(setup.focus_region),
+            ..BarChart::default()
         },
     )
 }
@@ -400,11 +403,10 @@ fn destinations_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, Report
                     errors: None,
                 },
             ],
-            horizontal: false,
             source: r.source(),
             decimals: 1,
-            stacked: false,
-            totals: None,
+            subtitle: super::titles::policy_line(r.scenario),
+            ..BarChart::default()
         },
     )
 }

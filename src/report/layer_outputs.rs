@@ -2,9 +2,10 @@
 
 use super::ValueScale;
 use super::charts::{
-    Band, BarChart, BarSeries, Line, LineChart, draw_bar_chart, draw_line_chart, format_number,
-    palette,
+    Band, BarChart, BarSeries, Line, LineChart, draw_bar_chart, draw_line_chart, palette,
 };
+use super::figures::chart_file;
+use super::numbers::format_number;
 use super::tables::Table;
 use super::{Artifact, RunReport};
 use crate::analysis::headlines::Headline;
@@ -17,16 +18,25 @@ use std::path::Path;
 pub struct UncertaintyTable;
 /// `sensitivity.csv`.
 pub struct SensitivityTable;
-/// `tornado.png`.
-pub struct TornadoChart;
+/// `tornado.png` (or its SVG twin).
+pub struct TornadoChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// `projection.csv`.
 pub struct ProjectionTable;
-/// `projection.png`.
-pub struct ProjectionChart;
+/// `projection.png` (or its SVG twin).
+pub struct ProjectionChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// `sweep.csv`.
 pub struct SweepTable;
-/// `sweep.png`.
-pub struct SweepChart;
+/// `sweep.png` (or its SVG twin).
+pub struct SweepChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 /// `elasticity_sets.csv`: the headline under each named elasticity set.
 pub struct ElasticitySetsTable;
 
@@ -154,8 +164,7 @@ pub fn draw_tornado(
             horizontal: true,
             source,
             decimals: 1,
-            stacked: false,
-            totals: None,
+            ..BarChart::default()
         },
     )
 }
@@ -288,7 +297,7 @@ impl Artifact for SensitivityTable {
 
 impl Artifact for TornadoChart {
     fn file_name(&self) -> &'static str {
-        "tornado.png"
+        chart_file("tornado.png", self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
@@ -352,7 +361,7 @@ impl Artifact for ProjectionTable {
 
 impl Artifact for ProjectionChart {
     fn file_name(&self) -> &'static str {
-        "projection.png"
+        chart_file("projection.png", self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
@@ -408,10 +417,11 @@ impl Artifact for ProjectionChart {
                 },
             ],
             band,
-            markers: Vec::new(),
             integer_x: true,
             y_from_zero: true,
             source: run.source_line(),
+            subtitle: super::titles::policy_line(s),
+            ..LineChart::default()
         };
         draw_line_chart(path, &chart)
     }
@@ -467,7 +477,7 @@ impl Artifact for SweepTable {
 
 impl Artifact for SweepChart {
     fn file_name(&self) -> &'static str {
-        "sweep.png"
+        chart_file("sweep.png", self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let path = Path::new(self.file_name());
@@ -485,8 +495,15 @@ impl Artifact for SweepChart {
             &scale,
         );
         let mut markers = Vec::new();
+        if let Some(x) = imposed_pct(s, sweep.spec.exporter) {
+            markers.push((
+                x,
+                format!("rate in the scenario: {x:.1}%"),
+                palette::VERMILLION,
+            ));
+        }
         if let Some(x) = sweep.break_even_pct {
-            markers.push((x, format!("break-even {x:.1}%")));
+            markers.push((x, format!("break-even: {x:.1}%"), palette::GREY));
         }
         let chart = LineChart {
             title: format!(
@@ -515,7 +532,34 @@ impl Artifact for SweepChart {
             integer_x: false,
             y_from_zero: false,
             source: run.source_line(),
+            subtitle: super::titles::policy_line(s),
         };
         draw_line_chart(path, &chart)
     }
+}
+
+/// The additional duty the scenario itself imposes on a swept exporter after the policy,
+/// percent: trade-weighted over the lines a sweep sets (its dutiable lines), so that the
+/// sweep's curve can be read at the scenario's own rate.
+fn imposed_pct(s: &crate::scenario::Scenario, exporter: usize) -> Option<f64> {
+    let cells = crate::analysis::sweep::dutiable_cells(s, exporter);
+    let weights: Vec<f64> = s
+        .markets
+        .iter()
+        .flat_map(|m| &m.flows)
+        .map(|f| f.base_value.max(0.0))
+        .collect();
+    let sched = &s.schedule;
+    let (mut sum, mut total) = (0.0, 0.0);
+    for c in cells {
+        let (Some(w), Some(a), Some(ap)) =
+            (weights.get(c), sched.after.get(c), sched.applied.get(c))
+        else {
+            continue;
+        };
+        sum += w * (a - ap);
+        total += w;
+    }
+    let pct = crate::units::rate_to_pct(sum / total);
+    (total > 0.0 && pct.is_finite()).then_some(pct)
 }

@@ -6,19 +6,23 @@
 //! folder of results is whole or absent.
 
 pub mod armington;
+pub mod canvas;
 pub mod charts;
 pub mod comparison;
 pub mod figures;
 pub mod gsim;
 pub mod guard;
+pub mod latex;
 pub mod layer_outputs;
 pub mod markdown;
 pub mod numbers;
 pub mod output_dir;
+pub mod palette;
 pub mod tables;
 pub mod tariff_path;
 pub mod terminal;
 pub mod timeline_chart;
+pub mod titles;
 pub mod workbook;
 
 use crate::analysis::Outcome;
@@ -160,19 +164,30 @@ pub trait Artifact {
 }
 
 /// The artifacts of a run, in writing order (the report last: it embeds the rest): the
-/// model's own files, then those of the analysis layers, which every model shares.
+/// model's own files, then those of the analysis layers, which every model shares. Each
+/// chart is a PNG, followed by its SVG twin when the figure options ask for SVG.
 pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn Artifact + Sync>> {
+    let formats: &[bool] = if canvas::options().svg {
+        &[false, true]
+    } else {
+        &[false]
+    };
     let mut list: Vec<Box<dyn Artifact + Sync>> = match detail {
-        ModelDetail::Single | ModelDetail::Armington(_) => vec![
-            Box::new(tables::FlowsTable),
-            Box::new(tables::ByExporterTable),
-            Box::new(tables::ByProductTable),
-            Box::new(tables::SummaryTable),
-            Box::new(figures::ChangeByExporterChart),
-            Box::new(figures::FocusProductsChart),
-            Box::new(figures::MarketSharesChart),
-            Box::new(figures::WelfareChart),
-        ],
+        ModelDetail::Single | ModelDetail::Armington(_) => {
+            let mut list: Vec<Box<dyn Artifact + Sync>> = vec![
+                Box::new(tables::FlowsTable),
+                Box::new(tables::ByExporterTable),
+                Box::new(tables::ByProductTable),
+                Box::new(tables::SummaryTable),
+            ];
+            for &svg in formats {
+                list.push(Box::new(figures::ChangeByExporterChart { svg }));
+                list.push(Box::new(figures::FocusProductsChart { svg }));
+                list.push(Box::new(figures::MarketSharesChart { svg }));
+                list.push(Box::new(figures::WelfareChart { svg }));
+            }
+            list
+        }
         ModelDetail::Gsim(_) => gsim::artifacts(),
     };
     if layers.uncertainty.is_some() {
@@ -180,24 +195,33 @@ pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn A
     }
     if layers.sensitivity.is_some() {
         list.push(Box::new(layer_outputs::SensitivityTable));
-        list.push(Box::new(layer_outputs::TornadoChart));
+        for &svg in formats {
+            list.push(Box::new(layer_outputs::TornadoChart { svg }));
+        }
     }
     if layers.projection.is_some() {
         list.push(Box::new(layer_outputs::ProjectionTable));
-        list.push(Box::new(layer_outputs::ProjectionChart));
+        for &svg in formats {
+            list.push(Box::new(layer_outputs::ProjectionChart { svg }));
+        }
     }
     if layers.sweep.is_some() {
         list.push(Box::new(layer_outputs::SweepTable));
-        list.push(Box::new(layer_outputs::SweepChart));
+        for &svg in formats {
+            list.push(Box::new(layer_outputs::SweepChart { svg }));
+        }
     }
     if layers.elasticity_sets.is_some() {
         list.push(Box::new(layer_outputs::ElasticitySetsTable));
     }
     if layers.tariff_path.is_some() {
         list.push(Box::new(tariff_path::TimelineTable));
-        list.push(Box::new(tariff_path::TimelineChart));
+        for &svg in formats {
+            list.push(Box::new(tariff_path::TimelineChart { svg }));
+        }
     }
     if !matches!(detail, ModelDetail::Gsim(_)) {
+        list.push(Box::new(latex::HeadlineTable));
         list.push(Box::new(workbook::Workbook));
     }
     list.push(Box::new(markdown::MarkdownReport));

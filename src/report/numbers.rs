@@ -1,6 +1,7 @@
 //! Numbers in text meant to be pasted (report.md, the terminal): ASCII hyphen-minus, so that
 //! a pasted "-12.4" stays a number in a spreadsheet and a default pdflatex accepts it.
-//! The charts keep their own typographic minus (U+2212) in [`super::charts`].
+//! The charts use the same formatting, so that a number reads alike in a chart, its CSV and
+//! the report (and an SVG chart's text pastes as a number too).
 
 /// Formats a number with thousands separators, a fixed number of decimals and an ASCII
 /// minus: "-1,680.2". A value that rounds to zero is written without a sign.

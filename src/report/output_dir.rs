@@ -21,7 +21,7 @@ const MARKER_HEAD: &str =
 /// The marker of versions before 0.2, which did not list the files: the files such a run
 /// could have written count as its own.
 const MARKER_UNLISTED: &str = "This folder was written by tariffsim; a new run replaces it whole.";
-const KNOWN_OUTPUTS: [&str; 29] = [
+const KNOWN_OUTPUTS: [&str; 43] = [
     "flows.csv",
     "by_exporter.csv",
     "by_product.csv",
@@ -51,6 +51,36 @@ const KNOWN_OUTPUTS: [&str; 29] = [
     "tariff_timeline.csv",
     "tariff_timeline.png",
     "results.xlsx",
+    "headline.tex",
+    "change_by_exporter.svg",
+    "focus_products.svg",
+    "market_shares.svg",
+    "welfare.svg",
+    "tornado.svg",
+    "projection.svg",
+    "sweep.svg",
+    "gsim_world_prices.svg",
+    "gsim_welfare.svg",
+    "gsim_focus_destinations.svg",
+    "compare_focus.svg",
+    "compare_exporters.svg",
+    "tariff_timeline.svg",
+];
+/// Every chart file a run can write, as PNG and as its SVG twin (`--format png,svg`).
+pub const CHART_FILES: [(&str, &str); 13] = [
+    ("change_by_exporter.png", "change_by_exporter.svg"),
+    ("focus_products.png", "focus_products.svg"),
+    ("market_shares.png", "market_shares.svg"),
+    ("welfare.png", "welfare.svg"),
+    ("tornado.png", "tornado.svg"),
+    ("projection.png", "projection.svg"),
+    ("sweep.png", "sweep.svg"),
+    ("gsim_world_prices.png", "gsim_world_prices.svg"),
+    ("gsim_welfare.png", "gsim_welfare.svg"),
+    ("gsim_focus_destinations.png", "gsim_focus_destinations.svg"),
+    ("compare_focus.png", "compare_focus.svg"),
+    ("compare_exporters.png", "compare_exporters.svg"),
+    ("tariff_timeline.png", "tariff_timeline.svg"),
 ];
 const MARKER_IN_PROGRESS: &str =
     "This folder is a tariffsim run in progress; it is removed if the run stops.\n";

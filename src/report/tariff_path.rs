@@ -100,8 +100,11 @@ pub fn importer_short(importer: &str) -> &str {
 
 /// `tariff_timeline.csv` of a run.
 pub struct TimelineTable;
-/// `tariff_timeline.png` of a run.
-pub struct TimelineChart;
+/// `tariff_timeline.png` of a run (or its SVG twin).
+pub struct TimelineChart {
+    /// Written as SVG (else PNG).
+    pub svg: bool,
+}
 
 fn path_of<'a>(run: &'a RunReport<'_>, file: &str) -> Result<&'a TariffPath, ReportError> {
     run.layers
@@ -124,10 +127,10 @@ impl Artifact for TimelineTable {
 
 impl Artifact for TimelineChart {
     fn file_name(&self) -> &'static str {
-        PNG_FILE
+        super::figures::chart_file(PNG_FILE, self.svg)
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         let p = path_of(run, PNG_FILE)?;
-        super::timeline_chart::draw(Path::new(PNG_FILE), p, &source_line(p, run.version))
+        super::timeline_chart::draw(Path::new(self.file_name()), p, &source_line(p, run.version))
     }
 }

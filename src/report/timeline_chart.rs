@@ -3,34 +3,39 @@
 //! focus's rate as numbered vertical lines with a key below the plot, and a scenario's
 //! before and after dates shaded. Drawn in memory with plotters and the embedded font.
 //!
-//! Sized to be read at a 16 cm column width: 1,400 pixels wide, text of 20 pixels and
-//! more. Labels never overlap: line names sit at the right end, pushed apart where the
+//! Laid out on the 1,400-unit design canvas of [`super::canvas`] (a 16 cm column), with
+//! text of 8 pt and more in print. Labels never overlap: line names sit at the right end, pushed apart where the
 //! lines end close together; event numbers are spread apart above the plot, joined to their
 //! lines by leader lines.
 
-use super::charts::{all_finite, chart_error, encode_png, init_fonts, palette};
+use super::canvas::{Figure, render, text_width};
+use super::charts::{all_finite, init_fonts, palette};
 use super::tariff_path::importer_short;
 use crate::error::ReportError;
 use crate::schedule::Date;
 use crate::schedule::date::MONTHS;
 use crate::schedule::timeline::{FIRST_DAY, LAST_DAY, MARKED_CHANGE_PP, TariffPath};
+use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 use std::path::Path;
 
-/// Width of the image, pixels.
-pub const WIDTH: u32 = 1400;
+/// Width of the image, design units.
+pub const WIDTH: u32 = super::canvas::DESIGN_WIDTH;
 const MARGIN: i32 = 28;
 const PLOT_HEIGHT: u32 = 600;
 /// Room at the right of the plot for the line names.
-const LABELS_WIDTH: u32 = 230;
+const LABELS_WIDTH: u32 = 240;
 /// Room at the left of the plot for the y axis.
 const Y_LABELS_WIDTH: u32 = 96;
-const TITLE_SIZE: u32 = 32;
-const SCENARIO_SIZE: u32 = 25;
-const TEXT_SIZE: u32 = 21;
-const SOURCE_SIZE: u32 = 18;
-const ROW: i32 = 30;
+const TITLE_SIZE: u32 = 36;
+const SCENARIO_SIZE: u32 = 29;
+/// Body text; every size used is at least `TEXT_SIZE - 2` (8 pt in print).
+const TEXT_SIZE: u32 = 27;
+const SOURCE_SIZE: u32 = 25;
+const ROW: i32 = 36;
+/// Radius of the numbered circles of the measures.
+const BADGE: i32 = 17;
 /// A y axis that would squeeze the focus below a third of its height is cut at three
 /// times the focus's peak (at least 60%); lines above it are marked with their peak.
 const MIN_CUT_PCT: f64 = 60.0;
@@ -62,11 +67,10 @@ fn bold(size: u32) -> FontDesc<'static> {
     ("sans-serif", size).into_font().style(FontStyle::Bold)
 }
 
-/// Text width in pixels (an estimate from the font; 0.6 em per character if it fails).
+/// Text width in design units, as the canvas sets it.
 fn width_of(text: &str, f: &FontDesc<'_>) -> i32 {
-    f.box_size(text)
-        .map(|(w, _)| w as i32)
-        .unwrap_or((0.6 * f.get_size() * text.chars().count() as f64) as i32)
+    let bold = matches!(f.get_style(), FontStyle::Bold);
+    text_width(text, f.get_size(), bold).ceil() as i32
 }
 
 /// Breaks `text` into lines no wider than `max` pixels, at spaces.
@@ -144,9 +148,22 @@ pub fn draw(path: &Path, p: &TariffPath, source: &str) -> Result<Vec<u8>, Report
     all_finite(path, values.copied().chain(events))?;
     init_fonts();
     let layout = Layout::new(p, source);
-    let mut pixels = vec![0u8; WIDTH as usize * layout.height as usize * 3];
-    paint(&mut pixels, path, p, &layout)?;
-    encode_png(path, &pixels, WIDTH, layout.height)
+    render(path, &TimelineFigure { p, layout })
+}
+
+/// The chart with its layout, ready to paint on any backend.
+struct TimelineFigure<'a> {
+    p: &'a TariffPath,
+    layout: Layout,
+}
+
+impl Figure for TimelineFigure<'_> {
+    fn size(&self) -> (u32, u32) {
+        (WIDTH, self.layout.height)
+    }
+    fn paint<DB: DrawingBackend>(&self, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+        paint(root, self.p, &self.layout)
+    }
 }
 
 /// The text blocks and their heights, fixed before drawing so the image fits them all.
@@ -157,6 +174,8 @@ struct Layout {
     /// Rows of the band above the plot (the numbers and their leader lines).
     rows: usize,
     key: Vec<String>,
+    /// The key's heading, wrapped.
+    key_head: Vec<String>,
     source: Vec<String>,
     height: u32,
 }
@@ -207,10 +226,27 @@ impl Layout {
             + subtitle.len() as i32 * (TEXT_SIZE as i32 + 4)
             + 12
             + rows as i32 * ROW;
+        let key_head = if key.is_empty() {
+            Vec::new()
+        } else {
+            wrap(
+                &format!(
+                    "Measures that move {}'s rate{} (from the measures table; the main one named):",
+                    p.focus(),
+                    if p.window.is_some() {
+                        ", and the scenario's after date"
+                    } else {
+                        ""
+                    }
+                ),
+                &bold(TEXT_SIZE - 1),
+                text_width,
+            )
+        };
         let key_height = if key.is_empty() {
             0
         } else {
-            ROW + key.len() as i32 * ROW
+            (key_head.len() + key.len()) as i32 * ROW
         };
         let footer = 18 + key_height + 10 + source.len() as i32 * (SOURCE_SIZE as i32 + 5) + 12;
         Layout {
@@ -219,6 +255,7 @@ impl Layout {
             subtitle,
             rows,
             key,
+            key_head,
             source,
             height: (header + PLOT_HEIGHT as i32 + footer) as u32,
         }
@@ -233,14 +270,12 @@ impl Layout {
     }
 }
 
-fn paint(
-    pixels: &mut [u8],
-    path: &Path,
+fn paint<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
     p: &TariffPath,
     layout: &Layout,
-) -> Result<(), ReportError> {
-    let err = |e: &dyn std::fmt::Display| chart_error(path, e);
-    let root = BitMapBackend::with_buffer(pixels, (WIDTH, layout.height)).into_drawing_area();
+) -> Result<(), String> {
+    let err = |e: &dyn std::fmt::Display| e.to_string();
     root.fill(&WHITE).map_err(|e| err(&e))?;
     let text = |t: &str, at: (i32, i32), style: TextStyle<'_>| {
         root.draw(&Text::new(t.to_string(), at, style))
@@ -312,11 +347,22 @@ fn paint(
             }
         }
     }
+    // Room for the line names at the right: the widest name with its last rate.
+    let labels_width = steps.last().map_or(LABELS_WIDTH, |last| {
+        (0..n)
+            .map(|i| {
+                let v = last.additional_pct.get(i).copied().unwrap_or(0.0);
+                let label = format!("{} {v:.1}%", p.timeline.partners[i]);
+                (text_width(&label, f64::from(TEXT_SIZE), true) + 30.0).ceil() as u32
+            })
+            .fold(LABELS_WIDTH, u32::max)
+            .min(WIDTH / 3)
+    });
     let mut c = ChartBuilder::on(&plot_area)
         .margin_left(MARGIN as u32)
-        .margin_right(LABELS_WIDTH)
+        .margin_right(labels_width)
         .margin_top(4)
-        .x_label_area_size(64)
+        .x_label_area_size(96)
         .y_label_area_size(Y_LABELS_WIDTH)
         .build_cartesian_2d(0.0..x_end, y_bottom..y_top)
         .map_err(|e| err(&e))?;
@@ -414,8 +460,8 @@ fn paint(
         .collect();
     let (left, _) = c.backend_coord(&(0.0, y_top));
     let (right, _) = c.backend_coord(&(x_end, y_top));
-    let spread = spread_apart(&xs, NUMBER_SPACING, left, right + LABELS_WIDTH as i32 - 20);
-    let cy = plot_top - ROW - 16;
+    let spread = spread_apart(&xs, NUMBER_SPACING, left, right + labels_width as i32 - 20);
+    let cy = plot_top - ROW - 20;
     for (i, (&x, &nx)) in xs.iter().zip(&spread).enumerate() {
         let day_x = day(p.events[i].date);
         c.draw_series(DashedLineSeries::new(
@@ -427,22 +473,26 @@ fn paint(
         .map_err(|e| err(&e))?;
         root.draw(&PathElement::new(
             [
-                (nx, cy + 13),
-                (nx, cy + 19),
+                (nx, cy + BADGE),
+                (nx, cy + BADGE + 6),
                 (x, plot_top - 8),
                 (x, plot_top),
             ],
             palette::GREY.stroke_width(1),
         ))
         .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((nx, cy), 13, WHITE.filled()))
+        root.draw(&Circle::new((nx, cy), BADGE as u32, WHITE.filled()))
             .map_err(|e| err(&e))?;
-        root.draw(&Circle::new((nx, cy), 13, palette::GREY.stroke_width(2)))
-            .map_err(|e| err(&e))?;
+        root.draw(&Circle::new(
+            (nx, cy),
+            BADGE as u32,
+            palette::GREY.stroke_width(2),
+        ))
+        .map_err(|e| err(&e))?;
         text(
             &(i + 1).to_string(),
             (nx, cy + 1),
-            TextStyle::from(bold(TEXT_SIZE - 4)).pos(Pos::new(HPos::Center, VPos::Center)),
+            TextStyle::from(bold(TEXT_SIZE - 2)).pos(Pos::new(HPos::Center, VPos::Center)),
         )?;
     }
 
@@ -575,36 +625,26 @@ fn paint(
     // The key of the numbered lines, then the source.
     let mut y = header + PLOT_HEIGHT as i32 + 18;
     if !layout.key.is_empty() {
-        text(
-            &format!(
-                "Measures that move {}'s rate{} (from the measures table; the main one named):",
-                p.focus(),
-                if p.window.is_some() {
-                    ", and the scenario's after date"
-                } else {
-                    ""
-                }
-            ),
-            (MARGIN, y),
-            TextStyle::from(bold(TEXT_SIZE - 1)),
-        )?;
-        y += ROW;
+        for line in &layout.key_head {
+            text(line, (MARGIN, y), TextStyle::from(bold(TEXT_SIZE - 1)))?;
+            y += ROW;
+        }
         for (i, line) in layout.key.iter().enumerate() {
-            let cy = y + 11;
+            let cy = y + 14;
             root.draw(&Circle::new(
-                (MARGIN + 13, cy),
-                13,
+                (MARGIN + BADGE, cy),
+                BADGE as u32,
                 palette::GREY.stroke_width(2),
             ))
             .map_err(|e| err(&e))?;
             text(
                 &(i + 1).to_string(),
-                (MARGIN + 13, cy + 1),
-                TextStyle::from(bold(TEXT_SIZE - 4)).pos(Pos::new(HPos::Center, VPos::Center)),
+                (MARGIN + BADGE, cy + 1),
+                TextStyle::from(bold(TEXT_SIZE - 2)).pos(Pos::new(HPos::Center, VPos::Center)),
             )?;
             text(
                 line,
-                (MARGIN + 36, cy),
+                (MARGIN + 2 * BADGE + 12, cy),
                 TextStyle::from(font(TEXT_SIZE - 1)).pos(Pos::new(HPos::Left, VPos::Center)),
             )?;
             y += ROW;
@@ -624,7 +664,7 @@ fn paint(
 }
 
 /// Distance between the centres of two event numbers, pixels.
-const NUMBER_SPACING: i32 = 32;
+const NUMBER_SPACING: i32 = 2 * BADGE + 4;
 
 /// Positions for labels wanted at `xs` (ascending) at least `gap` apart, each cluster
 /// centred on its wishes: the mean of the tightest packing pushed right and the one
@@ -676,6 +716,9 @@ mod tests {
         init_fonts();
         let f = font(18);
         let text = "Source: tariffsim, US measures schedule (data/us_schedule: measures.csv, partner_rates.csv, product lists); weights: US Census imports for consumption 2024, HS6 × partner.";
+        let lines = wrap(text, &f, 500);
+        assert!(lines.iter().all(|l| width_of(l, &f) <= 500));
+        let f = font(27);
         let lines = wrap(text, &f, 500);
         assert!(lines.len() >= 2);
         assert!(lines.iter().all(|l| width_of(l, &f) <= 500));
