@@ -632,8 +632,9 @@ fn every_shipped_scenario_validates_and_us_ones_cover_pakistans_trade_at_hs6() {
             assert!(s.contains("exporters       51"), "{}: {s}", path.display());
         }
     }
-    // The two agreement comparisons, April → August 2025, the court ruling and Section 301.
-    assert_eq!(us, 5);
+    // The two agreement comparisons (and the threat one again under Armington), April →
+    // August 2025, the court ruling and Section 301.
+    assert_eq!(us, 6);
 }
 
 #[test]

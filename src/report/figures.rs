@@ -355,28 +355,62 @@ impl Artifact for WelfareChart {
         let s = run.scenario;
         let scale = run.scale();
         let t = &run.outcome.total;
+        // A model with the importer's own producers (Armington) adds their surplus, which
+        // is part of net welfare.
+        let domestic = s.armington.is_some();
+        let mut parts: Vec<(&str, &str, f64, plotters::style::RGBColor)> = vec![
+            (
+                "Consumer surplus",
+                "consumer_surplus_change",
+                t.consumer_surplus,
+                palette::GREEN,
+            ),
+            (
+                "Tariff revenue",
+                "tariff_revenue_change",
+                t.revenue_change(),
+                palette::ORANGE,
+            ),
+        ];
+        if domestic {
+            parts.push((
+                "Domestic producer surplus",
+                "domestic_producer_surplus_change",
+                t.producer_surplus,
+                palette::PURPLE,
+            ));
+        }
+        parts.push((
+            "Net welfare",
+            "net_welfare_change",
+            t.net_welfare(),
+            palette::BLUE,
+        ));
         // Whiskers: the 5–95% range of each component over the Monte-Carlo draws.
         let errors = run.layers.uncertainty.as_ref().map(|u| {
-            [
-                "consumer_surplus_change",
-                "tariff_revenue_change",
-                "net_welfare_change",
-            ]
-            .iter()
-            .map(|name| {
-                let p = u
-                    .row("headline", name)
-                    .map(|r| r.percentiles)
-                    .unwrap_or_default();
-                (scale.apply(p.p5), scale.apply(p.p95))
-            })
-            .collect()
+            parts
+                .iter()
+                .map(|(_, name, _, _)| {
+                    let p = u
+                        .row("headline", name)
+                        .map(|r| r.percentiles)
+                        .unwrap_or_default();
+                    (scale.apply(p.p5), scale.apply(p.p95))
+                })
+                .collect()
         });
         let chart = BarChart {
-            title: format!(
-                "{} welfare change: consumer surplus, tariff revenue and net",
-                s.importer
-            ),
+            title: if domestic {
+                format!(
+                    "{} welfare change: consumers, tariff revenue, own producers and net",
+                    s.importer
+                )
+            } else {
+                format!(
+                    "{} welfare change: consumer surplus, tariff revenue and net",
+                    s.importer
+                )
+            },
             subtitle: super::titles::policy_line(s),
             value_axis: format!("Change ({})", scale.label),
             category_axis: match &run.layers.uncertainty {
@@ -386,19 +420,11 @@ impl Artifact for WelfareChart {
                 ),
                 None => "Component".into(),
             },
-            categories: vec![
-                "Consumer surplus".into(),
-                "Tariff revenue".into(),
-                "Net welfare".into(),
-            ],
+            categories: parts.iter().map(|p| p.0.to_string()).collect(),
             series: vec![BarSeries {
                 name: String::new(),
-                values: vec![
-                    scale.apply(t.consumer_surplus),
-                    scale.apply(t.revenue_change()),
-                    scale.apply(t.net_welfare()),
-                ],
-                colors: vec![palette::GREEN, palette::ORANGE, palette::BLUE],
+                values: parts.iter().map(|p| scale.apply(p.2)).collect(),
+                colors: parts.iter().map(|p| p.3).collect(),
                 errors,
             }],
             source: run.source_line(),
