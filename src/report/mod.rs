@@ -7,6 +7,7 @@
 
 pub mod charts;
 pub mod comparison;
+pub mod csv_cells;
 pub mod figures;
 pub mod gsim;
 pub mod guard;
