@@ -111,6 +111,19 @@ impl Table {
     pub(crate) fn finish(self) -> Result<Vec<u8>, ReportError> {
         Ok(self.out)
     }
+
+    /// Hands the bytes written so far to `sink` once they pass `size`, and starts again.
+    pub(crate) fn drain_past(
+        &mut self,
+        size: usize,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        if self.out.len() >= size {
+            sink(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
+    }
 }
 
 /// Numbers are written to 12 significant digits: enough to reproduce every published figure,
@@ -133,11 +146,26 @@ pub struct ByProductTable;
 /// `summary.csv`: the importer's and focus exporter's headline totals.
 pub struct SummaryTable;
 
+/// Bytes of `flows.csv` held before they are written out (a million flows are 130 MB).
+const FLOWS_PIECE: usize = 1 << 20;
+
 impl Artifact for FlowsTable {
     fn file_name(&self) -> &'static str {
         "flows.csv"
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let mut all = Vec::new();
+        self.render_into(run, &mut |piece| {
+            all.extend_from_slice(piece);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+    fn render_into(
+        &self,
+        run: &RunReport<'_>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
         let path = Path::new(self.file_name());
         let s = run.scenario;
         let mut t = Table::create_with_unit(
@@ -191,9 +219,10 @@ impl Artifact for FlowsTable {
                     ],
                 )?;
                 cell += 1;
+                t.drain_past(FLOWS_PIECE, sink)?;
             }
         }
-        t.finish()
+        sink(&t.finish()?)
     }
 }
 
