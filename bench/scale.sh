@@ -90,7 +90,7 @@ else
 fi
 for spec in $SIZES; do
   IFS=: read -r name _ _ <<<"$spec"
-  size=$(du -m "$WORK/f$name.csv" | cut -f1)
+  size=$(du -mL "$WORK/f$name.csv" | cut -f1)
   ratio=$(echo "scale=2; $(wall_of "e2e-$name-tariffsim") / $(wall_of "e2e-$name-polars")" | bc)
   if [ -n "$BEFORE" ]; then
     echo "| $name | $size MB | $(cell "e2e-$name-tariffsim") | $(cell "e2e-$name-before") | $(cell "e2e-$name-polars") | $ratio |"

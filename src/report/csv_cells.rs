@@ -76,7 +76,7 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
 /// plain notation from 1e-6 to below 1e15, exponent notation outside.
 fn write_digits(out: &mut Vec<u8>, mut digits: u64, exponent: i32) {
     let mut count = 12;
-    while digits % 10 == 0 {
+    while digits.is_multiple_of(10) {
         digits /= 10;
         count -= 1;
     }
