@@ -146,6 +146,21 @@ impl LineIndex {
     pub fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
     }
+
+    /// [`LineIndex::line_of`] for offsets that mostly grow, as when a file is read front to
+    /// back: it walks on from the line found last (`cursor`, 0-based), one step per line,
+    /// instead of a binary search per row; an offset before the cursor is searched.
+    pub fn line_of_after(&self, offset: usize, cursor: &std::cell::Cell<usize>) -> usize {
+        let mut c = cursor.get();
+        if c >= self.starts.len() || self.starts[c] > offset {
+            c = self.line_of(offset).saturating_sub(1);
+        }
+        while c + 1 < self.starts.len() && self.starts[c + 1] <= offset {
+            c += 1;
+        }
+        cursor.set(c);
+        c + 1
+    }
 }
 
 /// The 1-based line of the first byte that is not UTF-8, if any.
@@ -206,13 +221,14 @@ impl CsvTable {
             ));
         }
         let lines = LineIndex::new(bytes);
+        let cursor = std::cell::Cell::new(0);
         // The line a record starts on: its position may point at the line ending before it.
         let line_at = |offset: u64| {
             let mut o = offset as usize;
             while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
                 o += 1;
             }
-            lines.line_of(o)
+            lines.line_of_after(o, &cursor)
         };
         // Cells are trimmed of Unicode white space (`str::trim`) as they are stored.
         let mut reader = csv::ReaderBuilder::new()
@@ -631,6 +647,17 @@ mod tests {
         let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r1,2\r3,4").unwrap();
         let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+
+    #[test]
+    fn the_walking_line_lookup_agrees_with_the_search_in_any_order() {
+        let text = b"ab\n\ncd\r\nef\rg\n\n";
+        let idx = LineIndex::new(text);
+        let cursor = std::cell::Cell::new(0);
+        let offsets: Vec<usize> = (0..text.len()).chain((0..text.len()).rev()).collect();
+        for o in offsets.into_iter().chain([3, 9, 1, 12, 0]) {
+            assert_eq!(idx.line_of_after(o, &cursor), idx.line_of(o), "offset {o}");
+        }
     }
 
     #[test]
