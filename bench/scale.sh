@@ -51,6 +51,7 @@ cell() {
 }
 
 wall_of() { grep "^$1 " "$WORK/times" | sort -k2 -g | awk '{ w[NR] = $2 } END { print w[int((NR + 1) / 2)] }'; }
+cpu_of() { grep "^$1 " "$WORK/times" | sort -k3 -g | awk '{ c[NR] = $3 } END { print c[int((NR + 1) / 2)] }'; }
 
 gen_flows() { # NAME PRODUCTS EXPORTERS
   [ -f "$WORK/$1.csv" ] || python3 "$PEER/smart_numpy.py" gen "$2" "$3" "$WORK/$1.csv"
@@ -112,11 +113,11 @@ done
 echo
 echo "## Loading (validate), median of $REPS"
 echo
-echo "| flows | tariffsim | ratio to the half size |${BEFORE:+ before |}"
+echo "| flows | tariffsim | CPU time ratio to the half size |${BEFORE:+ before |}"
 echo "|---|---|---|${BEFORE:+---|}"
 prev=""
 for name in 500k 1M 2M; do
-  w=$(wall_of "load-$name")
+  w=$(cpu_of "load-$name")
   r=$([ -n "$prev" ] && echo "scale=2; $w / $prev" | bc || echo "")
   echo "| $name | $(cell "load-$name") | $r |${BEFORE:+ $(cell "load-$name-before") |}"
   prev=$w
