@@ -9,6 +9,7 @@ pub mod armington;
 pub mod canvas;
 pub mod charts;
 pub mod comparison;
+pub mod csv_cells;
 pub mod figures;
 pub mod gsim;
 pub mod guard;
@@ -161,6 +162,16 @@ pub trait Artifact {
     /// The file's bytes: every artifact is rendered in memory and written by one checked
     /// writer ([`output_dir::Stage::put`]).
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError>;
+    /// The same bytes handed to `sink` in pieces, in order: by default the whole rendering
+    /// at once; a table of a million rows overrides it so that its bytes are never all in
+    /// memory.
+    fn render_into(
+        &self,
+        run: &RunReport<'_>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        sink(&self.render(run)?)
+    }
 }
 
 /// The artifacts of a run, in writing order (the report last: it embeds the rest): the
@@ -238,6 +249,6 @@ pub fn write_outputs(
     write_atomically(out_dir, policy, |stage| {
         artifacts
             .iter()
-            .try_for_each(|a| stage.put(a.file_name(), &a.render(run)?))
+            .try_for_each(|a| stage.put_pieces(a.file_name(), |sink| a.render_into(run, sink)))
     })
 }

@@ -134,6 +134,16 @@ pub struct Stage {
 impl Stage {
     /// Writes one file whole: every write and the final flush (to disk) are checked.
     pub fn put(&mut self, name: &str, bytes: &[u8]) -> Result<(), ReportError> {
+        self.put_pieces(name, |sink| sink(bytes))
+    }
+
+    /// Writes one file from pieces that `fill` hands to its sink in order, so that a large
+    /// table need not be held in memory whole; checked as [`Stage::put`].
+    pub fn put_pieces(
+        &mut self,
+        name: &str,
+        fill: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), ReportError>) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
         let shown = self.out_dir.join(name);
         let err = |source| ReportError::Write {
             path: shown.clone(),
@@ -152,7 +162,7 @@ impl Stage {
             )));
         }
         let mut w = (self.opener)(&self.dir.join(name)).map_err(err)?;
-        w.write_all(bytes).map_err(err)?;
+        fill(&mut |bytes: &[u8]| w.write_all(bytes).map_err(err))?;
         w.flush().map_err(err)?;
         self.written.push(name.to_string());
         Ok(())

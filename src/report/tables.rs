@@ -1,6 +1,6 @@
 //! CSV tables of a run. Every number is checked finite before it is written.
 
-use super::{Artifact, RunReport};
+use super::{Artifact, RunReport, csv_cells};
 use crate::error::ReportError;
 use crate::model::smart::EffectTotals;
 use crate::units::rate_to_pct;
@@ -9,26 +9,28 @@ use std::path::Path;
 /// A CSV table written cell by cell, refusing non-finite numbers (shared by every table).
 pub(crate) struct Table {
     path: std::path::PathBuf,
-    writer: csv::Writer<Vec<u8>>,
-    /// Reused for every number: writing a row allocates nothing.
-    cell: String,
+    /// The table's bytes so far: cells are written straight into it.
+    out: Vec<u8>,
+    /// Number of columns (every row must have as many cells as the header).
+    columns: usize,
     /// The unit of the table's money columns, written in a last `currency_unit` column.
     unit: Option<String>,
 }
 
 impl Table {
     pub(crate) fn create(path: &Path, header: &[&str]) -> Result<Self, ReportError> {
-        let mut writer = csv::Writer::from_writer(Vec::new());
-        writer
-            .write_record(header)
-            .map_err(|source| ReportError::Csv {
-                path: path.to_path_buf(),
-                source,
-            })?;
+        let mut out = Vec::new();
+        for (i, h) in header.iter().enumerate() {
+            if i > 0 {
+                out.push(b',');
+            }
+            csv_cells::write_text(&mut out, h);
+        }
+        out.push(b'\n');
         Ok(Table {
             path: path.to_path_buf(),
-            writer,
-            cell: String::with_capacity(32),
+            out,
+            columns: header.len(),
             unit: None,
         })
     }
@@ -72,30 +74,55 @@ impl Table {
                 what: what.to_string(),
             });
         }
-        let csv_err = |source| ReportError::Csv {
-            path: self.path.clone(),
-            source,
+        let cells = text.len() + numbers.len() + usize::from(last.is_some());
+        if cells != self.columns {
+            return Err(ReportError::Write {
+                path: self.path.clone(),
+                source: std::io::Error::other(format!(
+                    "a row has {cells} cells but the header has {}",
+                    self.columns
+                )),
+            });
+        }
+        let out = &mut self.out;
+        let mut first = true;
+        let mut separate = |out: &mut Vec<u8>| {
+            if !std::mem::take(&mut first) {
+                out.push(b',');
+            }
         };
         for t in text {
-            self.writer.write_field(t).map_err(csv_err)?;
+            separate(out);
+            csv_cells::write_text(out, t);
         }
         for (_, v) in numbers {
-            write_cell(&mut self.cell, *v);
-            self.writer.write_field(&self.cell).map_err(csv_err)?;
+            separate(out);
+            csv_cells::write_number(out, *v);
         }
         if let Some(last) = last {
-            self.writer.write_field(last).map_err(csv_err)?;
+            separate(out);
+            csv_cells::write_text(out, last);
         }
-        self.writer.write_record(None::<&[u8]>).map_err(csv_err)
+        out.push(b'\n');
+        Ok(())
     }
 
     /// The table's bytes.
     pub(crate) fn finish(self) -> Result<Vec<u8>, ReportError> {
-        let path = self.path;
-        self.writer.into_inner().map_err(|e| ReportError::Write {
-            path,
-            source: std::io::Error::other(e.to_string()),
-        })
+        Ok(self.out)
+    }
+
+    /// Hands the bytes written so far to `sink` once they pass `size`, and starts again.
+    pub(crate) fn drain_past(
+        &mut self,
+        size: usize,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
+        if self.out.len() >= size {
+            sink(&self.out)?;
+            self.out.clear();
+        }
+        Ok(())
     }
 }
 
@@ -105,25 +132,9 @@ impl Table {
 /// use exponent notation (`2.5e-13`, `1.2e20` reads back in every spreadsheet), never
 /// hundreds of digits.
 pub(crate) fn format_cell(v: f64) -> String {
-    let mut s = String::new();
-    write_cell(&mut s, v);
-    s
-}
-
-/// [`format_cell`] into a reused buffer.
-fn write_cell(buf: &mut String, v: f64) {
-    use std::fmt::Write as _;
-    buf.clear();
-    let _ = write!(buf, "{v:.11e}");
-    let r: f64 = buf.parse().unwrap_or(v);
-    buf.clear();
-    let _ = if r == 0.0 {
-        write!(buf, "0")
-    } else if r.abs() < 1e-6 || r.abs() >= 1e15 {
-        write!(buf, "{r:e}")
-    } else {
-        write!(buf, "{r}")
-    };
+    let mut out = Vec::with_capacity(24);
+    csv_cells::write_number(&mut out, v);
+    String::from_utf8(out).unwrap_or_default()
 }
 
 /// `flows.csv`: one row per product × exporter.
@@ -135,11 +146,26 @@ pub struct ByProductTable;
 /// `summary.csv`: the importer's and focus exporter's headline totals.
 pub struct SummaryTable;
 
+/// Bytes of `flows.csv` held before they are written out (a million flows are 130 MB).
+const FLOWS_PIECE: usize = 1 << 20;
+
 impl Artifact for FlowsTable {
     fn file_name(&self) -> &'static str {
         "flows.csv"
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+        let mut all = Vec::new();
+        self.render_into(run, &mut |piece| {
+            all.extend_from_slice(piece);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+    fn render_into(
+        &self,
+        run: &RunReport<'_>,
+        sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+    ) -> Result<(), ReportError> {
         let path = Path::new(self.file_name());
         let s = run.scenario;
         let mut t = Table::create_with_unit(
@@ -193,9 +219,10 @@ impl Artifact for FlowsTable {
                     ],
                 )?;
                 cell += 1;
+                t.drain_past(FLOWS_PIECE, sink)?;
             }
         }
-        t.finish()
+        sink(&t.finish()?)
     }
 }
 

@@ -146,6 +146,21 @@ impl LineIndex {
     pub fn line_of(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
     }
+
+    /// [`LineIndex::line_of`] for offsets that mostly grow, as when a file is read front to
+    /// back: it walks on from the line found last (`cursor`, 0-based), one step per line,
+    /// instead of a binary search per row; an offset before the cursor is searched.
+    pub fn line_of_after(&self, offset: usize, cursor: &std::cell::Cell<usize>) -> usize {
+        let mut c = cursor.get();
+        if c >= self.starts.len() || self.starts[c] > offset {
+            c = self.line_of(offset).saturating_sub(1);
+        }
+        while c + 1 < self.starts.len() && self.starts[c + 1] <= offset {
+            c += 1;
+        }
+        cursor.set(c);
+        c + 1
+    }
 }
 
 /// The 1-based line of the first byte that is not UTF-8, if any.
@@ -159,10 +174,18 @@ pub const NOT_UTF8: &str = "this line is not valid UTF-8 text (a character on it
     another encoding, such as Windows-1252 or Latin-1); save the file as UTF-8";
 
 /// A CSV file read into memory with its header, so rows can be checked by column name.
+///
+/// The cells are kept as one text with the end of each cell, not as a record per row: a
+/// million-row file costs three allocations, not two million.
 pub struct CsvTable {
     path: PathBuf,
     headers: Vec<String>,
-    rows: Vec<(u64, csv::StringRecord)>,
+    /// Every cell's text (trimmed), row after row.
+    text: String,
+    /// Where each cell ends in `text`, `headers.len()` cells per row.
+    ends: Vec<u32>,
+    /// The 1-based line each row starts on.
+    lines: Vec<u64>,
 }
 
 /// One row of a [`CsvTable`], able to parse its cells with located errors.
@@ -170,7 +193,8 @@ pub struct CsvRow<'a> {
     table: &'a CsvTable,
     /// 1-based line number in the file.
     pub line: u64,
-    record: &'a csv::StringRecord,
+    /// Index of the row's first cell in the table's `ends`.
+    first: usize,
 }
 
 impl CsvTable {
@@ -197,22 +221,24 @@ impl CsvTable {
             ));
         }
         let lines = LineIndex::new(bytes);
+        let cursor = std::cell::Cell::new(0);
         // The line a record starts on: its position may point at the line ending before it.
         let line_at = |offset: u64| {
             let mut o = offset as usize;
             while o < bytes.len() && matches!(bytes[o], b'\r' | b'\n') {
                 o += 1;
             }
-            lines.line_of(o)
+            lines.line_of_after(o, &cursor)
         };
+        // Cells are trimmed of Unicode white space (`str::trim`) as they are stored.
         let mut reader = csv::ReaderBuilder::new()
-            .trim(csv::Trim::All)
+            .trim(csv::Trim::None)
             .from_reader(bytes);
         let headers: Vec<String> = reader
             .headers()
             .map_err(|e| at(1, None, format!("cannot read the header line: {e}")))?
             .iter()
-            .map(|h| h.trim_start_matches('\u{feff}').trim().to_string())
+            .map(|h| h.trim().trim_start_matches('\u{feff}').trim().to_string())
             .collect();
         if headers.iter().all(|h| h.is_empty()) {
             return Err(at(
@@ -241,32 +267,58 @@ impl CsvTable {
                 ));
             }
         }
-        let mut rows = Vec::new();
-        for record in reader.records() {
-            let record = record.map_err(|e| {
-                let line = e.position().map_or(0, |p| line_at(p.byte()));
-                let message = match e.kind() {
-                    csv::ErrorKind::UnequalLengths {
-                        expected_len, len, ..
-                    } => format!(
-                        "this row has {len} fields but the header has {expected_len} ({}); a \
-                         text that contains a comma must be in double quotes",
-                        headers.join(", ")
-                    ),
-                    _ => format!("this row cannot be read: {e}"),
-                };
-                at(line, None, message)
-            })?;
+        let mut text = String::new();
+        let mut ends: Vec<u32> = Vec::new();
+        let mut lines: Vec<u64> = Vec::new();
+        let mut record = csv::ByteRecord::new();
+        loop {
+            match reader.read_byte_record(&mut record) {
+                Ok(true) => {}
+                Ok(false) => break,
+                Err(e) => {
+                    let line = e.position().map_or(0, |p| line_at(p.byte()));
+                    let message = match e.kind() {
+                        csv::ErrorKind::UnequalLengths {
+                            expected_len, len, ..
+                        } => format!(
+                            "this row has {len} fields but the header has {expected_len} ({}); \
+                             a text that contains a comma must be in double quotes",
+                            headers.join(", ")
+                        ),
+                        _ => format!("this row cannot be read: {e}"),
+                    };
+                    return Err(at(line, None, message));
+                }
+            }
             let line = record.position().map_or(0, |p| line_at(p.byte())) as u64;
-            if record.iter().all(|f| f.is_empty()) {
+            let (text_start, ends_start) = (text.len(), ends.len());
+            for field in record.iter() {
+                // The whole file is UTF-8 (checked above) and fields split at ASCII bytes.
+                let field = std::str::from_utf8(field).map_err(|_| {
+                    at(
+                        line as usize,
+                        None,
+                        format!("{NOT_UTF8} (in Excel: \"CSV UTF-8\")"),
+                    )
+                })?;
+                text.push_str(field.trim());
+                ends.push(text.len() as u32);
+            }
+            if text.len() == text_start {
+                // Every cell empty: a blank row, skipped.
+                ends.truncate(ends_start);
                 continue;
             }
-            rows.push((line, record));
+            // Every row has the header's width (the reader refuses other lengths).
+            ends.resize(ends_start + headers.len(), text.len() as u32);
+            lines.push(line);
         }
         Ok(CsvTable {
             path: path.to_path_buf(),
             headers,
-            rows,
+            text,
+            ends,
+            lines,
         })
     }
 
@@ -282,12 +334,12 @@ impl CsvTable {
 
     /// Number of data rows.
     pub fn len(&self) -> usize {
-        self.rows.len()
+        self.lines.len()
     }
 
     /// True when the file has no data rows.
     pub fn is_empty(&self) -> bool {
-        self.rows.is_empty()
+        self.lines.is_empty()
     }
 
     /// Index of a column, if present.
@@ -310,10 +362,11 @@ impl CsvTable {
 
     /// Iterates over the rows.
     pub fn rows(&self) -> impl Iterator<Item = CsvRow<'_>> {
-        self.rows.iter().map(|(line, record)| CsvRow {
+        let width = self.headers.len();
+        self.lines.iter().enumerate().map(move |(r, &line)| CsvRow {
             table: self,
-            line: *line,
-            record,
+            line,
+            first: r * width,
         })
     }
 
@@ -331,7 +384,17 @@ impl CsvTable {
 impl<'a> CsvRow<'a> {
     /// The text of a cell (empty when the column is absent); it lives as long as the table.
     pub fn text(&self, column: usize) -> &'a str {
-        self.record.get(column).unwrap_or("")
+        let table = self.table;
+        if column >= table.headers.len() {
+            return "";
+        }
+        let i = self.first + column;
+        let start = if i == 0 {
+            0
+        } else {
+            table.ends[i - 1] as usize
+        };
+        &table.text[start..table.ends[i] as usize]
     }
 
     /// A non-empty text cell.
@@ -584,6 +647,17 @@ mod tests {
         let table = CsvTable::parse(Path::new("t.csv"), b"x,y\r1,2\r3,4").unwrap();
         let lines: Vec<u64> = table.rows().map(|r| r.line).collect();
         assert_eq!(lines, vec![2, 3]);
+    }
+
+    #[test]
+    fn the_walking_line_lookup_agrees_with_the_search_in_any_order() {
+        let text = b"ab\n\ncd\r\nef\rg\n\n";
+        let idx = LineIndex::new(text);
+        let cursor = std::cell::Cell::new(0);
+        let offsets: Vec<usize> = (0..text.len()).chain((0..text.len()).rev()).collect();
+        for o in offsets.into_iter().chain([3, 9, 1, 12, 0]) {
+            assert_eq!(idx.line_of_after(o, &cursor), idx.line_of(o), "offset {o}");
+        }
     }
 
     #[test]

@@ -510,16 +510,16 @@ fn base_trade(
         cells: Vec::new(),
         values: Vec::new(),
         lines: Vec::new(),
-        cell_index: HashMap::new(),
+        cell_index: Default::default(),
         multi_market: false,
-        product_index: HashMap::new(),
+        product_index: Default::default(),
         exporter_index: s
             .partners
             .iter()
             .enumerate()
             .map(|(i, p)| (p.name.clone(), i))
             .collect(),
-        importer_index: HashMap::from([(importer.to_string(), 0)]),
+        importer_index: [(importer.to_string(), 0)].into_iter().collect(),
         by_code: Vec::new(),
     };
     let mut cell_of = Vec::with_capacity(s.cells.len());
@@ -540,9 +540,6 @@ fn base_trade(
             exporter: cell.partner as usize,
             importer: 0,
         };
-        trade
-            .cell_index
-            .insert((p, key.exporter, 0), trade.cells.len());
         trade.cells.push(key);
         trade.values.push(cell.value);
         // Lines of the imports file are not kept by the schedule; only GSIM errors use
@@ -550,6 +547,7 @@ fn base_trade(
         trade.lines.push(0);
         cell_of.push(c);
     }
+    trade.cell_index = super::cell_index::CellIndex::last_wins(&trade.cells);
     trade.by_code = (0..trade.products.len()).collect();
     trade
         .by_code

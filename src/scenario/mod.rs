@@ -6,10 +6,12 @@
 
 pub mod armington_setup;
 pub mod bounds;
+mod cell_index;
 pub mod data;
 pub mod dated;
 pub mod domestic;
 pub mod elasticity_sets;
+mod fast_hash;
 pub mod file;
 pub mod gsim_setup;
 pub mod layers;
@@ -390,13 +392,13 @@ struct TradeData {
     values: Vec<f64>,
     /// Line of each cell in the trade file.
     lines: Vec<u64>,
-    cell_index: HashMap<(usize, usize, usize), usize>,
+    cell_index: cell_index::CellIndex,
     /// A GSIM scenario: every file must have an `importer` column.
     multi_market: bool,
     /// Names to indices, so that every row and rule is looked up in constant time.
-    product_index: HashMap<String, usize>,
-    exporter_index: HashMap<String, usize>,
-    importer_index: HashMap<String, usize>,
+    product_index: fast_hash::FastMap<String, usize>,
+    exporter_index: fast_hash::FastMap<String, usize>,
+    importer_index: fast_hash::FastMap<String, usize>,
     /// Product indices sorted by code: the products with a given prefix are a contiguous run.
     by_code: Vec<usize>,
 }
@@ -1825,15 +1827,58 @@ fn read_trade(
         cells: Vec::new(),
         values: Vec::new(),
         lines: Vec::new(),
-        cell_index: HashMap::new(),
+        cell_index: Default::default(),
         multi_market,
-        product_index: HashMap::new(),
-        exporter_index: HashMap::new(),
-        importer_index: HashMap::new(),
+        product_index: Default::default(),
+        exporter_index: Default::default(),
+        importer_index: Default::default(),
         by_code: Vec::new(),
     };
+    let columns = (c_product, c_exporter, c_importer, c_value, c_description);
+    // Repeated cells are found once all rows are in (through the cell index); a row error
+    // is reported only if no repetition comes before it, so the first problem in file order
+    // is the one named, as a row-by-row check would.
+    let rows = read_trade_rows(table, &mut data, default_importer, columns);
+    match (cell_index::CellIndex::build(&data.cells), rows) {
+        (Err((first, second)), _) => {
+            let key = data.cells[second];
+            return Err(table.error(
+                data.lines[second],
+                None,
+                duplicate_message(
+                    &data.products[key.product].code,
+                    &data.exporters[key.exporter],
+                    &data.importers[key.importer],
+                    data.lines[first],
+                ),
+            ));
+        }
+        (Ok(_), Err(e)) => return Err(e),
+        (Ok(index), Ok(())) => data.cell_index = index,
+    }
+    data.by_code = (0..data.products.len()).collect();
+    data.by_code
+        .sort_unstable_by(|&a, &b| data.products[a].code.cmp(&data.products[b].code));
+    Ok(data)
+}
+
+/// The trade file's columns: product, exporter, importer (if any), value, description.
+type TradeColumns = (usize, usize, Option<usize>, usize, Option<usize>);
+
+/// Reads the trade rows into `data` (names interned, one cell per row), stopping at the
+/// first row with a bad cell; repeated cells are left to the caller.
+fn read_trade_rows(
+    table: &CsvTable,
+    data: &mut TradeData,
+    default_importer: &str,
+    (c_product, c_exporter, c_importer, c_value, c_description): TradeColumns,
+) -> Result<(), ScenarioError> {
     // Interns a name: its index, added on first sight (no allocation for a known name).
-    fn intern(index: &mut HashMap<String, usize>, name: &str, mut add: impl FnMut()) -> usize {
+    fn intern(
+        index: &mut fast_hash::FastMap<String, usize>,
+        name: &str,
+        mut add: impl FnMut(),
+    ) -> usize {
         if let Some(&i) = index.get(name) {
             return i;
         }
@@ -1874,13 +1919,13 @@ fn read_trade(
         let i = intern(&mut data.importer_index, importer, || {
             data.importers.push(importer.to_string())
         });
-        if let Some(&first) = data.cell_index.get(&(p, e, i)) {
-            return Err(table.error(
-                row.line,
-                None,
-                duplicate_message(product, exporter, importer, data.lines[first]),
-            ));
-        }
+        data.cells.push(CellKey {
+            product: p,
+            exporter: e,
+            importer: i,
+        });
+        data.values.push(value);
+        data.lines.push(row.line);
         if let Some(c) = c_description {
             let d = row.text(c);
             if let Some(m) = data::control_char_problem(d) {
@@ -1890,19 +1935,8 @@ fn read_trade(
                 data.products[p].description = d.to_string();
             }
         }
-        data.cell_index.insert((p, e, i), data.cells.len());
-        data.cells.push(CellKey {
-            product: p,
-            exporter: e,
-            importer: i,
-        });
-        data.values.push(value);
-        data.lines.push(row.line);
     }
-    data.by_code = (0..data.products.len()).collect();
-    data.by_code
-        .sort_unstable_by(|&a, &b| data.products[a].code.cmp(&data.products[b].code));
-    Ok(data)
+    Ok(())
 }
 
 /// The message for a second row of the same product × exporter × importer.
@@ -2048,7 +2082,7 @@ impl CellColumns {
             trade.exporter_index.get(exporter),
             trade.importer_index.get(importer),
         ) {
-            (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(&(p, e, i)).copied(),
+            (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(p, e, i),
             _ => None,
         };
         let first = match cell {

@@ -91,6 +91,10 @@ pub fn apply_rules(
     applied: &[Rate],
     additional: &mut [Rate],
 ) -> Result<(), RateOutOfRange> {
+    if rules.is_empty() {
+        // Nothing to index (a scenario driven by a policy-rates file).
+        return Ok(());
+    }
     let max = super::bounds::MAX_RATE_PCT / 100.0;
     let size = |f: fn(&CellKey) -> usize| cells.iter().map(|c| f(c) + 1).max().unwrap_or(0);
     let (n_products, n_exporters, n_importers) = (
