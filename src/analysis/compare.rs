@@ -2,6 +2,7 @@
 
 use super::Outcome;
 use super::headlines::Headlines;
+use crate::model::smart::EffectTotals;
 use crate::scenario::Scenario;
 
 /// One scenario's headline results.
@@ -38,27 +39,10 @@ pub fn compare(items: &[(&Scenario, &Outcome)]) -> Vec<ComparedScenario> {
     items
         .iter()
         .map(|(s, o)| {
-            let value = |name: &str| {
-                s.exporters
-                    .iter()
-                    .position(|e| e == name)
-                    .map_or(0.0, |e| o.by_exporter[e].total_effect)
-            };
-            let named: f64 = names
-                .iter()
-                .filter(|n| n.as_str() != crate::scenario::REST_OF_WORLD)
-                .map(|n| value(n))
-                .sum();
             let by_group = names
                 .iter()
-                .map(|n| {
-                    let v = if n == crate::scenario::REST_OF_WORLD {
-                        o.total.total_effect - named
-                    } else {
-                        value(n)
-                    };
-                    (n.clone(), v)
-                })
+                .cloned()
+                .zip(group_values(s, o, &names, |t| t.total_effect))
                 .collect();
             ComparedScenario {
                 stem: s.stem(),
@@ -85,4 +69,37 @@ pub fn group_union(rows: &[ComparedScenario]) -> Vec<String> {
     }
     names.sort_by_key(|n| n == crate::scenario::REST_OF_WORLD);
     names
+}
+
+/// One quantity of each named group (`field` of the exporter's totals) in a scenario's
+/// outcome: an exporter shown separately in any scenario is read from this scenario's own
+/// exporter totals (0 when it has none); "Rest of world" is the market total minus the
+/// named ones, so an exporter one scenario folds into it is still compared correctly.
+pub fn group_values(
+    s: &Scenario,
+    o: &Outcome,
+    names: &[String],
+    field: fn(&EffectTotals) -> f64,
+) -> Vec<f64> {
+    let value = |name: &str| {
+        s.exporters
+            .iter()
+            .position(|e| e == name)
+            .map_or(0.0, |e| field(&o.by_exporter[e]))
+    };
+    let named: f64 = names
+        .iter()
+        .filter(|n| n.as_str() != crate::scenario::REST_OF_WORLD)
+        .map(|n| value(n))
+        .sum();
+    names
+        .iter()
+        .map(|n| {
+            if n == crate::scenario::REST_OF_WORLD {
+                field(&o.total) - named
+            } else {
+                value(n)
+            }
+        })
+        .collect()
 }

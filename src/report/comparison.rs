@@ -21,29 +21,7 @@ pub fn group_bases(
 ) -> Vec<Vec<f64>> {
     items
         .iter()
-        .map(|(s, o)| {
-            let value = |name: &str| {
-                s.exporters
-                    .iter()
-                    .position(|e| e == name)
-                    .map_or(0.0, |e| o.by_exporter[e].base_value)
-            };
-            let named: f64 = groups
-                .iter()
-                .filter(|n| n.as_str() != crate::scenario::REST_OF_WORLD)
-                .map(|n| value(n))
-                .sum();
-            groups
-                .iter()
-                .map(|n| {
-                    if n == crate::scenario::REST_OF_WORLD {
-                        o.total.base_value - named
-                    } else {
-                        value(n)
-                    }
-                })
-                .collect()
-        })
+        .map(|(s, o)| crate::analysis::compare::group_values(s, o, groups, |t| t.base_value))
         .collect()
 }
 
