@@ -3,6 +3,7 @@
 
 use nalgebra::DMatrix;
 use rayon::prelude::*;
+use tariffsim::model::SupplyElasticity;
 use tariffsim::model::gsim::{GsimForm, GsimMarket, GsimOptions, solve};
 
 fn main() {
@@ -39,7 +40,9 @@ fn market(n: usize, seed: u64) -> GsimMarket {
         tariff_after,
         demand_elasticity: (0..n).map(|_| -0.5 - 1.5 * next()).collect(),
         substitution_elasticity: (0..n).map(|_| 2.0 + 6.0 * next()).collect(),
-        supply_elasticity: (0..n).map(|_| Some(0.5 + 4.0 * next())).collect(),
+        supply_elasticity: (0..n)
+            .map(|_| SupplyElasticity::Finite(0.5 + 4.0 * next()))
+            .collect(),
     }
 }
 

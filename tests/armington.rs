@@ -237,19 +237,15 @@ fn as_gsim(market: &ArmingtonMarket) -> GsimMarket {
     let mut before = DMatrix::from_element(n, n, 1.0);
     let mut after = before.clone();
     trade[(0, 0)] = market.domestic_shipments;
-    let as_option = |s: SupplyElasticity| match s {
-        SupplyElasticity::Infinite => None,
-        SupplyElasticity::Finite(v) => Some(v),
-    };
-    let mut supply = vec![as_option(e.domestic_supply)];
+    let mut supply = vec![e.domestic_supply];
     for (i, f) in market.flows.iter().enumerate() {
         trade[(i + 1, 0)] = f.base_value;
         before[(i + 1, 0)] = 1.0 + f.tariff_before;
         after[(i + 1, 0)] = 1.0 + f.tariff_after;
-        supply.push(as_option(match &e.export_supply {
+        supply.push(match &e.export_supply {
             ExportSupply::Common(s) => *s,
             ExportSupply::PerFlow(v) => v[i],
-        }));
+        });
     }
     let mut demand = vec![-1.0; n];
     demand[0] = e.composite_demand;

@@ -10,6 +10,7 @@
 
 use nalgebra::{DMatrix, DVector};
 use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
+use tariffsim::model::SupplyElasticity;
 use tariffsim::model::gsim::{CsFormula, GsimForm, GsimMarket, GsimOptions, GsimOutcome, solve};
 
 const TARGET: f64 = 1e-9;
@@ -62,7 +63,7 @@ fn four_by_four() -> GsimMarket {
         tariff_after: tariffs,
         demand_elasticity: vec![-1.25; 4],
         substitution_elasticity: vec![5.0; 4],
-        supply_elasticity: vec![Some(1.5); 4],
+        supply_elasticity: vec![SupplyElasticity::Finite(1.5); 4],
     }
 }
 
@@ -252,7 +253,7 @@ impl<'a> Reference<'a> {
             }
         });
         let active = (0..n)
-            .filter(|&r| sales[r] > 0.0 && market.supply_elasticity[r].is_some_and(f64::is_finite))
+            .filter(|&r| sales[r] > 0.0 && market.supply_elasticity[r].as_f64().is_finite())
             .collect();
         Self {
             market,
@@ -308,7 +309,7 @@ impl<'a> Reference<'a> {
                 let excess = sum((0..self.n)
                     .filter(|&v| self.phi[(r, v)] > 0.0)
                     .map(|v| self.phi[(r, v)] * self.log_quantity(&zf, &index, r, v).exp_m1()));
-                excess.ln_1p() - self.market.supply_elasticity[r].unwrap() * zf[r]
+                excess.ln_1p() - self.market.supply_elasticity[r].as_f64() * zf[r]
             }),
         )
     }
@@ -413,7 +414,13 @@ fn random_market(rng: &mut ChaCha8Rng, n: usize, s: f64) -> GsimMarket {
             })
             .collect(),
         supply_elasticity: (0..n)
-            .map(|i| (i != infinite || n == 2).then(|| rng.random_range(0.2..20.0)))
+            .map(|i| {
+                if i != infinite || n == 2 {
+                    SupplyElasticity::Finite(rng.random_range(0.2..20.0))
+                } else {
+                    SupplyElasticity::Infinite
+                }
+            })
             .collect(),
     }
 }

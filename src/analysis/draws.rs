@@ -229,7 +229,8 @@ impl<'a> PreparedScenario<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::analysis::{Adjust, ElasticityChange, Variant, simulate_variant};
+    use crate::analysis::{Adjust, ElasticityChange, SupplyAdjust, Variant, simulate_variant};
+    use crate::model::SupplyElasticity;
     use crate::model::smart::{DiversionMethod, SmartOptions};
     use crate::scenario::ModelChoice;
     use std::path::Path;
@@ -281,12 +282,12 @@ mod tests {
             ElasticityChange {
                 import_demand: Some(Adjust::Set(0.8)),
                 substitution: Some(Adjust::Set(6.0)),
-                export_supply: Some(Adjust::Set(20.0)),
+                export_supply: Some(SupplyAdjust::Set(SupplyElasticity::Finite(20.0))),
             },
             ElasticityChange {
                 import_demand: scale(0.4),
                 substitution: scale(2.5),
-                export_supply: Some(Adjust::Set(50.0)),
+                export_supply: Some(SupplyAdjust::Set(SupplyElasticity::Finite(50.0))),
             },
         ]
     }
@@ -367,7 +368,7 @@ mod tests {
     fn a_price_out_of_range_is_the_same_error() {
         let s = scrambled(13, DiversionMethod::CesShare);
         let change = ElasticityChange {
-            export_supply: Some(Adjust::Set(0.05)),
+            export_supply: Some(SupplyAdjust::Set(SupplyElasticity::Finite(0.05))),
             ..ElasticityChange::default()
         };
         let general = simulate_variant(

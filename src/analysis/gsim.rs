@@ -13,7 +13,6 @@ use super::engine::Engine;
 use super::smart::SmartEngine;
 use super::{Adjust, ElasticityChange, Outcome, Variant};
 use crate::error::ModelError;
-use crate::model::SupplyElasticity;
 use crate::model::gsim::{GsimMarket, GsimOptions, GsimOutcome, solve};
 use crate::model::smart::FlowEffect;
 use crate::scenario::gsim_setup::GsimSetup;
@@ -130,16 +129,10 @@ fn with_elasticities(m: &GsimMarket, c: &ElasticityChange) -> GsimMarket {
             None => {}
         }
     }
-    let finite = |v: f64| match SupplyElasticity::from_value(v) {
-        SupplyElasticity::Infinite => None,
-        SupplyElasticity::Finite(x) => Some(x),
-    };
-    for e in &mut out.supply_elasticity {
-        *e = match (c.export_supply, *e) {
-            (Some(Adjust::Scale(f)), Some(v)) => finite(v * f),
-            (Some(Adjust::Set(v)), _) => finite(v),
-            (_, current) => current,
-        };
+    if let Some(a) = c.export_supply {
+        for e in &mut out.supply_elasticity {
+            *e = a.apply(*e);
+        }
     }
     out
 }

@@ -23,7 +23,7 @@ pub mod sweep;
 use crate::error::ModelError;
 use crate::model::Elasticities;
 use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome};
-pub use crate::model::{Adjust, ElasticityChange};
+pub use crate::model::{Adjust, ElasticityChange, SupplyAdjust};
 use crate::scenario::Scenario;
 use crate::units::Rate;
 

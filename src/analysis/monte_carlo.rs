@@ -10,8 +10,9 @@
 use super::draws::DrawTotals;
 use super::engine::{DrawScratch, Engine, engine};
 use super::headlines::{Headline, Headlines};
-use super::{Adjust, ElasticityChange, Outcome, Variant};
+use super::{Adjust, ElasticityChange, Outcome, SupplyAdjust, Variant};
 use crate::error::ModelError;
+use crate::model::SupplyElasticity;
 use crate::scenario::Scenario;
 use crate::scenario::elasticity_sets::ElasticitySet;
 pub use crate::scenario::specs::{Distribution, ParameterUncertainty, SetWeights, UncertaintySpec};
@@ -74,7 +75,11 @@ impl UncertaintySpec {
         let change = ElasticityChange {
             import_demand: self.import_demand.map(|p| p.adjust(&mut rng)),
             substitution: self.substitution.map(|p| p.adjust(&mut rng)),
-            export_supply: self.export_supply.map(|p| p.adjust(&mut rng)),
+            export_supply: self.export_supply.map(|p| match p.adjust(&mut rng) {
+                Adjust::Scale(f) => SupplyAdjust::Scale(f),
+                // A drawn magnitude of 99 or more is infinite supply (the WITS convention).
+                Adjust::Set(v) => SupplyAdjust::Set(SupplyElasticity::from_value(v)),
+            }),
         };
         let set = self.sets.map(|w| {
             let u = Uniform::new(0.0, 1.0)

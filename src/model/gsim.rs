@@ -24,6 +24,7 @@
 use nalgebra::{DMatrix, DVector};
 use thiserror::Error;
 
+use crate::model::SupplyElasticity;
 use crate::solve::{
     NewtonOptions, NewtonReport, NonlinearSystem, SolveError, Termination, newton_solve,
 };
@@ -55,9 +56,9 @@ pub struct GsimMarket {
     pub demand_elasticity: Vec<f64>,
     /// Armington substitution elasticity `E_s` of each importer; positive.
     pub substitution_elasticity: Vec<f64>,
-    /// Export supply elasticity `E_x` of each exporter; positive, or `None`
-    /// (or `+∞`) for infinitely elastic supply, which fixes its world price.
-    pub supply_elasticity: Vec<Option<f64>>,
+    /// Export supply elasticity `E_x` of each exporter: positive, or infinite (which
+    /// fixes its world price).
+    pub supply_elasticity: Vec<SupplyElasticity>,
 }
 
 /// Which set of GSIM equations to solve.
@@ -361,7 +362,7 @@ impl GsimMarket {
                     value: e_s,
                 });
             }
-            if let Some(e_x) = self.supply_elasticity[i] {
+            if let SupplyElasticity::Finite(e_x) = self.supply_elasticity[i] {
                 // +inf is accepted as "infinite supply".
                 if e_x.is_nan() || e_x <= 0.0 {
                     return Err(GsimError::InvalidElasticity {
@@ -452,7 +453,7 @@ impl<'a> Calibration<'a> {
         let supply: Vec<f64> = market
             .supply_elasticity
             .iter()
-            .map(|e| e.unwrap_or(f64::INFINITY))
+            .map(|e| e.as_f64())
             .collect();
         let active: Vec<usize> = (0..n)
             .filter(|&r| revenue[r] > 0.0 && supply[r].is_finite())
@@ -877,7 +878,7 @@ mod tests {
             tariff_after: tariffs,
             demand_elasticity: vec![-1.25; 4],
             substitution_elasticity: vec![5.0; 4],
-            supply_elasticity: vec![Some(1.5); 4],
+            supply_elasticity: vec![SupplyElasticity::Finite(1.5); 4],
         }
     }
 
@@ -1135,7 +1136,13 @@ mod tests {
                 })
                 .collect(),
             supply_elasticity: (0..n)
-                .map(|i| (i != 2).then(|| rng.random_range(0.2..20.0)))
+                .map(|i| {
+                    if i == 2 {
+                        SupplyElasticity::Infinite
+                    } else {
+                        SupplyElasticity::Finite(rng.random_range(0.2..20.0))
+                    }
+                })
                 .collect(),
         }
     }
@@ -1195,7 +1202,7 @@ mod tests {
     }
 
     /// One importer (`US`) buying from three exporters, who import nothing.
-    fn single_importer(supply: Option<f64>, t0: f64, t1: [f64; 3]) -> GsimMarket {
+    fn single_importer(supply: SupplyElasticity, t0: f64, t1: [f64; 3]) -> GsimMarket {
         let n = 4;
         let mut trade = DMatrix::zeros(n, n);
         for (r, m) in [(1, 100.0), (2, 300.0), (3, 100.0)] {
@@ -1221,7 +1228,7 @@ mod tests {
     fn single_importer_infinite_supply_matches_smart_creation() {
         // §2.7 (T6): with equal base tariffs, total import change equals
         // SMART's total trade creation ε·Σ M_c τ̂_c.
-        let market = single_importer(None, 1.15, [1.0, 1.15, 1.10]);
+        let market = single_importer(SupplyElasticity::Infinite, 1.15, [1.0, 1.15, 1.10]);
         let out = run(&market, GsimForm::Linear, CsFormula::LinearDemand);
         let eps = -1.5;
         let creation: f64 = [(1, 100.0), (2, 300.0), (3, 100.0)]
@@ -1240,7 +1247,7 @@ mod tests {
     fn single_importer_uniform_cut_matches_smart_price_effect() {
         // §2.7 (T7): p̂* = ε·τ̂/(e_x − ε), and value change = TC + PE.
         let (eps, e_x) = (-1.5, 5.0);
-        let market = single_importer(Some(e_x), 1.2, [1.1; 3]);
+        let market = single_importer(SupplyElasticity::Finite(e_x), 1.2, [1.1; 3]);
         let out = run(&market, GsimForm::Linear, CsFormula::LinearDemand);
         let tau = 1.1 / 1.2 - 1.0;
         let p_star = eps * tau / (e_x - eps);
@@ -1296,9 +1303,9 @@ mod tests {
     #[test]
     fn infinite_supply_is_none_or_infinity() {
         let mut a = fta(US, EU);
-        a.supply_elasticity[JP] = None;
+        a.supply_elasticity[JP] = SupplyElasticity::Infinite;
         let mut b = a.clone();
-        b.supply_elasticity[JP] = Some(f64::INFINITY);
+        b.supply_elasticity[JP] = SupplyElasticity::Finite(f64::INFINITY);
         for form in [GsimForm::Linear, GsimForm::Levels] {
             let (oa, ob) = (
                 run(&a, form, CsFormula::LinearDemand),
@@ -1351,9 +1358,10 @@ mod tests {
         check(&|m| m.demand_elasticity.pop().map(drop).unwrap(), &|e| {
             matches!(e, GsimError::LengthMismatch { found: 3, .. })
         });
-        check(&|m| m.supply_elasticity.push(None), &|e| {
-            matches!(e, GsimError::LengthMismatch { found: 5, .. })
-        });
+        check(
+            &|m| m.supply_elasticity.push(SupplyElasticity::Infinite),
+            &|e| matches!(e, GsimError::LengthMismatch { found: 5, .. }),
+        );
         check(&|m| m.trade[(JP, RW)] = -1.0, &|e| {
             matches!(e, GsimError::InvalidTrade { exporter, importer, .. }
                 if exporter == "JP" && importer == "RW")
@@ -1401,19 +1409,25 @@ mod tests {
                 }
             )
         });
-        check(&|m| m.supply_elasticity[RW] = Some(-1.5), &|e| {
-            matches!(e, GsimError::InvalidElasticity { kind: ElasticityKind::Supply, region, .. }
+        check(
+            &|m| m.supply_elasticity[RW] = SupplyElasticity::Finite(-1.5),
+            &|e| {
+                matches!(e, GsimError::InvalidElasticity { kind: ElasticityKind::Supply, region, .. }
                 if region == "RW")
-        });
-        check(&|m| m.supply_elasticity[RW] = Some(f64::NAN), &|e| {
-            matches!(
-                e,
-                GsimError::InvalidElasticity {
-                    kind: ElasticityKind::Supply,
-                    ..
-                }
-            )
-        });
+            },
+        );
+        check(
+            &|m| m.supply_elasticity[RW] = SupplyElasticity::Finite(f64::NAN),
+            &|e| {
+                matches!(
+                    e,
+                    GsimError::InvalidElasticity {
+                        kind: ElasticityKind::Supply,
+                        ..
+                    }
+                )
+            },
+        );
         check(&|m| m.trade.fill(0.0), &|e| matches!(e, GsimError::NoTrade));
 
         // Tariff powers below 1 (import subsidies) are allowed.

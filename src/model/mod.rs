@@ -82,8 +82,31 @@ pub struct ProductMarket {
 pub enum Adjust {
     /// Multiply each product's value by this factor (signs are kept).
     Scale(f64),
-    /// Use this magnitude for every product (`f64::INFINITY` for infinite supply).
+    /// Use this magnitude for every product.
     Set(f64),
+}
+
+/// How a variant run changes the export supply elasticity.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum SupplyAdjust {
+    /// Multiply each finite value by this factor; infinite supply stays infinite, and a
+    /// product reaching 99 becomes infinite (the WITS convention).
+    Scale(f64),
+    /// Use this elasticity for every product.
+    Set(SupplyElasticity),
+}
+
+impl SupplyAdjust {
+    /// The changed elasticity of one product.
+    pub fn apply(self, current: SupplyElasticity) -> SupplyElasticity {
+        match (self, current) {
+            (SupplyAdjust::Scale(f), SupplyElasticity::Finite(v)) => {
+                SupplyElasticity::from_value(v * f)
+            }
+            (SupplyAdjust::Scale(_), SupplyElasticity::Infinite) => current,
+            (SupplyAdjust::Set(s), _) => s,
+        }
+    }
 }
 
 /// Changes to the elasticities of every product; `None` keeps the scenario's value.
@@ -94,7 +117,7 @@ pub struct ElasticityChange {
     /// Substitution elasticity.
     pub substitution: Option<Adjust>,
     /// Export supply elasticity. Scaling leaves infinite supply infinite.
-    pub export_supply: Option<Adjust>,
+    pub export_supply: Option<SupplyAdjust>,
 }
 
 impl ElasticityChange {
@@ -111,13 +134,9 @@ impl ElasticityChange {
             Some(Adjust::Set(v)) => out.substitution = v,
             None => {}
         }
-        out.export_supply = match (self.export_supply, e.export_supply) {
-            (Some(Adjust::Scale(f)), SupplyElasticity::Finite(v)) => {
-                SupplyElasticity::from_value(v * f)
-            }
-            (Some(Adjust::Set(v)), _) => SupplyElasticity::from_value(v),
-            (_, current) => current,
-        };
+        if let Some(a) = self.export_supply {
+            out.export_supply = a.apply(e.export_supply);
+        }
         out
     }
 }

@@ -598,7 +598,10 @@ pub fn model_section(w: &mut String, r: &GsimReport<'_>) {
             "| {region} | {} | {} | {} | {} |",
             e.import_demand[i],
             e.substitution[i],
-            e.export_supply[i].map_or("infinite".into(), |v| v.to_string()),
+            match e.export_supply[i] {
+                crate::model::SupplyElasticity::Infinite => "infinite".to_string(),
+                crate::model::SupplyElasticity::Finite(v) => v.to_string(),
+            },
             if e.from_file[i] {
                 "region file (empty cells: defaults)"
             } else {

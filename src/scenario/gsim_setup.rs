@@ -24,8 +24,8 @@ pub struct RegionElasticities {
     pub import_demand: Vec<f64>,
     /// Substitution elasticity per region.
     pub substitution: Vec<f64>,
-    /// Export supply elasticity per region (`None` = infinite).
-    pub export_supply: Vec<Option<f64>>,
+    /// Export supply elasticity per region.
+    pub export_supply: Vec<SupplyElasticity>,
     /// Whether each region's values came from the file (else the defaults).
     pub from_file: Vec<bool>,
 }
@@ -43,8 +43,7 @@ impl RegionElasticities {
         Elasticities {
             import_demand: self.import_demand[m],
             substitution: self.substitution[m],
-            export_supply: self.export_supply[f]
-                .map_or(SupplyElasticity::Infinite, SupplyElasticity::from_value),
+            export_supply: self.export_supply[f],
         }
     }
 }
@@ -74,13 +73,6 @@ fn region_list(trade: &TradeData) -> Vec<String> {
     regions
 }
 
-fn supply_option(s: SupplyElasticity) -> Option<f64> {
-    match s {
-        SupplyElasticity::Infinite => None,
-        SupplyElasticity::Finite(v) => Some(v),
-    }
-}
-
 impl Loader<'_> {
     /// Reads `data.region_elasticities` (optional); regions it does not list, and empty
     /// cells, take the scenario's `[elasticities]` defaults.
@@ -97,7 +89,7 @@ impl Loader<'_> {
             regions: regions.clone(),
             import_demand: vec![defaults.import_demand; n],
             substitution: vec![defaults.substitution; n],
-            export_supply: vec![supply_option(defaults.export_supply); n],
+            export_supply: vec![defaults.export_supply; n],
             from_file: vec![false; n],
         };
         let Some(written) = written else {
@@ -133,7 +125,7 @@ impl Loader<'_> {
                 out.substitution[r] = row.substitution(c_sub)?;
             }
             if !row.text(c_supply).is_empty() {
-                out.export_supply[r] = supply_option(row.export_supply(c_supply)?);
+                out.export_supply[r] = row.export_supply(c_supply)?;
             }
             out.from_file[r] = true;
         }

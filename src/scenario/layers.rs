@@ -372,17 +372,17 @@ impl Loader<'_> {
         }
         if let Some(v) = &s.export_supply {
             let field = "sensitivity.export_supply";
-            let values: Vec<f64> = v
+            let values: Vec<SupplyElasticity> = v
                 .get_ref()
                 .iter()
                 .map(|x| match x {
                     SupplyValue::Number(n) if bounds::export_supply_problem(*n).is_none() => {
-                        Ok(SupplyElasticity::from_value(*n).as_f64())
+                        Ok(SupplyElasticity::from_value(*n))
                     }
                     SupplyValue::Word(w)
                         if matches!(w.to_ascii_lowercase().as_str(), "inf" | "infinite") =>
                     {
-                        Ok(f64::INFINITY)
+                        Ok(SupplyElasticity::Infinite)
                     }
                     _ => Err(self.err(
                         v.span(),

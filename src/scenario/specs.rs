@@ -5,7 +5,7 @@
 
 use super::Scenario;
 use super::elasticity_sets::ElasticitySet;
-use crate::model::{Adjust, ElasticityChange};
+use crate::model::{Adjust, ElasticityChange, SupplyAdjust, SupplyElasticity};
 use crate::units::Rate;
 
 // ---- Monte-Carlo uncertainty ----
@@ -178,8 +178,8 @@ pub struct SensitivitySpec {
     pub import_demand: (f64, f64),
     /// Factors on every product's substitution elasticity.
     pub substitution: (f64, f64),
-    /// Export supply elasticity used for every product (`f64::INFINITY` = infinite).
-    pub export_supply: (f64, f64),
+    /// Export supply elasticity used for every product.
+    pub export_supply: (SupplyElasticity, SupplyElasticity),
 }
 
 impl Default for SensitivitySpec {
@@ -188,16 +188,15 @@ impl Default for SensitivitySpec {
         SensitivitySpec {
             import_demand: (0.5, 1.5),
             substitution: (0.5, 1.5),
-            export_supply: (1.0, f64::INFINITY),
+            export_supply: (SupplyElasticity::Finite(1.0), SupplyElasticity::Infinite),
         }
     }
 }
 
-fn supply_label(v: f64) -> String {
-    if v >= crate::model::SupplyElasticity::INFINITE_THRESHOLD {
-        "infinite".into()
-    } else {
-        format!("= {v}")
+fn supply_label(v: SupplyElasticity) -> String {
+    match v {
+        SupplyElasticity::Infinite => "infinite".into(),
+        SupplyElasticity::Finite(v) => format!("= {v}"),
     }
 }
 
@@ -243,11 +242,11 @@ pub fn settings(spec: &SensitivitySpec) -> [Setting; 3] {
         (
             "export supply elasticity",
             ElasticityChange {
-                export_supply: Some(Adjust::Set(spec.export_supply.0)),
+                export_supply: Some(SupplyAdjust::Set(spec.export_supply.0)),
                 ..Default::default()
             },
             ElasticityChange {
-                export_supply: Some(Adjust::Set(spec.export_supply.1)),
+                export_supply: Some(SupplyAdjust::Set(spec.export_supply.1)),
                 ..Default::default()
             },
             supply_label(spec.export_supply.0),
