@@ -550,61 +550,50 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     warn(&scenario);
     apply_overrides(&mut scenario, args)?;
     check_output_folder(&scenario, &args.out, args.replace)?;
-    if let (Some(engine), Some(setup)) = (
-        analysis::gsim::GsimEngine::new(&scenario),
-        scenario.gsim.as_ref(),
-    ) {
-        let run = engine.run()?;
-        let layers = compute_layers(&scenario, &run.market, args.print_summary)?;
-        let detail = report::gsim::GsimDetail { setup, run: &run };
-        let report = RunReport {
-            scenario: &scenario,
-            outcome: &run.market,
-            command: args.command_line.clone(),
-            version: crate::VERSION,
-            layers,
-            detail: report::ModelDetail::Gsim(detail),
-        };
-        // The summary is checked before anything is written: a refused summary must not
-        // leave a finished output folder behind an error.
-        let text = checked_summary(
-            &scenario,
-            report::gsim::summary(&report::gsim::GsimReport::of(&report, detail)),
-        )?;
-        let artifacts = report::run_artifacts(&report.layers, &report.detail);
-        report::write_outputs(&report, &artifacts, &args.out, args.replace)?;
-        if args.print_summary {
-            say(text.trim_end());
-            say(&format!(
-                "  Wrote {}/ ({} files; start with report.md)",
-                args.out.display(),
-                artifacts.len()
-            ));
+    // GSIM solves every market and keeps each region's results; the other models give the
+    // importer's market alone.
+    let gsim_run = analysis::gsim::GsimEngine::new(&scenario)
+        .map(|e| e.run())
+        .transpose()?;
+    let single;
+    let outcome = match &gsim_run {
+        Some(run) => &run.market,
+        None => {
+            single = analysis::simulate(&scenario)?;
+            &single
         }
-        return Ok(());
-    }
-    let outcome = analysis::simulate(&scenario)?;
-    let layers = compute_layers(&scenario, &outcome, args.print_summary)?;
+    };
+    let layers = compute_layers(&scenario, outcome, args.print_summary)?;
     let smart_beside = scenario
         .armington
         .as_ref()
         .map(|_| analysis::armington::smart_comparison(&scenario));
-    let detail = match (&scenario.armington, &smart_beside) {
-        (Some(inputs), Some(smart)) => {
+    let detail = match (
+        &gsim_run,
+        &scenario.gsim,
+        &scenario.armington,
+        &smart_beside,
+    ) {
+        (Some(run), Some(setup), _, _) => {
+            report::ModelDetail::Gsim(report::gsim::GsimDetail { setup, run })
+        }
+        (_, _, Some(inputs), Some(smart)) => {
             report::ModelDetail::Armington(report::armington::ArmingtonDetail { inputs, smart })
         }
         _ => report::ModelDetail::Single,
     };
     let run = RunReport {
         scenario: &scenario,
-        outcome: &outcome,
+        outcome,
         command: args.command_line.clone(),
         version: crate::VERSION,
         layers,
         detail,
     };
     let artifacts = report::run_artifacts(&run.layers, &run.detail);
-    let text = checked_summary(&scenario, report::terminal::summary(&run))?;
+    // The summary is checked before anything is written: a refused summary must not leave
+    // a finished output folder behind an error.
+    let text = checked_summary(&scenario, report::summary(&run))?;
     report::write_outputs(&run, &artifacts, &args.out, args.replace)?;
     if args.print_summary {
         say(text.trim_end());

@@ -1487,12 +1487,7 @@ fn run_in_memory(
             Err(e) => return output_error("output", e, dir, failures),
         }
     }
-    let summary_text = match detail {
-        report::ModelDetail::Gsim(d) => {
-            report::gsim::summary(&report::gsim::GsimReport::of(&run, d))
-        }
-        _ => report::terminal::summary(&run),
-    };
+    let summary_text = report::summary(&run);
     for (name, bytes) in &outputs {
         check_output(name, bytes, user, failures);
     }

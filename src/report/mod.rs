@@ -239,6 +239,14 @@ pub fn run_artifacts(layers: &Layers, detail: &ModelDetail<'_>) -> Vec<Box<dyn A
     list
 }
 
+/// The terminal summary of a run, in the model's own words.
+pub fn summary(run: &RunReport<'_>) -> String {
+    match run.detail {
+        ModelDetail::Gsim(g) => gsim::summary(&gsim::GsimReport::of(run, g)),
+        ModelDetail::Single | ModelDetail::Armington(_) => terminal::summary(run),
+    }
+}
+
 /// Writes all artifacts of a run into `out_dir`, whole or not at all.
 pub fn write_outputs(
     run: &RunReport<'_>,
