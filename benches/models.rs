@@ -96,11 +96,11 @@ fn prepared_draw_hs6(bencher: divan::Bencher) {
         .iter()
         .map(|m| change.apply(&m.elasticities))
         .collect();
-    let mut effects = Vec::new();
+    let mut scratch = tariffsim::model::smart_prepared::MarketScratch::default();
     let mut totals = DrawTotals::empty(&scenario);
     bencher.bench_local(|| {
         prepared
-            .run_into(divan::black_box(&elasticities), &mut effects, &mut totals)
+            .run_into(divan::black_box(&elasticities), &mut scratch, &mut totals)
             .expect("runs");
     });
 }

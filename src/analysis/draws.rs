@@ -10,8 +10,8 @@
 use super::Outcome;
 use super::smart::model_error;
 use crate::error::ModelError;
-use crate::model::smart::{EffectTotals, FlowEffect};
-use crate::model::smart_prepared::PreparedSmart;
+use crate::model::smart::EffectTotals;
+use crate::model::smart_prepared::{MarketScratch, PreparedSmart};
 use crate::model::{Elasticities, ProductMarket};
 use crate::scenario::Scenario;
 
@@ -27,6 +27,8 @@ pub struct PreparedScenario<'a> {
     revenue_before: f64,
     /// The focus exporter's base trade, summed as `Outcome::by_exporter` is.
     focus_base: f64,
+    /// Only the focus exporter's totals per product are summed (a projection's runs).
+    focus_only: bool,
 }
 
 /// The totals of one run that the uncertainty rows read.
@@ -87,7 +89,7 @@ impl<'a> PreparedScenario<'a> {
     /// Prepares the scenario's markets (once; each run then reuses them).
     pub fn new(scenario: &'a Scenario) -> Self {
         let all = (0..scenario.markets.len()).collect();
-        Self::of_markets(scenario, &scenario.markets, all)
+        Self::of_markets(scenario, &scenario.markets, all, false)
     }
 
     /// Prepares `markets`, market `k` of which is the scenario's market `market_ids[k]`.
@@ -95,6 +97,7 @@ impl<'a> PreparedScenario<'a> {
         scenario: &'a Scenario,
         markets: &[ProductMarket],
         market_ids: Vec<usize>,
+        focus_only: bool,
     ) -> Self {
         let (mut revenue_before, mut focus_base) = (0.0, 0.0);
         for f in scenario.markets.iter().flat_map(|m| &m.flows) {
@@ -109,6 +112,7 @@ impl<'a> PreparedScenario<'a> {
             market_ids,
             revenue_before,
             focus_base,
+            focus_only,
         }
     }
 
@@ -121,7 +125,7 @@ impl<'a> PreparedScenario<'a> {
     /// Prepares, with other after-policy tariffs (`after`, as in [`Self::with_after`]: a
     /// projection year's rates), only the markets where the focus exporter sells: a
     /// projection reads the focus exporter's totals per product alone
-    /// ([`DrawTotals::focus_by_product`]; the other totals are left partial).
+    /// ([`DrawTotals::focus_by_product`]; the other totals are not summed).
     pub fn focus_markets_with_after(scenario: &'a Scenario, after: &[crate::units::Rate]) -> Self {
         Self::markets_with_after(scenario, after, true)
     }
@@ -146,20 +150,20 @@ impl<'a> PreparedScenario<'a> {
                 market_ids.push(i);
             }
         }
-        Self::of_markets(scenario, &markets, market_ids)
+        Self::of_markets(scenario, &markets, market_ids, focus_only)
     }
 
     /// Runs the scenario with `elasticities[m]` for market `m` (one per product, in the
     /// scenario's product order), writing the totals to `out` (made with
-    /// [`DrawTotals::empty`]); `effects` is working space. Allocation-free once `effects`
+    /// [`DrawTotals::empty`]); `scratch` is working space. Allocation-free once `scratch`
     /// has grown to the largest market.
     pub fn run_into(
         &self,
         elasticities: &[Elasticities],
-        effects: &mut Vec<FlowEffect>,
+        scratch: &mut MarketScratch,
         out: &mut DrawTotals,
     ) -> Result<(), ModelError> {
-        self.run_batch_into(&[elasticities], effects, std::slice::from_mut(out))
+        self.run_batch_into(&[elasticities], scratch, std::slice::from_mut(out))
             .map_err(|(_, e)| e)
     }
 
@@ -172,7 +176,7 @@ impl<'a> PreparedScenario<'a> {
     pub fn run_batch_into<E: AsRef<[Elasticities]>>(
         &self,
         draws: &[E],
-        effects: &mut Vec<FlowEffect>,
+        scratch: &mut MarketScratch,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
         let s = self.scenario;
@@ -190,23 +194,36 @@ impl<'a> PreparedScenario<'a> {
             totals.by_group.fill(0.0);
             totals.by_exporter.fill(0.0);
         }
+        let only = self.focus_only.then_some(s.focus);
         for (m, &id) in self.market_ids.iter().enumerate() {
             let product = s.markets[id].product;
+            let flows = self.smart.flows(m);
             for (k, (draw, totals)) in draws.iter().zip(out.iter_mut()).enumerate() {
-                self.smart
-                    .simulate_market_into(m, &draw.as_ref()[id], effects)
+                let results = self
+                    .smart
+                    .results(m, &draw.as_ref()[id], only, scratch)
                     .map_err(|err| (k, model_error(s, product, err)))?;
+                if self.focus_only {
+                    let mut focus = 0.0;
+                    for (f, r) in flows.iter().zip(results) {
+                        if f.exporter == s.focus {
+                            focus += r.total_effect;
+                        }
+                    }
+                    totals.focus_by_product[product] = focus;
+                    continue;
+                }
                 // Each accumulator receives the flows in the order `Outcome::add_product`
                 // adds them, so the sums are the same numbers.
                 let (mut all, mut focus) = (0.0, 0.0);
-                for f in effects.iter() {
-                    let effect = f.total_effect;
+                for (f, r) in flows.iter().zip(results) {
+                    let effect = r.total_effect;
                     totals.by_exporter[f.exporter] += effect;
                     totals.by_group[s.report_group_of[f.exporter]] += effect;
                     all += effect;
                     totals.total.total_effect += effect;
-                    totals.total.revenue_after += f.revenue_after;
-                    totals.total.consumer_surplus += f.consumer_surplus;
+                    totals.total.revenue_after += r.revenue_after;
+                    totals.total.consumer_surplus += r.consumer_surplus;
                     if f.exporter == s.focus {
                         focus += effect;
                     }
@@ -257,7 +274,10 @@ mod tests {
                     f.base_value = 0.0;
                 }
                 let u = next();
-                f.tariff_after = if u < 0.4 {
+                // Every seventh market keeps its tariffs (no tariff moves there).
+                f.tariff_after = if i % 7 == 3 {
+                    f.tariff_before
+                } else if u < 0.4 {
                     (f.tariff_before - 0.3 * next()).max(0.0)
                 } else if u < 0.8 {
                     f.tariff_before + 0.3 * next()
@@ -320,7 +340,7 @@ mod tests {
         ] {
             let s = scrambled(seed, diversion);
             let prepared = PreparedScenario::new(&s);
-            let mut effects = Vec::new();
+            let mut scratch = MarketScratch::default();
             let mut fast = DrawTotals::empty(&s);
             let mut floored = 0;
             let mut one_by_one = Vec::new();
@@ -341,7 +361,7 @@ mod tests {
                 .expect("in range");
                 floored += general.total.floored_flows;
                 prepared
-                    .run_into(&elasticities, &mut effects, &mut fast)
+                    .run_into(&elasticities, &mut scratch, &mut fast)
                     .expect("in range");
                 let expected = DrawTotals::of_outcome(&s, &general);
                 assert_eq!(bits(&fast), bits(&expected), "{diversion:?}, {change:?}");
@@ -357,7 +377,7 @@ mod tests {
                 .collect();
             let mut totals = vec![DrawTotals::empty(&s); batch.len()];
             prepared
-                .run_batch_into(&batch, &mut effects, &mut totals)
+                .run_batch_into(&batch, &mut scratch, &mut totals)
                 .expect("in range");
             assert_eq!(totals.iter().map(bits).collect::<Vec<_>>(), one_by_one);
             assert!(floored > 50, "{diversion:?}: only {floored} floored flows");
@@ -386,7 +406,11 @@ mod tests {
             .map(|m| change.apply(&m.elasticities))
             .collect();
         let fast = PreparedScenario::new(&s)
-            .run_into(&elasticities, &mut Vec::new(), &mut DrawTotals::empty(&s))
+            .run_into(
+                &elasticities,
+                &mut MarketScratch::default(),
+                &mut DrawTotals::empty(&s),
+            )
             .expect_err("same draw, same error");
         assert_eq!(fast.to_string(), general.to_string());
         // In a batch, the error names the draw that failed.
@@ -394,7 +418,7 @@ mod tests {
         let (draw, in_batch) = PreparedScenario::new(&s)
             .run_batch_into(
                 &[&fine, &fine, &elasticities[..]],
-                &mut Vec::new(),
+                &mut MarketScratch::default(),
                 &mut vec![DrawTotals::empty(&s); 3],
             )
             .expect_err("the third draw is out of range");

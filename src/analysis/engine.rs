@@ -14,7 +14,7 @@ use super::draws::DrawTotals;
 use super::{Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::Elasticities;
-use crate::model::smart::FlowEffect;
+use crate::model::smart_prepared::MarketScratch;
 use crate::scenario::Scenario;
 use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
@@ -75,8 +75,8 @@ pub trait DrawRunner: Sync {
 /// Working space of a [`DrawRunner`], reused from batch to batch on one thread.
 #[derive(Debug, Clone, Default)]
 pub struct DrawScratch {
-    /// Flow effects of one market.
-    pub effects: Vec<FlowEffect>,
+    /// Working space of one SMART market.
+    pub smart: MarketScratch,
     /// Per draw of the batch, the elasticities of every market.
     pub elasticities: Vec<Vec<Elasticities>>,
 }

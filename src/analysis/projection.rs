@@ -40,26 +40,40 @@ pub struct ProjectionYear {
 /// The focus exporter's path for one set of elasticities, (baseline, scenario) per year,
 /// from the long-run effect per product of each year's tariffs (`effects(k)`) and the focus
 /// exporter's base trade per product.
+/// `growth[k][p]` is product `p`'s growth index in year `k` ([`growth_indices`]).
 fn path<'e>(
-    scenario: &Scenario,
     spec: &ProjectionSpec,
+    growth: &[Vec<f64>],
     base: &[f64],
     effects: impl Fn(usize) -> &'e [f64],
 ) -> Vec<(f64, f64)> {
     let mut realised = vec![0.0; base.len()];
-    spec.years()
-        .into_iter()
+    growth
+        .iter()
         .enumerate()
-        .map(|(k, year)| {
+        .map(|(k, growth)| {
             let target = effects(k);
             let (mut baseline, mut with_policy) = (0.0, 0.0);
             for (p, r) in realised.iter_mut().enumerate() {
                 *r += spec.adjustment_speed * (target[p] - *r);
-                let g = spec.growth_index(scenario, p, year);
+                let g = growth[p];
                 baseline += g * base[p];
                 with_policy += g * (base[p] + *r);
             }
             (baseline, with_policy)
+        })
+        .collect()
+}
+
+/// Every product's growth index in every projected year, computed once for all the draws'
+/// paths.
+fn growth_indices(scenario: &Scenario, spec: &ProjectionSpec) -> Vec<Vec<f64>> {
+    spec.years()
+        .into_iter()
+        .map(|year| {
+            (0..scenario.products.len())
+                .map(|p| spec.growth_index(scenario, p, year))
+                .collect()
         })
         .collect()
 }
@@ -118,7 +132,8 @@ pub fn run(
         .iter()
         .map(|o| o.focus_by_product.iter().map(|t| t.total_effect).collect())
         .collect();
-    let central = path(scenario, spec, &base, |k| &central_effects[run_of[k]]);
+    let growth = growth_indices(scenario, spec);
+    let central = path(spec, &growth, &base, |k| &central_effects[run_of[k]]);
     let engine = engine(scenario);
     let draws: Option<Vec<Vec<(f64, f64)>>> = uncertainty
         .map(|u| {
@@ -140,7 +155,7 @@ pub fn run(
                             p.run_batch(u, i, scratch, std::slice::from_mut(t))
                                 .map_err(|(_, e)| in_year(first_year[run])(e))?;
                         }
-                        let p = path(scenario, spec, &base, |k| {
+                        let p = path(spec, &growth, &base, |k| {
                             &totals[run_of[k]].focus_by_product
                         });
                         tick();
@@ -209,9 +224,10 @@ mod tests {
                 .iter()
                 .map(|o| o.focus_by_product.iter().map(|t| t.total_effect).collect())
                 .collect();
-            for (k, (_, scenario)) in path(&s, &spec, &base, |k| &effects[k])
-                .into_iter()
-                .enumerate()
+            for (k, (_, scenario)) in
+                path(&spec, &growth_indices(&s, &spec), &base, |k| &effects[k])
+                    .into_iter()
+                    .enumerate()
             {
                 by_year[k].push(scenario);
             }

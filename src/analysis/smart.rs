@@ -122,7 +122,7 @@ impl DrawRunner for PreparedScenario<'_> {
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
         let DrawScratch {
-            effects,
+            smart,
             elasticities,
         } = scratch;
         if elasticities.len() < out.len() {
@@ -131,6 +131,6 @@ impl DrawRunner for PreparedScenario<'_> {
         for (k, e) in elasticities[..out.len()].iter_mut().enumerate() {
             spec.draw_elasticities(self.scenario(), first + k as u64, e);
         }
-        self.run_batch_into(&elasticities[..out.len()], effects, out)
+        self.run_batch_into(&elasticities[..out.len()], smart, out)
     }
 }

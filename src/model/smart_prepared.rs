@@ -16,7 +16,7 @@ use super::smart::{
     DiversionMethod, FlowEffect, SmartError, SmartOptions, ces_reallocate, creation_with_shock,
     finish_flow, laird_yeats_diversion, price_factor, start_flow, tariff_shock,
 };
-use super::{Elasticities, ProductMarket, TradeFlow};
+use super::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 
 /// Product markets with everything that does not depend on the elasticities computed once.
 ///
@@ -37,6 +37,33 @@ pub struct PreparedSmart {
     ln_share: Vec<f64>,
     /// `ln((1+t1)/(1+t0))`.
     ln_tariff_factor: Vec<f64>,
+    /// The consumer price rise `(1+t1)·(1+0) − (1+t0)` with the world price unmoved.
+    price_rise: Vec<f64>,
+    /// Per market: whether no flow's tariff changes, so that with infinite supply and
+    /// CES-share diversion its results are the same for any elasticities.
+    fixed: Vec<bool>,
+    /// The results of the fixed markets (zero elsewhere), one per flow.
+    fixed_results: Vec<FlowResult>,
+}
+
+/// What the totals of a run read of one flow (the fields of [`FlowEffect`] of the same
+/// names, bit for bit).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct FlowResult {
+    /// Creation, diversion and price effect.
+    pub total_effect: f64,
+    /// Tariff revenue after the policy.
+    pub revenue_after: f64,
+    /// Consumer surplus change.
+    pub consumer_surplus: f64,
+}
+
+/// Working space of [`PreparedSmart::results`], reused from market to market.
+#[derive(Debug, Clone, Default)]
+pub struct MarketScratch {
+    effects: Vec<FlowEffect>,
+    weights: Vec<f64>,
+    results: Vec<FlowResult>,
 }
 
 impl PreparedSmart {
@@ -52,6 +79,9 @@ impl PreparedSmart {
             share: Vec::with_capacity(n),
             ln_share: Vec::with_capacity(n),
             ln_tariff_factor: Vec::with_capacity(n),
+            price_rise: Vec::with_capacity(n),
+            fixed: Vec::with_capacity(markets.len()),
+            fixed_results: vec![FlowResult::default(); n],
         };
         p.offsets.push(0);
         for m in markets {
@@ -66,11 +96,165 @@ impl PreparedSmart {
                 p.ln_share.push(if has_share { share.ln() } else { 0.0 });
                 p.ln_tariff_factor
                     .push(((1.0 + f.tariff_after) / (1.0 + f.tariff_before)).ln());
+                // `finish_flow`'s expression with a world price change of exactly 0.
+                p.price_rise
+                    .push((1.0 + f.tariff_after) * (1.0 + 0.0) - (1.0 + f.tariff_before));
             }
             p.totals.push(total);
             p.offsets.push(p.flows.len());
         }
+        // A market where no tariff moves has no creation (ε·M·0 = ±0, which no sum keeps),
+        // log weights equal to its log shares (σ·0 = 0) and no price rise: its results are
+        // those of any elasticities. Computed once here, then only summed by each draw.
+        let mut scratch = MarketScratch::default();
+        for (m, market) in markets.iter().enumerate() {
+            let range = p.offsets[m]..p.offsets[m + 1];
+            let fixed = p.shock[range.clone()].iter().all(|&x| x == 0.0)
+                && p.ln_tariff_factor[range.clone()].iter().all(|&x| x == 0.0);
+            p.fixed.push(false);
+            if fixed {
+                p.lean_into(m, &market.elasticities, None, &mut scratch);
+                p.fixed_results[range].copy_from_slice(&scratch.results);
+                p.fixed[m] = true;
+            }
+        }
         p
+    }
+
+    /// Whether [`Self::lean_into`] gives the results of this run: CES-share diversion
+    /// with infinite export supply (the world price does not move).
+    fn lean(&self, e: &Elasticities) -> bool {
+        self.options.diversion == DiversionMethod::CesShare
+            && e.export_supply == SupplyElasticity::Infinite
+    }
+
+    /// The results of market `m` with elasticities `e`, one per flow of
+    /// [`Self::flows`]`(m)`: the fields of [`Self::simulate_market_into`]'s effects, bit
+    /// for bit. With `only`, just the flows of that exporter need be right (the others may
+    /// be zero). With CES-share diversion and infinite supply a run takes one exponential
+    /// per flow and builds no [`FlowEffect`]; a market where no tariff moves is not
+    /// computed again at all.
+    pub fn results<'s>(
+        &'s self,
+        m: usize,
+        e: &Elasticities,
+        only: Option<usize>,
+        scratch: &'s mut MarketScratch,
+    ) -> Result<&'s [FlowResult], SmartError> {
+        if self.lean(e) {
+            if self.fixed[m] {
+                return Ok(&self.fixed_results[self.offsets[m]..self.offsets[m + 1]]);
+            }
+            self.lean_into(m, e, only, scratch);
+        } else {
+            self.simulate_market_into(m, e, &mut scratch.effects)?;
+            scratch.results.clear();
+            scratch
+                .results
+                .extend(scratch.effects.iter().map(|f| FlowResult {
+                    total_effect: f.total_effect,
+                    revenue_after: f.revenue_after,
+                    consumer_surplus: f.consumer_surplus,
+                }));
+        }
+        Ok(&scratch.results)
+    }
+
+    /// [`Self::simulate_market_into`] for CES-share diversion with infinite supply,
+    /// keeping only the [`FlowResult`] fields (with `only`, of that exporter's flows): the
+    /// same operations on the same numbers (`creation_with_shock`, `start_flow`,
+    /// `ces_reallocate` and `finish_flow` with a world price change of 0), so the same
+    /// bits. Writes `scratch.results`.
+    fn lean_into(
+        &self,
+        m: usize,
+        e: &Elasticities,
+        only: Option<usize>,
+        scratch: &mut MarketScratch,
+    ) {
+        let (start, end) = (self.offsets[m], self.offsets[m + 1]);
+        let total = self.totals[m];
+        let (eps, sigma) = (e.import_demand, e.substitution);
+        let flows = &self.flows[start..end];
+        let wanted = |f: &TradeFlow| only.is_none_or(|x| f.exporter == x);
+        // CES weights (`ces_reallocate`): the log weight, then exp(log weight − max), then
+        // the share's change times the market's trade, which is the diversion.
+        let weights = &mut scratch.weights;
+        weights.clear();
+        weights.resize(flows.len(), 0.0);
+        if total > 0.0 {
+            let ln_share = &self.ln_share[start..end];
+            let ln_tariff_factor = &self.ln_tariff_factor[start..end];
+            let mut max = f64::NEG_INFINITY;
+            for (j, f) in flows.iter().enumerate() {
+                if f.base_value > 0.0 {
+                    let log_weight = ln_share[j] - sigma * ln_tariff_factor[j];
+                    weights[j] = log_weight;
+                    // Log weights are finite, so this is `f64::max` but for the sign of a
+                    // zero maximum, which no difference from it keeps.
+                    if log_weight > max {
+                        max = log_weight;
+                    }
+                }
+            }
+            let mut denom = 0.0;
+            for (w, f) in weights.iter_mut().zip(flows) {
+                if f.base_value > 0.0 {
+                    *w = (*w - max).exp();
+                    denom += *w;
+                }
+            }
+            let share = &self.share[start..end];
+            for (j, f) in flows.iter().enumerate() {
+                if f.base_value > 0.0 && wanted(f) {
+                    let new_share = weights[j] / denom;
+                    weights[j] = (new_share - share[j]) * total;
+                }
+            }
+        }
+        let results = &mut scratch.results;
+        results.clear();
+        results.resize(flows.len(), FlowResult::default());
+        let shock = &self.shock[start..end];
+        let price_rise = &self.price_rise[start..end];
+        for (j, f) in flows.iter().enumerate() {
+            if !wanted(f) {
+                continue;
+            }
+            let base = f.base_value;
+            // Creation, floored so that imports stay at or above zero (`start_flow`).
+            let unfloored = if base > 0.0 {
+                eps * base * shock[j]
+            } else {
+                0.0
+            };
+            let tc = if base + unfloored < 0.0 {
+                -base
+            } else {
+                unfloored
+            };
+            // `finish_flow` with a world price change of 0.
+            let mut td = if total > 0.0 { weights[j] } else { 0.0 };
+            if base + tc + td < 0.0 {
+                td = -(base + tc);
+            }
+            let quantity = base + tc + td;
+            let price_effect = 0.0 * quantity;
+            let total_effect = tc + td + price_effect;
+            let new_value = base + total_effect;
+            let rise = price_rise[j];
+            let consumer_surplus = if rise > 0.0 && base + unfloored < 0.0 {
+                let choke_rise = rise * base / -unfloored;
+                -0.5 * base * choke_rise.min(rise)
+            } else {
+                -rise * (base + 0.5 * tc)
+            };
+            results[j] = FlowResult {
+                total_effect,
+                revenue_after: f.tariff_after * new_value,
+                consumer_surplus,
+            };
+        }
     }
 
     /// Number of markets.
@@ -149,7 +333,6 @@ impl PreparedSmart {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::model::SupplyElasticity;
     use crate::model::smart::simulate_into;
 
     /// xorshift64 in [0, 1): a fixed, seeded stream.
@@ -175,7 +358,8 @@ mod tests {
                     .map(|x| {
                         let t0 = if next() < 0.2 { 0.0 } else { 0.5 * next() };
                         let u = next();
-                        let t1 = if u < 0.1 {
+                        // Every eleventh market keeps its tariffs: no tariff moves there.
+                        let t1 = if u < 0.1 || i % 11 == 5 {
                             t0
                         } else if u < 0.5 {
                             (t0 - 0.4 * next()).max(0.0)
@@ -236,11 +420,13 @@ mod tests {
         let markets = random_markets(0x9e37_79b9_7f4a_7c15, 400);
         let mut next = stream(42);
         let (mut floored, mut choked, mut errors, mut finite, mut compared) = (0, 0, 0, 0, 0);
+        let (mut fixed_compared, mut lean_compared) = (0, 0);
         for diversion in [DiversionMethod::CesShare, DiversionMethod::LairdYeats] {
             let options = SmartOptions { diversion };
             let prepared = PreparedSmart::new(&markets, options);
             assert_eq!(prepared.markets(), markets.len());
             let (mut fast, mut general) = (Vec::new(), Vec::new());
+            let mut scratch = MarketScratch::default();
             for draw in 0..6 {
                 for (m, market) in markets.iter().enumerate() {
                     assert_eq!(prepared.flows(m), market.flows.as_slice());
@@ -256,9 +442,37 @@ mod tests {
                     let a = prepared.simulate_market_into(m, &e, &mut fast);
                     let b = simulate_into(&market.flows, &e, &options, &mut general);
                     assert_eq!(a, b, "market {m}, draw {draw}");
+                    // The results a draw's totals read: every flow's, then one exporter's.
+                    let lean = prepared
+                        .results(m, &e, None, &mut scratch)
+                        .map(<[_]>::to_vec);
+                    assert_eq!(lean.is_err(), b.is_err(), "market {m}, draw {draw}");
                     if b.is_err() {
                         errors += 1;
                         continue;
+                    }
+                    let result_bits = |r: &FlowResult| {
+                        [r.total_effect, r.revenue_after, r.consumer_surplus].map(f64::to_bits)
+                    };
+                    let effect_bits = |f: &FlowEffect| {
+                        [f.total_effect, f.revenue_after, f.consumer_surplus].map(f64::to_bits)
+                    };
+                    let lean = lean.expect("no error");
+                    assert_eq!(lean.len(), general.len());
+                    for (x, y) in lean.iter().zip(&general) {
+                        assert_eq!(result_bits(x), effect_bits(y), "market {m}, draw {draw}");
+                    }
+                    fixed_compared += usize::from(prepared.fixed[m] && prepared.lean(&e));
+                    lean_compared += usize::from(prepared.lean(&e));
+                    if let Some(first) = market.flows.first() {
+                        let one = prepared
+                            .results(m, &e, Some(first.exporter), &mut scratch)
+                            .expect("no error");
+                        for (x, (y, f)) in one.iter().zip(general.iter().zip(&market.flows)) {
+                            if f.exporter == first.exporter {
+                                assert_eq!(result_bits(x), effect_bits(y), "market {m} (one)");
+                            }
+                        }
                     }
                     compared += 1;
                     finite += usize::from(draw % 3 != 0);
@@ -287,6 +501,11 @@ mod tests {
         assert!(errors > 0, "price-out-of-range errors: {errors}");
         assert!(finite > 1000, "finite-supply runs: {finite}");
         assert!(compared > 3000, "runs compared: {compared}");
+        assert!(lean_compared > 500, "CES, infinite supply: {lean_compared}");
+        assert!(
+            fixed_compared > 50,
+            "markets where no tariff moves: {fixed_compared}"
+        );
     }
 
     #[test]
