@@ -44,6 +44,9 @@ pub struct PreparedSmart {
     fixed: Vec<bool>,
     /// The results of the fixed markets (zero elsewhere), one per flow.
     fixed_results: Vec<FlowResult>,
+    /// Per market: whether every flow has trade (the usual case), so the CES weights need
+    /// no test per flow.
+    all_traded: Vec<bool>,
 }
 
 /// What the totals of a run read of one flow (the fields of [`FlowEffect`] of the same
@@ -82,6 +85,7 @@ impl PreparedSmart {
             price_rise: Vec::with_capacity(n),
             fixed: Vec::with_capacity(markets.len()),
             fixed_results: vec![FlowResult::default(); n],
+            all_traded: Vec::with_capacity(markets.len()),
         };
         p.offsets.push(0);
         for m in markets {
@@ -102,6 +106,8 @@ impl PreparedSmart {
             }
             p.totals.push(total);
             p.offsets.push(p.flows.len());
+            p.all_traded
+                .push(m.flows.iter().all(|f| f.base_value > 0.0));
         }
         // A market where no tariff moves has no creation (ε·M·0 = ±0, which no sum keeps),
         // log weights equal to its log shares (σ·0 = 0) and no price rise: its results are
@@ -181,8 +187,41 @@ impl PreparedSmart {
         // the share's change times the market's trade, which is the diversion.
         let weights = &mut scratch.weights;
         weights.clear();
-        weights.resize(flows.len(), 0.0);
-        if total > 0.0 {
+        if total > 0.0 && self.all_traded[m] {
+            // The same numbers without a test per flow: the log weights, their maximum (in
+            // four lanes: a maximum of finite numbers does not depend on the order), the
+            // weights and their sum in flow order, the diversions.
+            let ln_share = &self.ln_share[start..end];
+            let ln_tariff_factor = &self.ln_tariff_factor[start..end];
+            weights.extend(
+                ln_share
+                    .iter()
+                    .zip(ln_tariff_factor)
+                    .map(|(&s, &t)| s - sigma * t),
+            );
+            let max = max_of(weights);
+            let mut denom = 0.0;
+            for w in weights.iter_mut() {
+                *w = (*w - max).exp();
+                denom += *w;
+            }
+            let share = &self.share[start..end];
+            match only {
+                None => {
+                    for (w, &s) in weights.iter_mut().zip(share) {
+                        *w = (*w / denom - s) * total;
+                    }
+                }
+                Some(x) => {
+                    for (j, f) in flows.iter().enumerate() {
+                        if f.exporter == x {
+                            weights[j] = (weights[j] / denom - share[j]) * total;
+                        }
+                    }
+                }
+            }
+        } else if total > 0.0 {
+            weights.resize(flows.len(), 0.0);
             let ln_share = &self.ln_share[start..end];
             let ln_tariff_factor = &self.ln_tariff_factor[start..end];
             let mut max = f64::NEG_INFINITY;
@@ -211,6 +250,8 @@ impl PreparedSmart {
                     weights[j] = (new_share - share[j]) * total;
                 }
             }
+        } else {
+            weights.resize(flows.len(), 0.0);
         }
         let results = &mut scratch.results;
         results.clear();
@@ -330,6 +371,28 @@ impl PreparedSmart {
     }
 }
 
+/// The largest of finite numbers (`NEG_INFINITY` for none), in four independent lanes.
+/// Which of `0.0` and `-0.0` it returns for a zero maximum may differ from `f64::max`;
+/// the weights `exp(x − max)` do not.
+fn max_of(values: &[f64]) -> f64 {
+    let mut lanes = [f64::NEG_INFINITY; 4];
+    let mut chunks = values.chunks_exact(4);
+    for c in &mut chunks {
+        for (lane, &x) in lanes.iter_mut().zip(c) {
+            if x > *lane {
+                *lane = x;
+            }
+        }
+    }
+    let mut max = lanes[0];
+    for &x in lanes[1..].iter().chain(chunks.remainder()) {
+        if x > max {
+            max = x;
+        }
+    }
+    max
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -420,7 +483,7 @@ mod tests {
         let markets = random_markets(0x9e37_79b9_7f4a_7c15, 400);
         let mut next = stream(42);
         let (mut floored, mut choked, mut errors, mut finite, mut compared) = (0, 0, 0, 0, 0);
-        let (mut fixed_compared, mut lean_compared) = (0, 0);
+        let (mut fixed_compared, mut lean_compared, mut traded_compared) = (0, 0, 0);
         for diversion in [DiversionMethod::CesShare, DiversionMethod::LairdYeats] {
             let options = SmartOptions { diversion };
             let prepared = PreparedSmart::new(&markets, options);
@@ -464,6 +527,7 @@ mod tests {
                     }
                     fixed_compared += usize::from(prepared.fixed[m] && prepared.lean(&e));
                     lean_compared += usize::from(prepared.lean(&e));
+                    traded_compared += usize::from(prepared.lean(&e) && prepared.all_traded[m]);
                     if let Some(first) = market.flows.first() {
                         let one = prepared
                             .results(m, &e, Some(first.exporter), &mut scratch)
@@ -502,6 +566,10 @@ mod tests {
         assert!(finite > 1000, "finite-supply runs: {finite}");
         assert!(compared > 3000, "runs compared: {compared}");
         assert!(lean_compared > 500, "CES, infinite supply: {lean_compared}");
+        assert!(
+            traded_compared > 100 && traded_compared < lean_compared - 100,
+            "every flow traded: {traded_compared} of {lean_compared}"
+        );
         assert!(
             fixed_compared > 50,
             "markets where no tariff moves: {fixed_compared}"
