@@ -6,6 +6,7 @@
 #   REPS=5 bench/scale.sh               # medians of 5 interleaved runs (default 3)
 #   BEFORE=/path/to/old/tariffsim bench/scale.sh   # adds a column for another build
 #   QUICK=1 bench/scale.sh              # 10k and 100k only
+#   ONLY=draws bench/scale.sh           # only the Monte-Carlo and shipped-scenario sections
 #
 # Needs: python3 with numpy, pandas and polars (pip install numpy pandas polars), GNU time at
 # /usr/bin/time, a release build (made here). Data and outputs go to $WORK (default a
@@ -61,6 +62,44 @@ gen_flows() { # NAME PRODUCTS EXPORTERS
 : >"$WORK/times"
 echo "load average at start: $(cut -d' ' -f1-3 /proc/loadavg); $(nproc) cores"
 
+# --- Monte Carlo: 1,000 draws over 100k flows; the shipped deal scenarios as shipped ------------
+# Each run is end to end (read, simulate, draw, write); the same run with --draws 0 shows what
+# the draws themselves cost.
+draws_section() {
+  gen_flows f100k 1000 100
+  [ -d "$WORK/sc-mc100k" ] || python3 "$PEER/convert.py" "$WORK/f100k.csv" "$WORK/sc-mc100k" --draws 1000 >/dev/null
+  local deals="us-pakistan-deal-collected us-pakistan-deal-vs-threat"
+  for _ in $(seq "$REPS"); do
+    for d in 1000 0; do
+      rm -rf "$WORK/out-mc"
+      measure "mc100k-$d" "$NEW" run "$WORK/sc-mc100k/scenario.toml" --draws "$d" --out "$WORK/out-mc" --quiet
+      [ -z "$BEFORE" ] || measure "mc100k-$d-before" "$BEFORE" run "$WORK/sc-mc100k/scenario.toml" --draws "$d" --out "$WORK/out-mc" --quiet
+      for s in $deals; do
+        rm -rf "$WORK/out-deal"
+        measure "$s-$d" "$NEW" run "scenarios/$s.toml" --draws "$d" --out "$WORK/out-deal" --quiet
+        [ -z "$BEFORE" ] || measure "$s-$d-before" "$BEFORE" run "scenarios/$s.toml" --draws "$d" --out "$WORK/out-deal" --quiet
+      done
+    done
+  done
+  echo
+  echo "## Monte Carlo and the shipped deal scenarios, end to end, median of $REPS"
+  echo
+  echo "The deal scenarios run on the HS6 x 50-partner base (93,413 flows) with their own"
+  echo "sensitivity and projection; only the number of draws changes."
+  echo
+  echo "| run | 1,000 draws | no draws |${BEFORE:+ 1,000 draws, before | no draws, before |}"
+  echo "|---|---|---|${BEFORE:+---|---|}"
+  for r in mc100k $deals; do
+    echo "| $r | $(cell "$r-1000") | $(cell "$r-0") |${BEFORE:+ $(cell "$r-1000-before") | $(cell "$r-0-before") |}"
+  done
+}
+if [ "${ONLY:-}" = draws ]; then
+  draws_section
+  echo
+  echo "load average at end: $(cut -d' ' -f1-3 /proc/loadavg)"
+  exit 0
+fi
+
 # --- End to end: read, validate, simulate, write every output --------------------------------
 SIZES="10k:100:100 100k:1000:100 1M:5000:200"
 [ "${QUICK:-0}" = 1 ] && SIZES="10k:100:100 100k:1000:100"
@@ -100,6 +139,8 @@ for spec in $SIZES; do
   fi
 done
 [ "${QUICK:-0}" = 1 ] && exit 0
+
+draws_section
 
 # --- Loading alone (tariffsim validate) at 0.5M, 1M, 2M flows ---------------------------------
 gen_flows f500k 5000 100
