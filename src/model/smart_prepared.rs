@@ -47,6 +47,19 @@ pub struct PreparedSmart {
     /// Per market: whether every flow has trade (the usual case), so the CES weights need
     /// no test per flow.
     all_traded: Vec<bool>,
+    /// Per market: the largest log share among the flows whose tariff factor is exactly 1
+    /// (`NEG_INFINITY` for none). Their log weights `ln s − σ·0` do not depend on σ.
+    max_unmoved: Vec<f64>,
+    /// Per flow whose tariff factor is 1: `exp(ln s − max_unmoved)`, its CES weight in any
+    /// run where the market's largest log weight is `max_unmoved` (0 for the other flows).
+    unmoved_weight: Vec<f64>,
+    /// Per market (`moved_offsets[m]..moved_offsets[m + 1]`), the positions within the
+    /// market of the flows whose tariff factor is not 1, then (`unmoved_offsets`) of the
+    /// others.
+    moved: Vec<u32>,
+    moved_offsets: Vec<usize>,
+    unmoved: Vec<u32>,
+    unmoved_offsets: Vec<usize>,
 }
 
 /// What the totals of a run read of one flow (the fields of [`FlowEffect`] of the same
@@ -86,6 +99,12 @@ impl PreparedSmart {
             fixed: Vec::with_capacity(markets.len()),
             fixed_results: vec![FlowResult::default(); n],
             all_traded: Vec::with_capacity(markets.len()),
+            max_unmoved: Vec::with_capacity(markets.len()),
+            unmoved_weight: vec![0.0; n],
+            moved: Vec::new(),
+            moved_offsets: vec![0],
+            unmoved: Vec::new(),
+            unmoved_offsets: vec![0],
         };
         p.offsets.push(0);
         for m in markets {
@@ -108,6 +127,26 @@ impl PreparedSmart {
             p.offsets.push(p.flows.len());
             p.all_traded
                 .push(m.flows.iter().all(|f| f.base_value > 0.0));
+        }
+        for m in 0..p.totals.len() {
+            let range = p.offsets[m]..p.offsets[m + 1];
+            let mut max = f64::NEG_INFINITY;
+            for (j, i) in range.clone().enumerate() {
+                if p.ln_tariff_factor[i] == 0.0 {
+                    p.unmoved.push(j as u32);
+                    max = max.max(p.ln_share[i]);
+                } else {
+                    p.moved.push(j as u32);
+                }
+            }
+            for i in range {
+                if p.ln_tariff_factor[i] == 0.0 {
+                    p.unmoved_weight[i] = (p.ln_share[i] - max).exp();
+                }
+            }
+            p.max_unmoved.push(max);
+            p.moved_offsets.push(p.moved.len());
+            p.unmoved_offsets.push(p.unmoved.len());
         }
         // A market where no tariff moves has no creation (ε·M·0 = ±0, which no sum keeps),
         // log weights equal to its log shares (σ·0 = 0) and no price rise: its results are
@@ -201,9 +240,25 @@ impl PreparedSmart {
             );
             let max = max_of(weights);
             let mut denom = 0.0;
-            for w in weights.iter_mut() {
-                *w = (*w - max).exp();
-                denom += *w;
+            if max <= self.max_unmoved[m] {
+                // The largest log weight is an unmoved flow's log share (`max` equals
+                // `max_unmoved`): the unmoved flows' weights are the ones computed once.
+                let unmoved_weight = &self.unmoved_weight[start..end];
+                for &j in &self.moved[self.moved_offsets[m]..self.moved_offsets[m + 1]] {
+                    let w = &mut weights[j as usize];
+                    *w = (*w - max).exp();
+                }
+                for &j in &self.unmoved[self.unmoved_offsets[m]..self.unmoved_offsets[m + 1]] {
+                    weights[j as usize] = unmoved_weight[j as usize];
+                }
+                for w in weights.iter() {
+                    denom += *w;
+                }
+            } else {
+                for w in weights.iter_mut() {
+                    *w = (*w - max).exp();
+                    denom += *w;
+                }
             }
             let share = &self.share[start..end];
             match only {
