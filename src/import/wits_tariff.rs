@@ -10,6 +10,7 @@ use super::countries::{Countries, Country, Kind};
 use super::table::{Download, at, cell, number};
 use super::trade::normalise_code;
 use crate::error::ScenarioError;
+use crate::scenario::rate::RatePct;
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
@@ -190,13 +191,16 @@ pub fn read(path: &Path, countries: &Countries) -> Result<Tariffs, ScenarioError
             continue;
         }
         let v = number(text)
-            .filter(|v| (0.0..=1000.0).contains(v))
+            .filter(|v| RatePct::within(*v, RatePct::TARIFF).is_ok())
             .ok_or_else(|| {
                 at(
                     path,
                     line,
                     Some(d.name(rate)),
-                    format!("'{text}' is not a tariff in percent from 0 to 1000"),
+                    format!(
+                        "'{text}' is not a tariff in percent from 0 to {}",
+                        RatePct::MAX
+                    ),
                 )
             })?;
         let p = find(cell(rec, partner), line, partner, "partner")?;

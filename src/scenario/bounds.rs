@@ -59,9 +59,6 @@ pub const MIN_EXPORT_SUPPLY: f64 = 0.01;
 /// sums over millions of rows, revenues and surpluses far from overflow.
 pub const MAX_TRADE_VALUE: f64 = 1e15;
 
-/// Largest tariff, in percent, anywhere (files, rules, the rates the rules produce).
-pub const MAX_RATE_PCT: f64 = 1000.0;
-
 /// Largest factor on an elasticity in `[sensitivity]` and in a relative `[uncertainty]`
 /// distribution (its mean, median, bounds and standard deviation).
 pub const MAX_FACTOR: f64 = 10.0;

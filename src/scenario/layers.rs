@@ -7,6 +7,7 @@ use super::file::{
     DistributionSection, ProjectionSection, SensitivitySection, SupplyValue, SweepSection,
     UncertaintySection,
 };
+use super::rate::{PctField, RatePct};
 use super::specs::{
     Distribution, ParameterUncertainty, ProjectionSpec, SensitivitySpec, SetWeights, SweepSpec,
     UncertaintySpec,
@@ -482,12 +483,18 @@ impl Loader<'_> {
                             super::data::unknown_name("exporter", e.get_ref(), exporters),
                         )
                     })?;
-                if r.get_ref().is_empty() || r.get_ref().iter().any(|x| !(0.0..=1000.0).contains(x))
+                if r.get_ref().is_empty()
+                    || r.get_ref()
+                        .iter()
+                        .any(|x| RatePct::within(*x, RatePct::TARIFF).is_err())
                 {
                     return Err(self.err(
                         r.span(),
                         "projection.rates_pct",
-                        "expected additional duties in percent from 0 to 1000, one per year".into(),
+                        format!(
+                            "expected additional duties in percent from 0 to {}, one per year",
+                            RatePct::MAX
+                        ),
                     ));
                 }
                 if r.get_ref().iter().all(|x| *x < 1.0) && r.get_ref().iter().any(|x| *x > 0.0) {
@@ -608,25 +615,13 @@ pub fn sweep_spec(
     to: f64,
     step: f64,
 ) -> Result<SweepSpec, (&'static str, String)> {
-    if !(0.0..=1000.0).contains(&from) {
-        return Err((
-            "from_pct",
-            format!(
-                "expected a rate in percent from 0 to 1000, found {}",
-                Num(from)
-            ),
-        ));
-    }
-    if !(from..=1000.0).contains(&to) {
-        return Err((
-            "to_pct",
-            format!(
-                "expected a rate in percent from {} (the start) to 1000, found {}",
-                Num(from),
-                Num(to)
-            ),
-        ));
-    }
+    RatePct::within(from, RatePct::TARIFF).map_err(|p| ("from_pct", p.to_string()))?;
+    let rest = PctField {
+        min: from,
+        expected: "a rate in percent (the end of the range)",
+        ..RatePct::TARIFF
+    };
+    RatePct::within(to, rest).map_err(|p| ("to_pct", p.to_string()))?;
     if !(step > 0.0 && step.is_finite()) {
         return Err((
             "step_pct",

@@ -20,6 +20,7 @@ mod loader;
 mod model_choice;
 pub mod policy;
 pub mod quick_set;
+pub mod rate;
 mod report_choices;
 mod rules;
 pub mod specs;

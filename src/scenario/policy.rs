@@ -67,7 +67,7 @@ pub struct CellKey {
 }
 
 /// A rule that would make a total rate negative or larger than
-/// [`super::bounds::MAX_RATE_PCT`].
+/// [`super::rate::RatePct::MAX`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct RateOutOfRange {
     /// Line of the rule.
@@ -95,7 +95,7 @@ pub fn apply_rules(
         // Nothing to index (a scenario driven by a policy-rates file).
         return Ok(());
     }
-    let max = super::bounds::MAX_RATE_PCT / 100.0;
+    let max = super::rate::RatePct::MAX / 100.0;
     let size = |f: fn(&CellKey) -> usize| cells.iter().map(|c| f(c) + 1).max().unwrap_or(0);
     let (n_products, n_exporters, n_importers) = (
         size(|c| c.product),

@@ -2,7 +2,7 @@
 //! on top of the scenario's after state, like a `[[policy]]` table with `exporter`,
 //! `hs_prefixes` and `set_pct` acting on the additional duty.
 
-use super::bounds::MAX_RATE_PCT;
+use super::rate::{RatePct, RateProblemKind};
 
 /// One `--set` argument, checked for form and range (the exporter and the product prefix
 /// are checked against the data when the scenario loads).
@@ -68,20 +68,17 @@ pub fn parse(arg: &str) -> Result<QuickSet, String> {
         .ok_or_else(|| {
             format!("'{text}' in '{arg}' is not a number: expected a rate in percent, such as 15")
         })?;
-    if !(0.0..=MAX_RATE_PCT).contains(&pct) {
-        return Err(format!(
-            "{text} in '{arg}' is out of range: expected an additional duty in percent between 0 \
-             and {MAX_RATE_PCT}"
-        ));
-    }
-    if pct > 0.0 && pct < 1.0 {
-        return Err(format!(
-            "{text} in '{arg}' looks like a fraction: the rate is in percent, so write {} for \
-             {}% (a rate below 1% cannot be set with --set; use a policy-rates file)",
-            pct * 100.0,
-            pct * 100.0
-        ));
-    }
+    let pct = RatePct::typed(pct, RatePct::TARIFF)
+        .map_err(|p| {
+            let tail = match p.kind {
+                RateProblemKind::LooksLikeFraction => {
+                    " (a rate below 1% cannot be set with --set; use a policy-rates file)"
+                }
+                _ => "",
+            };
+            format!("{text} in '{arg}' is not an additional duty: {p}{tail}")
+        })?
+        .pct();
     Ok(QuickSet {
         arg: arg.to_string(),
         exporter: exporter.to_string(),

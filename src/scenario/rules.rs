@@ -4,7 +4,8 @@
 use super::data::{self, Num};
 use super::file::RuleSection;
 use super::policy::{self, Layer, RuleAction, TariffRule};
-use super::{Loader, TradeData, bounds, find_exporter_in, quick_set};
+use super::rate::{PctField, RatePct, RateProblemKind};
+use super::{Loader, TradeData, find_exporter_in, quick_set};
 
 use crate::error::ScenarioError;
 use crate::units::{Rate, pct_to_rate};
@@ -233,90 +234,46 @@ impl Loader<'_> {
                 "give exactly one of `set_pct`, `change_pts` or `cut_by_pct`".into(),
             ));
         }
-        let looks_like_fraction = |v: f64| v != 0.0 && v.abs() < 1.0;
-        // What to say about a value that looks like a fraction: the fix when it is one, and
-        // the way to write a real rate that small (a rule cannot).
-        let fraction = |x: f64, unit: &str, sym: &str, small: &str| {
-            let fix = data::fraction_fix(x, sym)
-                .map(|f| format!("; if it is a fraction, {f}"))
-                .unwrap_or_default();
-            format!(
-                "{} looks like a fraction: this field is in {unit}, and a value between -1 and 1 \
-                 (other than 0) is taken for a fraction typed by mistake{fix}. A rule cannot \
-                 {small}; for that, give the exact before and after rates in a policy-rates file \
-                 ([data] policy_rates)",
-                Num(x)
-            )
+        // A value that looks like a fraction gets the way to write a real rate that small
+        // (a rule cannot).
+        let check = |v: &Spanned<f64>, key: &str, kind: PctField, small: &str| {
+            RatePct::typed(*v.get_ref(), kind).map_err(|p| {
+                let tail = match p.kind {
+                    RateProblemKind::LooksLikeFraction => format!(
+                        ". A rule cannot {small}; for that, give the exact before and after \
+                         rates in a policy-rates file ([data] policy_rates)"
+                    ),
+                    _ => String::new(),
+                };
+                self.err(v.span(), &field(key), format!("{p}{tail}"))
+            })
         };
         let (action, how) = if let Some(v) = &r.set_pct {
-            let x = *v.get_ref();
-            if !(0.0..=1000.0).contains(&x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("set_pct"),
-                    format!(
-                        "expected a rate in percent between 0 and 1000, found {}",
-                        Num(x)
-                    ),
-                ));
-            }
-            if looks_like_fraction(x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("set_pct"),
-                    fraction(x, "percent", "%", "set a rate between 0% and 1%"),
-                ));
-            }
-            (RuleAction::Set(pct_to_rate(x)), format!("set to {x}%"))
+            let x = check(
+                v,
+                "set_pct",
+                RatePct::TARIFF,
+                "set a rate between 0% and 1%",
+            )?;
+            (RuleAction::Set(x.rate()), format!("set to {}%", x.pct()))
         } else if let Some(v) = &r.change_pts {
-            let x = *v.get_ref();
-            if !(-1000.0..=1000.0).contains(&x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("change_pts"),
-                    format!(
-                        "expected percentage points between -1000 and 1000, found {}",
-                        Num(x)
-                    ),
-                ));
-            }
-            if looks_like_fraction(x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("change_pts"),
-                    fraction(
-                        x,
-                        "percentage points",
-                        " points",
-                        "change a rate by less than one point",
-                    ),
-                ));
-            }
+            let x = check(
+                v,
+                "change_pts",
+                RatePct::CHANGE,
+                "change a rate by less than one point",
+            )?;
             (
-                RuleAction::Change(pct_to_rate(x)),
-                format!("changed by {x:+} points"),
+                RuleAction::Change(x.rate()),
+                format!("changed by {:+} points", x.pct()),
             )
         } else {
             let v = r.cut_by_pct.as_ref().expect("checked above");
-            let x = *v.get_ref();
-            if !(0.0..=100.0).contains(&x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("cut_by_pct"),
-                    format!(
-                        "expected a percentage between 0 and 100 (100 removes the duty), found {}",
-                        Num(x)
-                    ),
-                ));
-            }
-            if looks_like_fraction(x) {
-                return Err(self.err(
-                    v.span(),
-                    &field("cut_by_pct"),
-                    fraction(x, "percent", "%", "cut a rate by less than 1%"),
-                ));
-            }
-            (RuleAction::CutBy(x / 100.0), format!("cut by {x}%"))
+            let x = check(v, "cut_by_pct", RatePct::CUT, "cut a rate by less than 1%")?;
+            (
+                RuleAction::CutBy(x.pct() / 100.0),
+                format!("cut by {}%", x.pct()),
+            )
         };
         let layer = match r.layer.as_ref().map(|l| l.get_ref().as_str()) {
             None | Some("additional") => Layer::Additional,
@@ -422,7 +379,7 @@ impl Loader<'_> {
                     trade.products[e.cell.product].code,
                     trade.exporters[e.cell.exporter],
                     Num(e.rate * 100.0),
-                    bounds::MAX_RATE_PCT
+                    RatePct::MAX
                 ),
             }
         })?;
@@ -446,7 +403,7 @@ impl Loader<'_> {
             format!(
                 "{:.2}%, above the largest accepted tariff of {}%",
                 e.rate * 100.0,
-                bounds::MAX_RATE_PCT
+                RatePct::MAX
             )
         };
         ScenarioError::Invalid {

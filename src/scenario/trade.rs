@@ -3,6 +3,7 @@
 
 use super::data::{self, CsvTable, Num, check_percent_columns};
 use super::policy::CellKey;
+use super::rate::RatePct;
 use super::{Product, bounds, cell_index, fast_hash};
 
 use crate::error::ScenarioError;
@@ -317,15 +318,7 @@ pub(super) fn read_applied(
     let mut rates = Vec::with_capacity(table.len());
     for row in table.rows() {
         let rate = row.non_negative(c_rate)?;
-        if rate > 1000.0 {
-            return Err(row.error(
-                c_rate,
-                format!(
-                    "{}% is not a plausible tariff (expected percent, 0 to 1000)",
-                    Num(rate)
-                ),
-            ));
-        }
+        RatePct::within(rate, RatePct::TARIFF).map_err(|p| row.error(c_rate, p.to_string()))?;
         let cell = cols.locate(table, &row, trade, &mut seen)?;
         rates.push(rate);
         if let Some(i) = cell {
@@ -367,15 +360,7 @@ pub(super) fn read_policy_rates(
         let b = row.non_negative(c_before)?;
         let a = row.non_negative(c_after)?;
         for (v, c) in [(b, c_before), (a, c_after)] {
-            if v > 1000.0 {
-                return Err(row.error(
-                    c,
-                    format!(
-                        "{}% is not a plausible tariff (expected percent, 0 to 1000)",
-                        Num(v)
-                    ),
-                ));
-            }
+            RatePct::within(v, RatePct::TARIFF).map_err(|p| row.error(c, p.to_string()))?;
         }
         let Some(i) = cols.locate(table, &row, trade, &mut seen)? else {
             return Err(table.error(
