@@ -150,7 +150,6 @@ pub struct ByProductTable;
 /// `summary.csv`: the importer's and focus exporter's headline totals.
 pub struct SummaryTable;
 
-
 impl Artifact for FlowsTable {
     fn file_name(&self) -> &'static str {
         "flows.csv"

@@ -16,13 +16,14 @@ use crate::schedule::{self, Date, Schedule};
 use crate::units::{Rate, pct_to_rate};
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
+use std::sync::Arc;
 use toml::Spanned;
 
 /// The product names shipped beside the schedule (HS file, source S11 of sources.csv).
 pub const DESCRIPTIONS: &str = "hs6_descriptions.csv";
 
 /// The schedule folder and the two dates of a dated scenario.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct ScheduleDates {
     /// The folder, resolved.
     pub dir: PathBuf,
@@ -32,6 +33,19 @@ pub struct ScheduleDates {
     pub before: Date,
     /// The after date.
     pub after: Date,
+    /// The schedule read from `dir` when the scenario was loaded, kept for the tariff
+    /// timeline so that the folder is not read twice.
+    pub schedule: Arc<Schedule>,
+}
+
+/// The schedule is what `dir` holds, so two are equal when their folders and dates are.
+impl PartialEq for ScheduleDates {
+    fn eq(&self, other: &Self) -> bool {
+        self.dir == other.dir
+            && self.written == other.written
+            && self.before == other.before
+            && self.after == other.after
+    }
 }
 
 /// At most this many competitors are drawn beside the focus in the tariff timeline, so
@@ -44,7 +58,7 @@ pub fn tariff_path(s: &super::Scenario) -> Result<Option<TariffPath>, ScenarioEr
     let Some(d) = &s.provenance.schedule_dates else {
         return Ok(None);
     };
-    let schedule = Schedule::load(&d.dir)?;
+    let schedule = &*d.schedule;
     let index = |name: &str| schedule.partners.iter().position(|p| p.name == name);
     let Some(focus) = index(s.focus_name()) else {
         return Ok(None);
@@ -57,7 +71,7 @@ pub fn tariff_path(s: &super::Scenario) -> Result<Option<TariffPath>, ScenarioEr
         .take(TIMELINE_COMPETITORS)
         .collect();
     let mut path = timeline::tariff_path(
-        &schedule,
+        schedule,
         focus,
         &competitors,
         Some((d.before, d.after)),
@@ -87,7 +101,7 @@ pub(super) struct DatedRates {
 
 /// The schedule kept for the projection's dated path.
 struct PathInput {
-    schedule: Schedule,
+    schedule: Arc<Schedule>,
     cell_of: Vec<usize>,
     after: Date,
     /// The after state takes some exporters from other days: it is not the schedule of a
@@ -274,7 +288,7 @@ impl Loader<'_> {
                 ))
             })
             .transpose()?;
-        let s = Schedule::load(&dir)?;
+        let s = Arc::new(Schedule::load(&dir)?);
         let names = read_descriptions(&dir)?;
         let (trade, cell_of) = base_trade(&s, &names, importer.get_ref());
         let applied = cell_of
@@ -297,6 +311,7 @@ impl Loader<'_> {
                     written: written.get_ref().clone(),
                     before: before_days.day,
                     after: after_days.day,
+                    schedule: Arc::clone(&s),
                 });
                 let before = state_rates(&s, &cell_of, &before_days)?;
                 let after = state_rates(&s, &cell_of, &after_days)?;
