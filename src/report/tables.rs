@@ -107,6 +107,17 @@ impl Table {
         Ok(())
     }
 
+    /// An empty table with the same columns and unit and no header: a part of this table's
+    /// rows rendered on its own (in parallel with other parts), to be written after it.
+    pub(crate) fn part(&self) -> Self {
+        Table {
+            path: self.path.clone(),
+            out: Vec::new(),
+            columns: self.columns,
+            unit: self.unit.clone(),
+        }
+    }
+
     /// The table's bytes.
     pub(crate) fn finish(self) -> Result<Vec<u8>, ReportError> {
         Ok(self.out)
