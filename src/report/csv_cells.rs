@@ -49,11 +49,7 @@ pub(crate) fn write_number_slow(out: &mut Vec<u8>, v: f64) {
 /// true product (which is below 2^40); the result is refused (`None`) when that error could
 /// change the rounding (a fraction within 0.001 of one half) or the digit count.
 fn twelve_digits(v: f64) -> Option<(u64, i32)> {
-    let exponent = v.log10().floor();
-    if !exponent.is_finite() {
-        return None;
-    }
-    let exponent = exponent as i32;
+    let exponent = decimal_exponent(v);
     let k = 11 - exponent;
     let scaled = if (0..=22).contains(&k) {
         v * POW10[k as usize]
@@ -70,6 +66,26 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
         return None;
     }
     Some((scaled.round() as u64, exponent))
+}
+
+/// `⌊log10 v⌋` for a positive finite `v`, read from its binary exponent instead of taking a
+/// logarithm. Near a power of ten (or for tiny and huge `v`) it can be one off; the digit
+/// count check of [`twelve_digits`] then refuses the fast path, so the bytes never depend
+/// on it.
+fn decimal_exponent(v: f64) -> i32 {
+    let binary = ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    // v is in [2^b, 2^(b+1)), so ⌊log10 v⌋ is ⌊b·log10 2⌋ or one more.
+    let low = (f64::from(binary) * std::f64::consts::LOG10_2).floor() as i32;
+    let next = low + 1;
+    // The power is exact up to 10^22; beyond, within an ulp or two of it (enough here).
+    let reaches_next = if (0..=22).contains(&next) {
+        v >= POW10[next as usize]
+    } else if (-22..0).contains(&next) {
+        v * POW10[(-next) as usize] >= 1.0
+    } else {
+        v >= 10f64.powi(next)
+    };
+    if reaches_next { next } else { low }
 }
 
 /// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
@@ -192,6 +208,27 @@ mod tests {
             assert_eq!(fast(v), s, "{v:e}");
             assert_eq!(slow(v), s, "{v:e}");
         }
+    }
+
+    /// The exponent read from the binary exponent is the logarithm's, but for values next to
+    /// a power of ten (which the digit count check catches).
+    #[test]
+    fn decimal_exponent_is_the_floor_of_the_logarithm() {
+        for e in 0..=22 {
+            assert_eq!(decimal_exponent(POW10[e as usize]), e);
+            assert_eq!(decimal_exponent(POW10[e as usize] * 3.0), e);
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut off = 0;
+        for _ in 0..100_000 {
+            let u = (next(&mut state) >> 11) as f64 / (1u64 << 53) as f64;
+            let v = 10f64.powf(-12.0 + 40.0 * u);
+            let exact = v.log10().floor() as i32;
+            let got = decimal_exponent(v);
+            assert!((got - exact).abs() <= 1, "{v:e}: {got} vs {exact}");
+            off += usize::from(got != exact);
+        }
+        assert!(off < 10, "{off} of 100000 values one off");
     }
 
     /// The fast path gives the reference bytes on random bit patterns (every magnitude),
