@@ -767,10 +767,13 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
                 theta * (delta * (self.log_price(x, k, v) - log_index[v])).exp()
             }
         });
-        out.fill(0.0);
+        // Row i is summed over v in a buffer (ω's column v is contiguous), in the same
+        // order of additions as element by element.
+        let mut row = vec![0.0; m];
         for (i, &r) in cal.active.iter().enumerate() {
             let log_total = log_totals[i];
             let mut diag = -cal.supply[r];
+            row.fill(0.0);
             for v in 0..n {
                 let phi = cal.phi[(r, v)];
                 if phi <= 0.0 {
@@ -781,9 +784,12 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
                     .exp();
                 let cross = g * (cal.e_s(v) + cal.e_m(v));
                 diag -= g * cal.e_s(v);
-                for j in 0..m {
-                    out[(i, j)] += cross * omega[(j, v)];
+                for (sum, w) in row.iter_mut().zip(omega.column(v).iter()) {
+                    *sum += cross * w;
                 }
+            }
+            for (j, sum) in row.iter().enumerate() {
+                out[(i, j)] = *sum;
             }
             out[(i, i)] += diag;
         }
