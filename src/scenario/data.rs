@@ -416,29 +416,12 @@ fn trim_cell(cell: &str) -> &str {
     }
 }
 
-/// Room for the rows of some bytes of a file: at most as much text, a cell before each comma
-/// or line end and one more, a row before each line end and one more.
-#[derive(Clone, Copy)]
-struct Room {
-    text: usize,
-    cells: usize,
-    rows: usize,
-}
-
-impl Room {
-    fn of(bytes: &[u8]) -> Self {
-        let ends = bytes.iter().filter(|&&b| b == b'\n' || b == b'\r').count();
-        let commas = bytes.iter().filter(|&&b| b == b',').count();
-        Room {
-            text: bytes.len(),
-            cells: commas + ends + 1,
-            rows: ends + 1,
-        }
-    }
-}
-
-/// Files above this size are split in two halves parsed at once.
+/// Files above this size are cut into [`PLAIN_PIECES`] pieces at line ends, parsed a few
+/// at once (one per thread) and appended in file order: a piece's rows are all that is held
+/// twice, not half the file.
 const PLAIN_SPLIT: usize = 1 << 20;
+/// Pieces of a large file.
+const PLAIN_PIECES: usize = 16;
 
 impl PlainRows {
     /// The data rows (after the header) of `all`, `width` cells each, or `None` when the
@@ -448,53 +431,66 @@ impl PlainRows {
         if bytes.contains(&b'"') {
             return None;
         }
-        // The second half starts after a `\n` (so never inside a `\r\n`) near the middle.
-        let middle = bytes.len() / 2;
-        let split = match bytes[middle..].iter().position(|&b| b == b'\n') {
-            Some(k) if bytes.len() >= PLAIN_SPLIT => middle + k + 1,
-            _ => bytes.len(),
-        };
-        // The first half is given room for the whole file, so the second is appended
-        // without moving it.
-        let (first, second) = if split < bytes.len() {
-            rayon::join(
-                || Self::rows(&all[..split], width, true, Room::of(bytes)),
-                || Self::rows(&all[split..], width, false, Room::of(&bytes[split..])),
-            )
-        } else {
-            (
-                Self::rows(all, width, true, Room::of(bytes)),
-                Some((Self::empty(), 0)),
-            )
-        };
-        let ((mut rows, breaks), (more, _)) = (first?, second?);
-        // Lines of the second half count on from the first half's line breaks.
-        let shift = rows.text.len() as u32;
-        rows.text.push_str(&more.text);
-        rows.ends.extend(more.ends.iter().map(|e| e + shift));
-        rows.lines.extend(more.lines.iter().map(|l| l + breaks));
-        Some(rows)
-    }
-
-    fn empty() -> Self {
-        PlainRows {
-            text: String::new(),
+        // The header is the first line that is not blank.
+        let lead = bytes
+            .iter()
+            .position(|&b| b != b'\n' && b != b'\r')
+            .unwrap_or(bytes.len());
+        let header_end = bytes[lead..]
+            .iter()
+            .position(|&b| b == b'\n' || b == b'\r')
+            .map_or(bytes.len(), |k| lead + k);
+        if all[lead..header_end].bytes().filter(|&b| b == b',').count() + 1 != width {
+            return None;
+        }
+        // Pieces start just after a `\n`, so never inside a `\r\n`.
+        let mut cuts = vec![header_end];
+        if bytes.len() >= PLAIN_SPLIT {
+            for k in 1..PLAIN_PIECES {
+                let from = (bytes.len() * k / PLAIN_PIECES).max(*cuts.last()?);
+                if let Some(n) = bytes[from..].iter().position(|&b| b == b'\n') {
+                    cuts.push(from + n + 1);
+                }
+            }
+        }
+        cuts.push(bytes.len());
+        cuts.dedup();
+        let mut out = PlainRows {
+            text: String::with_capacity(bytes.len()),
             ends: Vec::new(),
             lines: Vec::new(),
+        };
+        // Line breaks before the current piece (the blank lines above the header).
+        let (_, mut breaks) = Self::rows(&all[..lead], width, 0)?;
+        let pieces: Vec<(usize, usize)> = cuts.windows(2).map(|w| (w[0], w[1])).collect();
+        for group in pieces.chunks(rayon::current_num_threads().max(1)) {
+            use rayon::prelude::*;
+            let parsed: Vec<Option<(PlainRows, u64)>> = group
+                .par_iter()
+                .map(|&(a, b)| Self::rows(&all[a..b], width, b - a))
+                .collect();
+            for piece in parsed {
+                let (rows, piece_breaks) = piece?;
+                let shift = u32::try_from(out.text.len()).ok()?;
+                out.text.push_str(&rows.text);
+                out.ends.extend(rows.ends.iter().map(|e| e + shift));
+                out.lines.extend(rows.lines.iter().map(|l| l + breaks));
+                breaks += piece_breaks;
+            }
         }
+        Some(out)
     }
 
-    /// The rows of a part of the file (the first part holds the header, which is skipped),
-    /// with lines counted from 1 at the part's start, and the part's number of line breaks.
-    /// The first part reserves room for the whole file's rows.
-    fn rows(part: &str, width: usize, header: bool, room: Room) -> Option<(Self, u64)> {
+    /// The rows of a piece of the file after the header, with lines counted from 1 at the
+    /// piece's start, and the piece's number of line breaks; `room` bytes of text are
+    /// reserved.
+    fn rows(part: &str, width: usize, room: usize) -> Option<(Self, u64)> {
         let bytes = part.as_bytes();
         let mut out = PlainRows {
-            text: String::with_capacity(room.text),
-            ends: Vec::with_capacity(room.cells),
-            lines: Vec::with_capacity(room.rows),
+            text: String::with_capacity(room),
+            ends: Vec::new(),
+            lines: Vec::new(),
         };
-        let mut skip_header = header;
         let (mut i, mut line) = (0, 1u64);
         while i < bytes.len() {
             match bytes[i] {
@@ -511,28 +507,29 @@ impl PlainRows {
                     };
                 }
                 _ => {
+                    let rest = &bytes[i..];
+                    let len = rest
+                        .iter()
+                        .position(|&b| b == b'\n' || b == b'\r')
+                        .unwrap_or(rest.len());
+                    let record = &part[i..i + len];
+                    i += len;
                     let (text_start, ends_start) = (out.text.len(), out.ends.len());
-                    let (mut start, mut cells) = (i, 0);
-                    loop {
-                        let b = bytes.get(i).copied();
-                        if matches!(b, Some(b',') | Some(b'\n') | Some(b'\r') | None) {
-                            cells += 1;
-                            if !skip_header {
-                                out.text.push_str(trim_cell(&part[start..i]));
-                                out.ends.push(u32::try_from(out.text.len()).ok()?);
-                            }
-                            if b != Some(b',') {
-                                break;
-                            }
-                            start = i + 1;
+                    let (mut start, mut cells) = (0, 0);
+                    let mut cell = |end: usize, out: &mut PlainRows| {
+                        out.text.push_str(trim_cell(&record[start..end]));
+                        out.ends.push(out.text.len() as u32);
+                        start = end + 1;
+                        cells += 1;
+                    };
+                    for (k, &b) in record.as_bytes().iter().enumerate() {
+                        if b == b',' {
+                            cell(k, &mut out);
                         }
-                        i += 1;
                     }
+                    cell(record.len(), &mut out);
                     if cells != width {
                         return None;
-                    }
-                    if std::mem::take(&mut skip_header) {
-                        continue;
                     }
                     if out.text.len() == text_start {
                         // Every cell empty: a blank row, skipped.
