@@ -61,11 +61,14 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
     if !(1e11 + 1.0..1e12 - 1.0).contains(&scaled) {
         return None;
     }
-    let fraction = scaled - scaled.floor();
+    // `scaled` is positive and below 2^53: the cast is its floor and the fraction exact
+    // (`floor` and `round` would be calls to software routines on baseline x86-64).
+    let whole = scaled as u64;
+    let fraction = scaled - whole as f64;
     if (fraction - 0.5).abs() < 1e-3 {
         return None;
     }
-    Some((scaled.round() as u64, exponent))
+    Some((whole + u64::from(fraction > 0.5), exponent))
 }
 
 /// `⌊log10 v⌋` for a positive finite `v`, read from its binary exponent instead of taking a
@@ -75,7 +78,9 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
 fn decimal_exponent(v: f64) -> i32 {
     let binary = ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
     // v is in [2^b, 2^(b+1)), so ⌊log10 v⌋ is ⌊b·log10 2⌋ or one more.
-    let low = (f64::from(binary) * std::f64::consts::LOG10_2).floor() as i32;
+    let product = f64::from(binary) * std::f64::consts::LOG10_2;
+    let truncated = product as i32;
+    let low = truncated - i32::from(f64::from(truncated) > product);
     let next = low + 1;
     // The power is exact up to 10^22; beyond, within an ulp or two of it (enough here).
     let reaches_next = if (0..=22).contains(&next) {

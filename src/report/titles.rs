@@ -37,7 +37,7 @@ fn other_gsim_changes(g: &crate::scenario::gsim_setup::GsimSetup) -> usize {
             continue;
         }
         // Column-major: element k is row k % rows, column k / rows.
-        for (k, (b, a)) in before.iter().zip(after.iter()).enumerate() {
+        for (k, (b, a)) in before.as_slice().iter().zip(after.as_slice()).enumerate() {
             if (a - b).abs() <= 1e-9 {
                 continue;
             }
