@@ -784,7 +784,9 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
                     .exp();
                 let cross = g * (cal.e_s(v) + cal.e_m(v));
                 diag -= g * cal.e_s(v);
-                for (sum, w) in row.iter_mut().zip(omega.column(v).iter()) {
+                // Column-major storage: column v is the v-th run of m values.
+                let column = &omega.as_slice()[v * m..(v + 1) * m];
+                for (sum, w) in row.iter_mut().zip(column) {
                     *sum += cross * w;
                 }
             }
