@@ -93,6 +93,13 @@ fn decimal_exponent(v: f64) -> i32 {
     if reaches_next { next } else { low }
 }
 
+/// "00" to "99".
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
+
 /// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
 /// plain notation from 1e-6 to below 1e15, exponent notation outside.
 fn write_digits(out: &mut Vec<u8>, mut digits: u64, exponent: i32) {
@@ -101,10 +108,17 @@ fn write_digits(out: &mut Vec<u8>, mut digits: u64, exponent: i32) {
         digits /= 10;
         count -= 1;
     }
+    // Two digits at a time from the back, the first one alone when the count is odd.
     let mut text = [0u8; 12];
-    for slot in text[..count].iter_mut().rev() {
-        *slot = b'0' + (digits % 10) as u8;
-        digits /= 10;
+    let mut end = count;
+    while end >= 2 {
+        let pair = 2 * (digits % 100) as usize;
+        digits /= 100;
+        text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        text[0] = b'0' + digits as u8;
     }
     let text = &text[..count];
     if !(-6..15).contains(&exponent) {
