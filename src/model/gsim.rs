@@ -774,14 +774,12 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
             let log_total = log_totals[i];
             let mut diag = -cal.supply[r];
             row.fill(0.0);
-            for v in 0..n {
+            for (v, &index) in log_index.iter().enumerate() {
                 let phi = cal.phi[(r, v)];
                 if phi <= 0.0 {
                     continue;
                 }
-                let g = (cal.log_phi[(r, v)] + self.log_quantity(x, r, v, log_index[v])
-                    - log_total)
-                    .exp();
+                let g = (cal.log_phi[(r, v)] + self.log_quantity(x, r, v, index) - log_total).exp();
                 let cross = g * (cal.e_s(v) + cal.e_m(v));
                 diag -= g * cal.e_s(v);
                 // Column-major storage: column v is the v-th run of m values.

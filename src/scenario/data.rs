@@ -816,10 +816,11 @@ mod tests {
         assert_eq!(lines, vec![2, 3]);
     }
 
+    /// Headers, cells by row, and lines.
+    type Seen = (Vec<String>, Vec<Vec<String>>, Vec<u64>);
+
     /// The table as every reader of it sees it, or the error's text.
-    fn seen(
-        table: Result<CsvTable, ScenarioError>,
-    ) -> Result<(Vec<String>, Vec<Vec<String>>, Vec<u64>), String> {
+    fn seen(table: Result<CsvTable, ScenarioError>) -> Result<Seen, String> {
         let t = table.map_err(|e| e.to_string())?;
         let cells = t
             .rows()
