@@ -409,6 +409,8 @@ struct Calibration<'a> {
     revenue: Vec<f64>,
     /// `φ[r][v]`: export shares at world prices.
     phi: DMatrix<f64>,
+    /// `ln φ[r][v]` where `φ > 0` (0 elsewhere), taken once for the levels Jacobian.
+    log_phi: DMatrix<f64>,
     /// `T1/T0`, the gross tariff shock.
     shock: DMatrix<f64>,
     /// `ln(T1/T0)`, used by the levels form.
@@ -448,6 +450,7 @@ impl<'a> Calibration<'a> {
                 0.0
             }
         });
+        let log_phi = phi.map(|p| if p > 0.0 { p.ln() } else { 0.0 });
         let shock = market.tariff_after.component_div(t0);
         let log_shock = shock.map(f64::ln);
         let supply: Vec<f64> = market
@@ -469,6 +472,7 @@ impl<'a> Calibration<'a> {
             theta,
             revenue,
             phi,
+            log_phi,
             shock,
             log_shock,
             active,
@@ -614,9 +618,29 @@ fn solve_linear(cal: &Calibration<'_>, cs_formula: CsFormula) -> Result<Solution
 /// elasticities or shocks do not overflow.
 struct LevelsSystem<'c, 'a> {
     cal: &'c Calibration<'a>,
+    /// The price indices and log supply–demand sums at the point evaluated last: Newton
+    /// asks for the Jacobian at the point whose residual it has just computed, and the
+    /// solution's trade at the last point again, so each is computed once per point.
+    last: std::cell::RefCell<Option<LevelsPoint>>,
 }
 
-impl LevelsSystem<'_, '_> {
+/// What [`LevelsSystem`] computes at one point `x` (compared bit for bit).
+struct LevelsPoint {
+    x: Vec<f64>,
+    /// `ln P̂_v` of every importer.
+    log_index: Vec<f64>,
+    /// `ln Σ_v φ[r][v]·m̂[r][v]` of every free exporter, in `active` order.
+    log_total: Vec<f64>,
+}
+
+impl<'c, 'a> LevelsSystem<'c, 'a> {
+    fn new(cal: &'c Calibration<'a>) -> Self {
+        LevelsSystem {
+            cal,
+            last: std::cell::RefCell::new(None),
+        }
+    }
+
     fn z(&self, x: &DVector<f64>, r: usize) -> f64 {
         self.cal.slot[r].map_or(0.0, |i| x[i])
     }
@@ -680,8 +704,36 @@ impl LevelsSystem<'_, '_> {
         }
     }
 
+    /// The price indices and supply–demand sums at `x`, computed unless `x` is the point
+    /// evaluated last; `read` gets them.
+    fn at<T>(&self, x: &DVector<f64>, read: impl FnOnce(&LevelsPoint) -> T) -> T {
+        let mut last = self.last.borrow_mut();
+        let same = last.as_ref().is_some_and(|p| {
+            p.x.len() == x.len()
+                && p.x
+                    .iter()
+                    .zip(x.iter())
+                    .all(|(a, b)| a.to_bits() == b.to_bits())
+        });
+        if !same {
+            let log_index: Vec<f64> = (0..self.cal.n).map(|v| self.log_index(x, v)).collect();
+            let log_total = self
+                .cal
+                .active
+                .iter()
+                .map(|&r| self.log_supply_demand(x, r, &log_index))
+                .collect();
+            *last = Some(LevelsPoint {
+                x: x.iter().copied().collect(),
+                log_index,
+                log_total,
+            });
+        }
+        read(last.as_ref().expect("the point was just evaluated"))
+    }
+
     fn log_indices(&self, x: &DVector<f64>) -> Vec<f64> {
-        (0..self.cal.n).map(|v| self.log_index(x, v)).collect()
+        self.at(x, |p| p.log_index.clone())
     }
 }
 
@@ -691,10 +743,11 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
     }
 
     fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
-        let log_index = self.log_indices(x);
-        for (i, &r) in self.cal.active.iter().enumerate() {
-            out[i] = self.log_supply_demand(x, r, &log_index) - self.cal.supply[r] * x[i];
-        }
+        self.at(x, |p| {
+            for (i, &r) in self.cal.active.iter().enumerate() {
+                out[i] = p.log_total[i] - self.cal.supply[r] * x[i];
+            }
+        });
     }
 
     /// `∂F_r/∂z_k = Σ_v g[r][v]·((E_s+E_m)·ω[k][v] − E_s·δ_rk) − E_x·δ_rk`,
@@ -703,7 +756,7 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
     fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
         let cal = self.cal;
         let (n, m) = (cal.n, cal.active.len());
-        let log_index = self.log_indices(x);
+        let (log_index, log_totals) = self.at(x, |p| (p.log_index.clone(), p.log_total.clone()));
         let omega = DMatrix::from_fn(m, n, |j, v| {
             let k = cal.active[j];
             let theta = cal.theta[(k, v)];
@@ -714,21 +767,29 @@ impl NonlinearSystem for LevelsSystem<'_, '_> {
                 theta * (delta * (self.log_price(x, k, v) - log_index[v])).exp()
             }
         });
-        out.fill(0.0);
+        // Row i is summed over v in a buffer (ω's column v is contiguous), in the same
+        // order of additions as element by element.
+        let mut row = vec![0.0; m];
         for (i, &r) in cal.active.iter().enumerate() {
-            let log_total = self.log_supply_demand(x, r, &log_index);
+            let log_total = log_totals[i];
             let mut diag = -cal.supply[r];
-            for v in 0..n {
+            row.fill(0.0);
+            for (v, &index) in log_index.iter().enumerate() {
                 let phi = cal.phi[(r, v)];
                 if phi <= 0.0 {
                     continue;
                 }
-                let g = (phi.ln() + self.log_quantity(x, r, v, log_index[v]) - log_total).exp();
+                let g = (cal.log_phi[(r, v)] + self.log_quantity(x, r, v, index) - log_total).exp();
                 let cross = g * (cal.e_s(v) + cal.e_m(v));
                 diag -= g * cal.e_s(v);
-                for j in 0..m {
-                    out[(i, j)] += cross * omega[(j, v)];
+                // Column-major storage: column v is the v-th run of m values.
+                let column = &omega.as_slice()[v * m..(v + 1) * m];
+                for (sum, w) in row.iter_mut().zip(column) {
+                    *sum += cross * w;
                 }
+            }
+            for (j, sum) in row.iter().enumerate() {
+                out[(i, j)] = *sum;
             }
             out[(i, i)] += diag;
         }
@@ -751,7 +812,7 @@ fn log_sum_exp(terms: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
 /// constant-elasticity welfare areas.
 fn solve_levels(cal: &Calibration<'_>, newton: &NewtonOptions) -> Result<Solution, GsimError> {
     let n = cal.n;
-    let system = LevelsSystem { cal };
+    let system = LevelsSystem::new(cal);
     let mut reduced = DVector::zeros(system.dim());
     let report = newton_solve(&system, &mut reduced, newton)?;
 
@@ -1156,7 +1217,7 @@ mod tests {
             let market = random_market(&mut rng, n);
             market.validate().unwrap();
             let cal = Calibration::new(&market);
-            let system = LevelsSystem { cal: &cal };
+            let system = LevelsSystem::new(&cal);
             let m = system.dim();
             if m == 0 {
                 continue;

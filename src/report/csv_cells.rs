@@ -49,11 +49,7 @@ pub(crate) fn write_number_slow(out: &mut Vec<u8>, v: f64) {
 /// true product (which is below 2^40); the result is refused (`None`) when that error could
 /// change the rounding (a fraction within 0.001 of one half) or the digit count.
 fn twelve_digits(v: f64) -> Option<(u64, i32)> {
-    let exponent = v.log10().floor();
-    if !exponent.is_finite() {
-        return None;
-    }
-    let exponent = exponent as i32;
+    let exponent = decimal_exponent(v);
     let k = 11 - exponent;
     let scaled = if (0..=22).contains(&k) {
         v * POW10[k as usize]
@@ -65,12 +61,44 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
     if !(1e11 + 1.0..1e12 - 1.0).contains(&scaled) {
         return None;
     }
-    let fraction = scaled - scaled.floor();
+    // `scaled` is positive and below 2^53: the cast is its floor and the fraction exact
+    // (`floor` and `round` would be calls to software routines on baseline x86-64).
+    let whole = scaled as u64;
+    let fraction = scaled - whole as f64;
     if (fraction - 0.5).abs() < 1e-3 {
         return None;
     }
-    Some((scaled.round() as u64, exponent))
+    Some((whole + u64::from(fraction > 0.5), exponent))
 }
+
+/// `⌊log10 v⌋` for a positive finite `v`, read from its binary exponent instead of taking a
+/// logarithm. Near a power of ten (or for tiny and huge `v`) it can be one off; the digit
+/// count check of [`twelve_digits`] then refuses the fast path, so the bytes never depend
+/// on it.
+fn decimal_exponent(v: f64) -> i32 {
+    let binary = ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    // v is in [2^b, 2^(b+1)), so ⌊log10 v⌋ is ⌊b·log10 2⌋ or one more.
+    let product = f64::from(binary) * std::f64::consts::LOG10_2;
+    let truncated = product as i32;
+    let low = truncated - i32::from(f64::from(truncated) > product);
+    let next = low + 1;
+    // The power is exact up to 10^22; beyond, within an ulp or two of it (enough here).
+    let reaches_next = if (0..=22).contains(&next) {
+        v >= POW10[next as usize]
+    } else if (-22..0).contains(&next) {
+        v * POW10[(-next) as usize] >= 1.0
+    } else {
+        v >= 10f64.powi(next)
+    };
+    if reaches_next { next } else { low }
+}
+
+/// "00" to "99".
+const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
+    2021222324252627282930313233343536373839\
+    4041424344454647484950515253545556575859\
+    6061626364656667686970717273747576777879\
+    8081828384858687888990919293949596979899";
 
 /// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
 /// plain notation from 1e-6 to below 1e15, exponent notation outside.
@@ -80,10 +108,17 @@ fn write_digits(out: &mut Vec<u8>, mut digits: u64, exponent: i32) {
         digits /= 10;
         count -= 1;
     }
+    // Two digits at a time from the back, the first one alone when the count is odd.
     let mut text = [0u8; 12];
-    for slot in text[..count].iter_mut().rev() {
-        *slot = b'0' + (digits % 10) as u8;
-        digits /= 10;
+    let mut end = count;
+    while end >= 2 {
+        let pair = 2 * (digits % 100) as usize;
+        digits /= 100;
+        text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
+        end -= 2;
+    }
+    if end == 1 {
+        text[0] = b'0' + digits as u8;
     }
     let text = &text[..count];
     if !(-6..15).contains(&exponent) {
@@ -192,6 +227,27 @@ mod tests {
             assert_eq!(fast(v), s, "{v:e}");
             assert_eq!(slow(v), s, "{v:e}");
         }
+    }
+
+    /// The exponent read from the binary exponent is the logarithm's, but for values next to
+    /// a power of ten (which the digit count check catches).
+    #[test]
+    fn decimal_exponent_is_the_floor_of_the_logarithm() {
+        for e in 0..=22 {
+            assert_eq!(decimal_exponent(POW10[e as usize]), e);
+            assert_eq!(decimal_exponent(POW10[e as usize] * 3.0), e);
+        }
+        let mut state = 0x2545_F491_4F6C_DD1Du64;
+        let mut off = 0;
+        for _ in 0..100_000 {
+            let u = (next(&mut state) >> 11) as f64 / (1u64 << 53) as f64;
+            let v = 10f64.powf(-12.0 + 40.0 * u);
+            let exact = v.log10().floor() as i32;
+            let got = decimal_exponent(v);
+            assert!((got - exact).abs() <= 1, "{v:e}: {got} vs {exact}");
+            off += usize::from(got != exact);
+        }
+        assert!(off < 10, "{off} of 100000 values one off");
     }
 
     /// The fast path gives the reference bytes on random bit patterns (every magnitude),

@@ -108,19 +108,14 @@ impl Table {
         Ok(())
     }
 
-    /// The number of columns and the unit: what rows written elsewhere must match.
-    pub(crate) fn shape(&self) -> (usize, Option<String>) {
-        (self.columns, self.unit.clone())
-    }
-
-    /// An empty table (no header) taking rows of `shape` ([`Table::shape`]), whose bytes
-    /// continue another table's.
-    pub(crate) fn rows_like(shape: &(usize, Option<String>), path: &Path) -> Self {
+    /// An empty table with the same columns and unit and no header: a part of this table's
+    /// rows rendered on its own (in parallel with other parts), to be written after it.
+    pub(crate) fn part(&self) -> Self {
         Table {
-            path: path.to_path_buf(),
+            path: self.path.clone(),
             out: Vec::new(),
-            columns: shape.0,
-            unit: shape.1.clone(),
+            columns: self.columns,
+            unit: self.unit.clone(),
         }
     }
 
@@ -192,7 +187,7 @@ impl Artifact for FlowsTable {
             ],
             &s.currency_unit,
         )?;
-        let t_shape = t.shape();
+        let template = t.part();
         sink(&t.finish()?)?;
         // Products in groups of about FLOWS_GROUP_ROWS rows, a window of groups formatted
         // in parallel, each group's bytes handed on in order: the bytes of one sequential
@@ -219,7 +214,7 @@ impl Artifact for FlowsTable {
             let pieces: Vec<Result<Vec<u8>, ReportError>> = batch
                 .par_iter()
                 .map(|range| {
-                    let mut t = Table::rows_like(&t_shape, path);
+                    let mut t = template.part();
                     for k in range.clone() {
                         let p = &products[k];
                         let product = &s.products[p.product];
