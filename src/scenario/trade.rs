@@ -238,13 +238,16 @@ impl CellColumns {
     }
 
     /// The trade cell this row refers to, if it is in the trade data; a second row for the
-    /// same product × exporter × importer is an error naming both lines.
+    /// same product × exporter × importer is an error naming both lines. Cell `guess` is
+    /// tried first (tariff files usually list their rows in the trade file's order), then
+    /// the names are looked up.
     fn locate(
         &self,
         table: &CsvTable,
         row: &data::CsvRow<'_>,
         trade: &TradeData,
         seen: &mut SeenCells,
+        guess: usize,
     ) -> Result<Option<usize>, ScenarioError> {
         let product = row.name(self.product)?;
         let exporter = row.name(self.exporter)?;
@@ -252,13 +255,22 @@ impl CellColumns {
             Some(c) => row.name(c)?,
             None => self.importer(row, trade),
         };
-        let cell = match (
-            trade.product_index.get(product),
-            trade.exporter_index.get(exporter),
-            trade.importer_index.get(importer),
-        ) {
-            (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(p, e, i),
-            _ => None,
+        let guessed = trade.cells.get(guess).is_some_and(|c| {
+            trade.products[c.product].code == product
+                && trade.exporters[c.exporter] == exporter
+                && trade.importers[c.importer] == importer
+        });
+        let cell = if guessed {
+            Some(guess)
+        } else {
+            match (
+                trade.product_index.get(product),
+                trade.exporter_index.get(exporter),
+                trade.importer_index.get(importer),
+            ) {
+                (Some(&p), Some(&e), Some(&i)) => trade.cell_index.get(p, e, i),
+                _ => None,
+            }
         };
         let first = match cell {
             Some(i) => match seen.by_cell[i] {
@@ -316,10 +328,10 @@ pub(super) fn read_applied(
     let mut seen = SeenCells::new(trade);
     let mut found = vec![false; trade.cells.len()];
     let mut rates = Vec::with_capacity(table.len());
-    for row in table.rows() {
+    for (k, row) in table.rows().enumerate() {
         let rate = row.non_negative(c_rate)?;
         RatePct::within(rate, RatePct::TARIFF).map_err(|p| row.error(c_rate, p.to_string()))?;
-        let cell = cols.locate(table, &row, trade, &mut seen)?;
+        let cell = cols.locate(table, &row, trade, &mut seen, k)?;
         rates.push(rate);
         if let Some(i) = cell {
             applied[i] = pct_to_rate(rate);
@@ -356,13 +368,13 @@ pub(super) fn read_policy_rates(
     let mut seen = SeenCells::new(trade);
     let (mut befores, mut afters) = (Vec::new(), Vec::new());
     let mut n = 0;
-    for row in table.rows() {
+    for (k, row) in table.rows().enumerate() {
         let b = row.non_negative(c_before)?;
         let a = row.non_negative(c_after)?;
         for (v, c) in [(b, c_before), (a, c_after)] {
             RatePct::within(v, RatePct::TARIFF).map_err(|p| row.error(c, p.to_string()))?;
         }
-        let Some(i) = cols.locate(table, &row, trade, &mut seen)? else {
+        let Some(i) = cols.locate(table, &row, trade, &mut seen, k)? else {
             return Err(table.error(
                 row.line,
                 None,
