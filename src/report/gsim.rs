@@ -131,14 +131,7 @@ impl Artifact for GsimFile {
         let path = Path::new(self.name);
         match self.rendering {
             GsimRendering::Whole(render) => render(&report, path),
-            GsimRendering::Pieces(pieces) => {
-                let mut all = Vec::new();
-                pieces(&report, path, &mut |piece| {
-                    all.extend_from_slice(piece);
-                    Ok(())
-                })?;
-                Ok(all)
-            }
+            GsimRendering::Pieces(pieces) => super::gathered(|sink| pieces(&report, path, sink)),
         }
     }
 

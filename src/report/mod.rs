@@ -174,6 +174,19 @@ pub trait Artifact {
     }
 }
 
+/// The bytes a piecewise renderer hands to its sink, gathered whole (for
+/// [`Artifact::render`] of an artifact that streams its pieces).
+pub(crate) fn gathered(
+    fill: impl FnOnce(&mut dyn FnMut(&[u8]) -> Result<(), ReportError>) -> Result<(), ReportError>,
+) -> Result<Vec<u8>, ReportError> {
+    let mut all = Vec::new();
+    fill(&mut |piece| {
+        all.extend_from_slice(piece);
+        Ok(())
+    })?;
+    Ok(all)
+}
+
 /// The artifacts of a run, in writing order (the report last: it embeds the rest): the
 /// model's own files, then those of the analysis layers, which every model shares. Each
 /// chart is a PNG, followed by its SVG twin when the figure options ask for SVG.

@@ -150,12 +150,7 @@ impl Artifact for FlowsTable {
         "flows.csv"
     }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
-        let mut all = Vec::new();
-        self.render_into(run, &mut |piece| {
-            all.extend_from_slice(piece);
-            Ok(())
-        })?;
-        Ok(all)
+        super::gathered(|sink| self.render_into(run, sink))
     }
     fn render_into(
         &self,
