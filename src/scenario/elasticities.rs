@@ -3,7 +3,8 @@
 
 use super::data::{self, CsvTable, Num};
 use super::file::{self, SupplyValue};
-use super::{ElasticitySource, Loader, ModelChoice, Provenance, bounds, elasticity_sets, specs};
+use super::model_choice::ModelKind;
+use super::{ElasticitySource, Loader, Provenance, bounds, elasticity_sets, specs};
 
 use super::trade::TradeData;
 use crate::error::ScenarioError;
@@ -21,7 +22,7 @@ impl Loader<'_> {
         &self,
         section: &Spanned<file::ElasticitySection>,
         uncertainty_section: Option<&Spanned<file::UncertaintySection>>,
-        model: &ModelChoice,
+        model: &ModelKind,
         trade: &TradeData,
         markets: &mut [ProductMarket],
         sources_of: &[ElasticitySource],
@@ -63,14 +64,14 @@ impl Loader<'_> {
             .filter(|p| !elasticity_sets::is_hs6_code(&p.code))
             .count();
         if let Some((span, field, name)) = asked {
-            if matches!(model, ModelChoice::Gsim(_)) {
+            if matches!(model, ModelKind::Gsim(_)) {
                 return Err(self.err(
                     span,
                     field,
                     format!("{name} gives elasticities per HS6 product for SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)"),
                 ));
             }
-            if matches!(model, ModelChoice::Armington(_)) {
+            if matches!(model, ModelKind::Armington(_)) {
                 return Err(self.err(
                     span,
                     field,
@@ -93,7 +94,7 @@ impl Loader<'_> {
                 ));
             }
         }
-        if !matches!(model, ModelChoice::Smart(_)) || not_hs6 > 0 || trade.products.is_empty() {
+        if !matches!(model, ModelKind::Smart(_)) || not_hs6 > 0 || trade.products.is_empty() {
             return Ok((set, None));
         }
         let sources = elasticity_sets::shipped_sources()?;
