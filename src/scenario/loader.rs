@@ -10,13 +10,14 @@ use super::{
     unit_check, with_quick_sets,
 };
 
-use super::elasticities::{price_fall_message, read_elasticities, smart_price_fall};
+use super::elasticities::{
+    match_prefixes, price_fall_message, read_elasticities, smart_price_fall,
+};
 use super::model_choice::ModelKind;
 use super::trade::{read_applied, read_policy_rates, read_trade};
 use crate::error::ScenarioError;
 use crate::model::{Elasticities, ProductMarket, TradeFlow};
 use crate::units::Rate;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -267,36 +268,15 @@ impl Loader<'_> {
                 None,
             ));
         }
-        let mut elasticity_sources = Vec::with_capacity(trade.products.len());
-        let mut product_elasticities = Vec::with_capacity(trade.products.len());
         // In a GSIM scenario the single-market comparison uses the market's elasticities.
         let region_default = gsim_regions
             .as_ref()
             .map(|r| r.smart_elasticities(&importer, sc.focus_exporter.get_ref()));
-        // The longest matching prefix: look up each prefix of the code, longest first.
-        let by_prefix: HashMap<&str, usize> = prefix_rows
-            .iter()
-            .enumerate()
-            .map(|(i, (prefix, _))| (prefix.as_str(), i))
-            .collect();
-        for product in &trade.products {
-            let code = product.code.as_str();
-            let best = (0..=code.len())
-                .rev()
-                .filter(|&n| code.is_char_boundary(n))
-                .find_map(|n| by_prefix.get(&code[..n]))
-                .map(|&i| &prefix_rows[i]);
-            match best {
-                Some((prefix, e)) => {
-                    elasticity_sources.push(ElasticitySource::File(prefix.clone()));
-                    product_elasticities.push(*e);
-                }
-                None => {
-                    elasticity_sources.push(ElasticitySource::Default);
-                    product_elasticities.push(region_default.unwrap_or(defaults));
-                }
-            }
-        }
+        let (elasticity_sources, product_elasticities) = match_prefixes(
+            &trade.products,
+            &prefix_rows,
+            region_default.unwrap_or(defaults),
+        );
         let n_default = elasticity_sources
             .iter()
             .filter(|s| **s == ElasticitySource::Default)
