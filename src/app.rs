@@ -565,13 +565,12 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
     };
     let layers = compute_layers(&scenario, outcome, args.print_summary)?;
     let smart_beside = scenario
-        .armington
-        .as_ref()
+        .armington()
         .map(|_| analysis::armington::smart_comparison(&scenario));
     let detail = match (
         &gsim_run,
-        &scenario.gsim,
-        &scenario.armington,
+        scenario.gsim(),
+        scenario.armington(),
         &smart_beside,
     ) {
         (Some(run), Some(setup), _, _) => {
@@ -733,7 +732,7 @@ pub fn validate(path: &Path) -> Result<String, Error> {
         lines.push(format!("  before          {before}"));
         lines.push(format!("  after           {after}"));
     }
-    if let Some(g) = &s.gsim {
+    if let Some(g) = s.gsim() {
         let total: f64 = g.markets.iter().map(|m| m.trade.sum()).sum();
         lines.push(format!(
             "  model           GSIM, {} regions ({}); the lines above describe the {} market",

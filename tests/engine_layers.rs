@@ -118,7 +118,7 @@ fn the_gsim_market_view_agrees_with_gsim_by_region() {
     let s = gsim_with_layers("view");
     let engine = analysis::gsim::GsimEngine::new(&s).unwrap();
     let run = engine.run().unwrap();
-    let setup = s.gsim.as_ref().unwrap();
+    let setup = s.gsim().unwrap();
     let o = &run.market;
     close(
         o.focus(&s).total_effect,
@@ -153,7 +153,7 @@ fn the_gsim_market_view_agrees_with_gsim_by_region() {
 #[test]
 fn every_layer_runs_for_armington_and_its_totals_are_the_models_per_market_results() {
     let s = armington_fixture("layers");
-    let inputs = s.armington.as_ref().unwrap();
+    let inputs = s.armington().unwrap();
     let point = analysis::simulate(&s).unwrap();
     // The engine's totals are the model's own results, market by market.
     let (mut net, mut focus, mut domestic_ps) = (0.0, 0.0, 0.0);

@@ -1459,7 +1459,7 @@ fn run_in_memory(
         Ok(l) => l,
         Err(e) => return error_verdict("layer", e.to_string(), dir, failures),
     };
-    let detail = match (&gsim_run, s.gsim.as_ref()) {
+    let detail = match (&gsim_run, s.gsim()) {
         (Some(run), Some(setup)) => {
             allowed.extend(report::guard::user_words(
                 setup.regions.iter().map(String::as_str),
@@ -1502,7 +1502,7 @@ fn run_in_memory(
         ));
     }
     Verdict {
-        tally: if s.gsim.is_some() {
+        tally: if s.gsim().is_some() {
             "ok (GSIM)".into()
         } else {
             "ok (SMART)".into()

@@ -263,7 +263,7 @@ fn gsim_monte_carlo_does_not_depend_on_threads() {
     let path = Path::new(ROOT).join("scenarios/pakistan-multimarket-2025.toml");
     let mut s = tariffsim::scenario::load(&path).unwrap();
     s.uncertainty.as_mut().unwrap().draws = 64;
-    assert!(s.gsim.is_some(), "a GSIM scenario");
+    assert!(s.gsim().is_some(), "a GSIM scenario");
     let point = tariffsim::analysis::simulate(&s).unwrap();
     let spec = s.uncertainty.unwrap();
     let with = |threads: usize| {

@@ -25,7 +25,7 @@ impl<'a> ArmingtonEngine<'a> {
     pub fn new(scenario: &'a Scenario) -> Option<Self> {
         Some(ArmingtonEngine {
             scenario,
-            inputs: scenario.armington.as_ref()?,
+            inputs: scenario.armington()?,
         })
     }
 
@@ -132,11 +132,10 @@ impl Engine for ArmingtonEngine<'_> {
 /// models then start from the same response of imports to their price. An error (a change
 /// too large for SMART's linear supply formula) is given as text for the report.
 pub fn smart_comparison(scenario: &Scenario) -> Result<Outcome, String> {
-    let Some(inputs) = &scenario.armington else {
+    let Some(inputs) = scenario.armington() else {
         return Err("not an Armington scenario".into());
     };
     let mut smart = scenario.clone();
-    smart.armington = None;
     smart.model = crate::scenario::ModelChoice::Smart(Default::default());
     for (m, d) in smart.markets.iter_mut().zip(&inputs.domestic) {
         m.elasticities.import_demand = crate::model::armington::implied_import_demand_elasticity(

@@ -15,8 +15,8 @@ use super::{Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::Elasticities;
 use crate::model::smart_prepared::MarketScratch;
-use crate::scenario::Scenario;
 use crate::scenario::specs::UncertaintySpec;
+use crate::scenario::{ModelChoice, Scenario};
 use crate::units::Rate;
 
 /// A model solving one scenario's importing market.
@@ -105,13 +105,15 @@ impl DrawRunner for VariantDraws<'_> {
     }
 }
 
-/// The engine of the scenario's model.
+/// The engine of the scenario's model, chosen by [`ModelChoice`]. A GSIM scenario whose
+/// exporters are not all among its regions runs SMART on the importer's market.
 pub fn engine(scenario: &Scenario) -> Box<dyn Engine + '_> {
-    if let Some(gsim) = super::gsim::GsimEngine::new(scenario) {
-        return Box::new(gsim);
+    let smart = || -> Box<dyn Engine + '_> { Box::new(super::smart::SmartEngine::new(scenario)) };
+    match &scenario.model {
+        ModelChoice::Gsim { .. } => super::gsim::GsimEngine::new(scenario)
+            .map_or_else(smart, |gsim| Box::new(gsim) as Box<dyn Engine>),
+        ModelChoice::Armington(_) => super::armington::ArmingtonEngine::new(scenario)
+            .map_or_else(smart, |armington| Box::new(armington) as Box<dyn Engine>),
+        ModelChoice::Smart(_) => smart(),
     }
-    if let Some(armington) = super::armington::ArmingtonEngine::new(scenario) {
-        return Box::new(armington);
-    }
-    Box::new(super::smart::SmartEngine::new(scenario))
 }

@@ -232,8 +232,7 @@ pub struct GsimEngine<'a> {
 impl<'a> GsimEngine<'a> {
     /// The engine of a GSIM scenario; `None` for a single-market scenario.
     pub fn new(scenario: &'a Scenario) -> Option<Self> {
-        let (ModelChoice::Gsim(options), Some(setup)) = (scenario.model, scenario.gsim.as_ref())
-        else {
+        let ModelChoice::Gsim { options, setup } = &scenario.model else {
             return None;
         };
         let region_of = scenario
@@ -244,7 +243,7 @@ impl<'a> GsimEngine<'a> {
         Some(GsimEngine {
             scenario,
             setup,
-            options,
+            options: *options,
             region_of,
         })
     }

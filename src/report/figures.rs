@@ -357,7 +357,7 @@ impl Artifact for WelfareChart {
         let t = &run.outcome.total;
         // A model with the importer's own producers (Armington) adds their surplus, which
         // is part of net welfare.
-        let domestic = s.armington.is_some();
+        let domestic = s.armington().is_some();
         let mut parts: Vec<(&str, &str, f64, plotters::style::RGBColor)> = vec![
             (
                 "Consumer surplus",

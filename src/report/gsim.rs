@@ -59,8 +59,8 @@ impl GsimReport<'_> {
     }
 
     fn form(&self) -> (&'static str, &'static str) {
-        match self.scenario.model {
-            ModelChoice::Gsim(o) => (
+        match &self.scenario.model {
+            ModelChoice::Gsim { options: o, .. } => (
                 match o.form {
                     GsimForm::Linear => "linear (percent-change)",
                     GsimForm::Levels => "levels (non-linear CES)",

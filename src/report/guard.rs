@@ -55,7 +55,7 @@ pub fn scenario_words(s: &Scenario) -> HashSet<String> {
     .chain(p.policy_rules.iter().map(String::as_str))
     .chain(std::iter::once(s.path.to_str().unwrap_or("")));
     let mut set = user_words(texts);
-    if let Some(g) = &s.gsim {
+    if let Some(g) = s.gsim() {
         set.extend(user_words(g.regions.iter().map(String::as_str)));
     }
     set

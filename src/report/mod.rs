@@ -85,8 +85,8 @@ impl RunReport<'_> {
 
     /// One-line source note for charts.
     pub fn source_line(&self) -> String {
-        let model = match self.scenario.model {
-            crate::scenario::ModelChoice::Gsim(o) => format!(
+        let model = match &self.scenario.model {
+            crate::scenario::ModelChoice::Gsim { options: o, .. } => format!(
                 "GSIM, {} form",
                 match o.form {
                     crate::model::gsim::GsimForm::Linear => "linear",

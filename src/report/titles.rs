@@ -128,11 +128,11 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
         after_pct: mean(true),
         uniform: spread(false) <= SAME_PP && spread(true) <= SAME_PP,
         additional,
-        others_changed: match &s.gsim {
+        others_changed: match s.gsim() {
             Some(g) => other_gsim_changes(g),
             None => others.iter().filter(|&&o| o).count(),
         },
-        others_are_pairs: s.gsim.is_some(),
+        others_are_pairs: s.gsim().is_some(),
     };
     (out.before_pct.is_finite() && out.after_pct.is_finite()).then_some(out)
 }

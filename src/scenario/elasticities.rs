@@ -3,7 +3,8 @@
 
 use super::data::{self, CsvTable, Num};
 use super::file::{self, SupplyValue};
-use super::{ElasticitySource, Loader, ModelChoice, Provenance, bounds, elasticity_sets, specs};
+use super::model_choice::ModelKind;
+use super::{ElasticitySource, Loader, Product, Provenance, bounds, elasticity_sets, specs};
 
 use super::trade::TradeData;
 use crate::error::ScenarioError;
@@ -21,7 +22,7 @@ impl Loader<'_> {
         &self,
         section: &Spanned<file::ElasticitySection>,
         uncertainty_section: Option<&Spanned<file::UncertaintySection>>,
-        model: &ModelChoice,
+        model: &ModelKind,
         trade: &TradeData,
         markets: &mut [ProductMarket],
         sources_of: &[ElasticitySource],
@@ -63,14 +64,14 @@ impl Loader<'_> {
             .filter(|p| !elasticity_sets::is_hs6_code(&p.code))
             .count();
         if let Some((span, field, name)) = asked {
-            if matches!(model, ModelChoice::Gsim(_)) {
+            if matches!(model, ModelKind::Gsim(_)) {
                 return Err(self.err(
                     span,
                     field,
                     format!("{name} gives elasticities per HS6 product for SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)"),
                 ));
             }
-            if matches!(model, ModelChoice::Armington(_)) {
+            if matches!(model, ModelKind::Armington(_)) {
                 return Err(self.err(
                     span,
                     field,
@@ -93,7 +94,7 @@ impl Loader<'_> {
                 ));
             }
         }
-        if !matches!(model, ModelChoice::Smart(_)) || not_hs6 > 0 || trade.products.is_empty() {
+        if !matches!(model, ModelKind::Smart(_)) || not_hs6 > 0 || trade.products.is_empty() {
             return Ok((set, None));
         }
         let sources = elasticity_sets::shipped_sources()?;
@@ -318,4 +319,80 @@ pub(super) fn read_elasticities(
         "Elasticity file: {negative} import demand values written negative and {positive} written positive; all used as negative. {empty} empty cell(s) took the scenario default."
     ));
     Ok(out)
+}
+
+/// Each product's elasticities: those of the elasticity file's longest `hs_prefix` row that
+/// starts its code, else `fallback`; with where each came from.
+pub(super) fn match_prefixes(
+    products: &[Product],
+    prefix_rows: &[(String, Elasticities)],
+    fallback: Elasticities,
+) -> (Vec<ElasticitySource>, Vec<Elasticities>) {
+    let mut elasticity_sources = Vec::with_capacity(products.len());
+    let mut product_elasticities = Vec::with_capacity(products.len());
+    // The longest matching prefix: look up each prefix of the code, longest first.
+    let by_prefix: HashMap<&str, usize> = prefix_rows
+        .iter()
+        .enumerate()
+        .map(|(i, (prefix, _))| (prefix.as_str(), i))
+        .collect();
+    for product in products {
+        let code = product.code.as_str();
+        let best = (0..=code.len())
+            .rev()
+            .filter(|&n| code.is_char_boundary(n))
+            .find_map(|n| by_prefix.get(&code[..n]))
+            .map(|&i| &prefix_rows[i]);
+        match best {
+            Some((prefix, e)) => {
+                elasticity_sources.push(ElasticitySource::File(prefix.clone()));
+                product_elasticities.push(*e);
+            }
+            None => {
+                elasticity_sources.push(ElasticitySource::Default);
+                product_elasticities.push(fallback);
+            }
+        }
+    }
+    (elasticity_sources, product_elasticities)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn e(import_demand: f64) -> Elasticities {
+        Elasticities {
+            import_demand,
+            substitution: 5.0,
+            export_supply: SupplyElasticity::Infinite,
+        }
+    }
+
+    #[test]
+    fn the_longest_prefix_wins_and_unmatched_products_take_the_fallback() {
+        let products: Vec<Product> = ["610910", "620520", "8471"]
+            .iter()
+            .map(|c| Product {
+                code: c.to_string(),
+                description: String::new(),
+            })
+            .collect();
+        let rows = vec![
+            ("61".to_string(), e(-1.0)),
+            ("6109".to_string(), e(-2.0)),
+            ("62".to_string(), e(-3.0)),
+        ];
+        let (sources, values) = match_prefixes(&products, &rows, e(-9.0));
+        assert_eq!(
+            sources,
+            vec![
+                ElasticitySource::File("6109".into()),
+                ElasticitySource::File("62".into()),
+                ElasticitySource::Default,
+            ]
+        );
+        let eps: Vec<f64> = values.iter().map(|v| v.import_demand).collect();
+        assert_eq!(eps, vec![-2.0, -3.0, -9.0]);
+    }
 }

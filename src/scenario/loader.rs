@@ -10,12 +10,14 @@ use super::{
     unit_check, with_quick_sets,
 };
 
-use super::elasticities::{price_fall_message, read_elasticities, smart_price_fall};
+use super::elasticities::{
+    match_prefixes, price_fall_message, read_elasticities, smart_price_fall,
+};
+use super::model_choice::ModelKind;
 use super::trade::{read_applied, read_policy_rates, read_trade};
 use crate::error::ScenarioError;
 use crate::model::{Elasticities, ProductMarket, TradeFlow};
 use crate::units::Rate;
-use std::collections::HashMap;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -120,7 +122,7 @@ impl Loader<'_> {
             self.one_line(value, field)?;
         }
         let model = self.model_choice(raw.model.as_ref())?;
-        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.us_schedule) {
+        if let (ModelKind::Gsim(_), Some(written)) = (&model, &data.us_schedule) {
             return Err(self.err(
                 written.span(),
                 "data.us_schedule",
@@ -148,11 +150,8 @@ impl Loader<'_> {
                     ));
                 };
                 let trade_table = self.read_csv(written, "data.trade")?;
-                let trade = read_trade(
-                    &trade_table,
-                    &importer,
-                    matches!(model, ModelChoice::Gsim(_)),
-                )?;
+                let trade =
+                    read_trade(&trade_table, &importer, matches!(model, ModelKind::Gsim(_)))?;
                 provenance.files.push(describe_file(
                     &trade_table,
                     "trade data",
@@ -187,10 +186,8 @@ impl Loader<'_> {
             trade.importers.iter().position(|i| *i == importer),
             &trade_table,
         ) {
-            (Some(m), _) if trade.importers.len() == 1 || matches!(model, ModelChoice::Gsim(_)) => {
-                m
-            }
-            (_, Some(trade_table)) if matches!(model, ModelChoice::Smart(_)) => {
+            (Some(m), _) if trade.importers.len() == 1 || matches!(model, ModelKind::Gsim(_)) => m,
+            (_, Some(trade_table)) if matches!(model, ModelKind::Smart(_)) => {
                 let i = trade
                     .cells
                     .iter()
@@ -238,14 +235,14 @@ impl Loader<'_> {
         // Elasticities.
         let defaults = self.default_elasticities(&raw.elasticities, &mut provenance)?;
         let mut prefix_rows: Vec<(String, Elasticities)> = Vec::new();
-        if let (ModelChoice::Gsim(_), Some(written)) = (&model, &data.elasticities) {
+        if let (ModelKind::Gsim(_), Some(written)) = (&model, &data.elasticities) {
             return Err(self.err(
                 written.span(),
                 "data.elasticities",
                 "per-product elasticities apply to SMART; a GSIM scenario takes elasticities per region (data.region_elasticities)".into(),
             ));
         }
-        if let (ModelChoice::Smart(_), Some(written)) = (&model, &data.region_elasticities) {
+        if let (ModelKind::Smart(_), Some(written)) = (&model, &data.region_elasticities) {
             return Err(self.err(
                 written.span(),
                 "data.region_elasticities",
@@ -253,13 +250,13 @@ impl Loader<'_> {
             ));
         }
         let gsim_regions = match &model {
-            ModelChoice::Gsim(_) => Some(self.region_elasticities(
+            ModelKind::Gsim(_) => Some(self.region_elasticities(
                 data.region_elasticities.as_ref(),
                 &trade,
                 &defaults,
                 &mut provenance,
             )?),
-            ModelChoice::Smart(_) | ModelChoice::Armington(_) => None,
+            ModelKind::Smart(_) | ModelKind::Armington(_) => None,
         };
         if let Some(written) = &data.elasticities {
             let table = self.read_csv(written, "data.elasticities")?;
@@ -271,36 +268,15 @@ impl Loader<'_> {
                 None,
             ));
         }
-        let mut elasticity_sources = Vec::with_capacity(trade.products.len());
-        let mut product_elasticities = Vec::with_capacity(trade.products.len());
         // In a GSIM scenario the single-market comparison uses the market's elasticities.
         let region_default = gsim_regions
             .as_ref()
             .map(|r| r.smart_elasticities(&importer, sc.focus_exporter.get_ref()));
-        // The longest matching prefix: look up each prefix of the code, longest first.
-        let by_prefix: HashMap<&str, usize> = prefix_rows
-            .iter()
-            .enumerate()
-            .map(|(i, (prefix, _))| (prefix.as_str(), i))
-            .collect();
-        for product in &trade.products {
-            let code = product.code.as_str();
-            let best = (0..=code.len())
-                .rev()
-                .filter(|&n| code.is_char_boundary(n))
-                .find_map(|n| by_prefix.get(&code[..n]))
-                .map(|&i| &prefix_rows[i]);
-            match best {
-                Some((prefix, e)) => {
-                    elasticity_sources.push(ElasticitySource::File(prefix.clone()));
-                    product_elasticities.push(*e);
-                }
-                None => {
-                    elasticity_sources.push(ElasticitySource::Default);
-                    product_elasticities.push(region_default.unwrap_or(defaults));
-                }
-            }
-        }
+        let (elasticity_sources, product_elasticities) = match_prefixes(
+            &trade.products,
+            &prefix_rows,
+            region_default.unwrap_or(defaults),
+        );
         let n_default = elasticity_sources
             .iter()
             .filter(|s| **s == ElasticitySource::Default)
@@ -397,7 +373,7 @@ impl Loader<'_> {
             uncertainty.as_ref(),
             &mut provenance,
         )?;
-        if matches!(model, ModelChoice::Smart(_)) {
+        if matches!(model, ModelKind::Smart(_)) {
             for (market, cells) in markets.iter().zip(&flow_cells) {
                 for (flow, &i) in market.flows.iter().zip(cells) {
                     if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
@@ -434,7 +410,7 @@ impl Loader<'_> {
         let (report_group_of, report_groups, top_products) =
             self.report_choices(raw.report.as_ref(), &trade, focus)?;
         let gsim = match (&model, gsim_regions, &trade_table) {
-            (ModelChoice::Gsim(_), Some(regions), Some(trade_table)) => Some(self.gsim_setup(
+            (ModelKind::Gsim(_), Some(regions), Some(trade_table)) => Some(self.gsim_setup(
                 &trade,
                 trade_table,
                 regions,
@@ -460,7 +436,7 @@ impl Loader<'_> {
                 .as_ref()
                 .and_then(|m| m.get_ref().domestic.as_ref()),
         ) {
-            (ModelChoice::Armington(choice), Some(written)) => {
+            (ModelKind::Armington(choice), Some(written)) => {
                 // η takes the place of the import demand elasticity in every market, so
                 // that the layers' changes to "import demand" move η.
                 for m in &mut markets {
@@ -485,7 +461,7 @@ impl Loader<'_> {
             .as_ref()
             .map(|u| self.sensitivity(u))
             .transpose()?;
-        if let (ModelChoice::Smart(_), Some(spec), Some(section)) =
+        if let (ModelKind::Smart(_), Some(spec), Some(section)) =
             (&model, &sensitivity, raw.sensitivity.as_ref())
         {
             self.check_sensitivity_price_range(section, spec, &markets, &flow_cells, &trade)?;
@@ -534,7 +510,14 @@ impl Loader<'_> {
             default_elasticities: defaults,
             elasticity_set,
             elasticity_sets,
-            model,
+            model: match (model, gsim, armington) {
+                (ModelKind::Gsim(options), Some(setup), _) => ModelChoice::Gsim { options, setup },
+                (ModelKind::Armington(_), _, Some(inputs)) => ModelChoice::Armington(inputs),
+                (ModelKind::Smart(options), _, _) => ModelChoice::Smart(options),
+                // A GSIM scenario always has its setup and an Armington one its domestic
+                // side (both are required above); without them the scenario runs SMART.
+                _ => ModelChoice::Smart(Default::default()),
+            },
             schedule,
             report_group_of,
             report_groups,
@@ -544,8 +527,6 @@ impl Loader<'_> {
             sensitivity,
             projection,
             sweep,
-            gsim,
-            armington,
         })
     }
 }

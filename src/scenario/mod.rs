@@ -68,16 +68,23 @@ pub const DEFAULT_COMPOSITE_DEMAND: f64 = -1.0;
 /// Armington default of the importer's own producers' supply elasticity.
 pub const DEFAULT_DOMESTIC_SUPPLY: f64 = 1.5;
 
-/// The model a scenario asks for.
-#[derive(Debug, Clone, Copy, PartialEq)]
+/// The model a scenario runs, with that model's own inputs: one value says both which model
+/// and what it needs, so a GSIM scenario cannot lack its setup nor a SMART one carry one.
+#[derive(Debug, Clone, PartialEq)]
 pub enum ModelChoice {
     /// SMART, one importing market.
     Smart(SmartOptions),
     /// GSIM, several importing markets with world prices cleared.
-    Gsim(GsimOptions),
-    /// Armington: one importing market with its own producers beside the imports (the
-    /// per-market domestic inputs are [`Scenario::armington`]).
-    Armington(armington_setup::ArmingtonChoice),
+    Gsim {
+        /// The `[model]` options.
+        options: GsimOptions,
+        /// The regions and markets (`Scenario::markets` then hold the scenario importer's
+        /// column, for the single-market comparison).
+        setup: gsim_setup::GsimSetup,
+    },
+    /// Armington: one importing market with its own producers beside the imports; the
+    /// `[model]` choice and the domestic side, per market.
+    Armington(armington_setup::ArmingtonInputs),
 }
 
 impl ModelChoice {
@@ -86,7 +93,23 @@ impl ModelChoice {
     pub fn smart_options(&self) -> SmartOptions {
         match self {
             ModelChoice::Smart(o) => *o,
-            ModelChoice::Gsim(_) | ModelChoice::Armington(_) => SmartOptions::default(),
+            ModelChoice::Gsim { .. } | ModelChoice::Armington(_) => SmartOptions::default(),
+        }
+    }
+
+    /// The multi-market setup of a GSIM scenario.
+    pub fn gsim(&self) -> Option<&gsim_setup::GsimSetup> {
+        match self {
+            ModelChoice::Gsim { setup, .. } => Some(setup),
+            ModelChoice::Smart(_) | ModelChoice::Armington(_) => None,
+        }
+    }
+
+    /// The domestic side of an Armington scenario, per market.
+    pub fn armington(&self) -> Option<&armington_setup::ArmingtonInputs> {
+        match self {
+            ModelChoice::Armington(inputs) => Some(inputs),
+            ModelChoice::Smart(_) | ModelChoice::Gsim { .. } => None,
         }
     }
 }
@@ -172,7 +195,7 @@ pub struct Scenario {
     /// Every named set's elasticities per product: SMART scenarios whose products are all
     /// HS6 codes (`None` otherwise, where only `chapter_medians` applies).
     pub elasticity_sets: Option<elasticity_sets::SetTable>,
-    /// The model and its options.
+    /// The model, its options and its own inputs.
     pub model: ModelChoice,
     /// Tariff rates per cell (cells in market order, flattened).
     pub schedule: TariffSchedule,
@@ -192,14 +215,19 @@ pub struct Scenario {
     pub projection: Option<specs::ProjectionSpec>,
     /// Tariff sweep, when `[sweep]` is given.
     pub sweep: Option<specs::SweepSpec>,
-    /// The multi-market setup of a GSIM scenario (`markets` then hold the scenario
-    /// importer's column, for the single-market comparison).
-    pub gsim: Option<gsim_setup::GsimSetup>,
-    /// The domestic side of an Armington scenario, per market.
-    pub armington: Option<armington_setup::ArmingtonInputs>,
 }
 
 impl Scenario {
+    /// The multi-market setup, when the scenario runs GSIM.
+    pub fn gsim(&self) -> Option<&gsim_setup::GsimSetup> {
+        self.model.gsim()
+    }
+
+    /// The domestic side, when the scenario runs the Armington model.
+    pub fn armington(&self) -> Option<&armington_setup::ArmingtonInputs> {
+        self.model.armington()
+    }
+
     /// The focus exporter's name.
     pub fn focus_name(&self) -> &str {
         &self.exporters[self.focus]

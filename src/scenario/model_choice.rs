@@ -2,9 +2,7 @@
 
 use super::data::{self};
 use super::file::{self};
-use super::{
-    DEFAULT_COMPOSITE_DEMAND, DEFAULT_DOMESTIC_SUPPLY, Loader, ModelChoice, armington_setup,
-};
+use super::{DEFAULT_COMPOSITE_DEMAND, DEFAULT_DOMESTIC_SUPPLY, Loader, armington_setup};
 
 use crate::error::ScenarioError;
 use crate::model::SupplyElasticity;
@@ -13,13 +11,26 @@ use crate::model::smart::{DiversionMethod, SmartOptions};
 use crate::solve::NewtonOptions;
 use toml::Spanned;
 
+/// The model `[model]` asks for, with its options, before its inputs are read (the GSIM
+/// setup and the Armington domestic side come later in the build, and go into
+/// [`super::ModelChoice`] with it).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) enum ModelKind {
+    /// SMART, one importing market.
+    Smart(SmartOptions),
+    /// GSIM, several importing markets.
+    Gsim(GsimOptions),
+    /// Armington, one market with its own producers.
+    Armington(armington_setup::ArmingtonChoice),
+}
+
 impl Loader<'_> {
     pub(super) fn model_choice(
         &self,
         section: Option<&Spanned<file::ModelSection>>,
-    ) -> Result<ModelChoice, ScenarioError> {
+    ) -> Result<ModelKind, ScenarioError> {
         let Some(section) = section else {
-            return Ok(ModelChoice::Smart(SmartOptions::default()));
+            return Ok(ModelKind::Smart(SmartOptions::default()));
         };
         let m = section.get_ref();
         let choose = |v: &Option<Spanned<String>>,
@@ -117,7 +128,7 @@ impl Loader<'_> {
                 None => SupplyElasticity::Finite(DEFAULT_DOMESTIC_SUPPLY),
                 Some(v) => self.supply(v, "model.domestic_supply")?,
             };
-            return Ok(ModelChoice::Armington(armington_setup::ArmingtonChoice {
+            return Ok(ModelKind::Armington(armington_setup::ArmingtonChoice {
                 composite_demand,
                 domestic_supply,
                 options: crate::model::armington::ArmingtonOptions::default(),
@@ -126,7 +137,7 @@ impl Loader<'_> {
         if kind == "smart" {
             misplaced(&m.form, "model.form", "gsim")?;
             misplaced(&m.cs_formula, "model.cs_formula", "gsim")?;
-            Ok(ModelChoice::Smart(SmartOptions {
+            Ok(ModelKind::Smart(SmartOptions {
                 diversion: match diversion.as_deref() {
                     Some("laird_yeats") => DiversionMethod::LairdYeats,
                     _ => DiversionMethod::CesShare,
@@ -134,7 +145,7 @@ impl Loader<'_> {
             }))
         } else {
             misplaced(&m.diversion, "model.diversion", "smart")?;
-            Ok(ModelChoice::Gsim(GsimOptions {
+            Ok(ModelKind::Gsim(GsimOptions {
                 form: match form.as_deref() {
                     Some("levels") => GsimForm::Levels,
                     _ => GsimForm::Linear,
