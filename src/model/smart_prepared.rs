@@ -44,8 +44,8 @@ pub struct PreparedSmart {
     fixed: Vec<bool>,
     /// The results of the fixed markets (zero elsewhere), one per flow.
     fixed_results: Vec<FlowResult>,
-    /// Per market: whether every flow has trade (the usual case), so the CES weights need
-    /// no test per flow.
+    /// Per market: whether it has flows and every one trades (the usual case), the markets
+    /// [`Self::lean_into`] computes; the others take the general path.
     all_traded: Vec<bool>,
     /// Per market: the largest log share among the flows whose tariff factor is exactly 1
     /// (`NEG_INFINITY` for none). Their log weights `ln s − σ·0` do not depend on σ.
@@ -126,7 +126,7 @@ impl PreparedSmart {
             p.totals.push(total);
             p.offsets.push(p.flows.len());
             p.all_traded
-                .push(m.flows.iter().all(|f| f.base_value > 0.0));
+                .push(!m.flows.is_empty() && m.flows.iter().all(|f| f.base_value > 0.0));
         }
         for m in 0..p.totals.len() {
             let range = p.offsets[m]..p.offsets[m + 1];
@@ -156,12 +156,17 @@ impl PreparedSmart {
             let range = p.offsets[m]..p.offsets[m + 1];
             let fixed = p.shock[range.clone()].iter().all(|&x| x == 0.0)
                 && p.ln_tariff_factor[range.clone()].iter().all(|&x| x == 0.0);
-            p.fixed.push(false);
             if fixed {
-                p.lean_into(m, &market.elasticities, None, &mut scratch);
-                p.fixed_results[range].copy_from_slice(&scratch.results);
-                p.fixed[m] = true;
+                let e = Elasticities {
+                    export_supply: SupplyElasticity::Infinite,
+                    ..market.elasticities
+                };
+                // With infinite supply no price can leave its range: there is no error.
+                if p.general_into(m, &e, &mut scratch).is_ok() {
+                    p.fixed_results[range].copy_from_slice(&scratch.results);
+                }
             }
+            p.fixed.push(fixed);
         }
         p
     }
@@ -186,30 +191,41 @@ impl PreparedSmart {
         only: Option<usize>,
         scratch: &'s mut MarketScratch,
     ) -> Result<&'s [FlowResult], SmartError> {
-        if self.lean(e) {
-            if self.fixed[m] {
-                return Ok(&self.fixed_results[self.offsets[m]..self.offsets[m + 1]]);
-            }
+        if self.lean(e) && self.fixed[m] {
+            return Ok(&self.fixed_results[self.offsets[m]..self.offsets[m + 1]]);
+        }
+        if self.lean(e) && self.all_traded[m] {
             self.lean_into(m, e, only, scratch);
         } else {
-            self.simulate_market_into(m, e, &mut scratch.effects)?;
-            scratch.results.clear();
-            scratch
-                .results
-                .extend(scratch.effects.iter().map(|f| FlowResult {
-                    total_effect: f.total_effect,
-                    revenue_after: f.revenue_after,
-                    consumer_surplus: f.consumer_surplus,
-                }));
+            self.general_into(m, e, scratch)?;
         }
         Ok(&scratch.results)
     }
 
-    /// [`Self::simulate_market_into`] for CES-share diversion with infinite supply,
-    /// keeping only the [`FlowResult`] fields (with `only`, of that exporter's flows): the
-    /// same operations on the same numbers (`creation_with_shock`, `start_flow`,
-    /// `ces_reallocate` and `finish_flow` with a world price change of 0), so the same
-    /// bits. Writes `scratch.results`.
+    /// The results of [`Self::simulate_market_into`], into `scratch.results`.
+    fn general_into(
+        &self,
+        m: usize,
+        e: &Elasticities,
+        scratch: &mut MarketScratch,
+    ) -> Result<(), SmartError> {
+        self.simulate_market_into(m, e, &mut scratch.effects)?;
+        scratch.results.clear();
+        scratch
+            .results
+            .extend(scratch.effects.iter().map(|f| FlowResult {
+                total_effect: f.total_effect,
+                revenue_after: f.revenue_after,
+                consumer_surplus: f.consumer_surplus,
+            }));
+        Ok(())
+    }
+
+    /// [`Self::simulate_market_into`] for CES-share diversion with infinite supply in a
+    /// market where every flow trades, keeping only the [`FlowResult`] fields (with `only`,
+    /// of that exporter's flows): the same operations on the same numbers
+    /// (`creation_with_shock`, `start_flow`, `ces_reallocate` and `finish_flow` with a
+    /// world price change of 0), so the same bits. Writes `scratch.results`.
     fn lean_into(
         &self,
         m: usize,
@@ -222,95 +238,44 @@ impl PreparedSmart {
         let (eps, sigma) = (e.import_demand, e.substitution);
         let flows = &self.flows[start..end];
         let wanted = |f: &TradeFlow| only.is_none_or(|x| f.exporter == x);
-        // CES weights (`ces_reallocate`): the log weight, then exp(log weight − max), then
-        // the share's change times the market's trade, which is the diversion.
+        // CES weights (`ces_reallocate`): the log weights, their maximum (in four lanes: a
+        // maximum of finite numbers does not depend on the order), the weights and their
+        // sum in flow order, then the share's change times the market's trade, which is
+        // the diversion.
         let weights = &mut scratch.weights;
         weights.clear();
-        if total > 0.0 && self.all_traded[m] {
-            // The same numbers without a test per flow: the log weights, their maximum (in
-            // four lanes: a maximum of finite numbers does not depend on the order), the
-            // weights and their sum in flow order, the diversions.
-            let ln_share = &self.ln_share[start..end];
-            let ln_tariff_factor = &self.ln_tariff_factor[start..end];
-            weights.extend(
-                ln_share
-                    .iter()
-                    .zip(ln_tariff_factor)
-                    .map(|(&s, &t)| s - sigma * t),
-            );
-            let max = max_of(weights);
-            let mut denom = 0.0;
-            if max <= self.max_unmoved[m] {
-                // The largest log weight is an unmoved flow's log share (`max` equals
-                // `max_unmoved`): the unmoved flows' weights are the ones computed once.
-                let unmoved_weight = &self.unmoved_weight[start..end];
-                for &j in &self.moved[self.moved_offsets[m]..self.moved_offsets[m + 1]] {
-                    let w = &mut weights[j as usize];
-                    *w = (*w - max).exp();
-                }
-                for &j in &self.unmoved[self.unmoved_offsets[m]..self.unmoved_offsets[m + 1]] {
-                    weights[j as usize] = unmoved_weight[j as usize];
-                }
-                for w in weights.iter() {
-                    denom += *w;
-                }
-            } else {
-                for w in weights.iter_mut() {
-                    *w = (*w - max).exp();
-                    denom += *w;
-                }
+        weights.extend(
+            self.ln_share[start..end]
+                .iter()
+                .zip(&self.ln_tariff_factor[start..end])
+                .map(|(&s, &t)| s - sigma * t),
+        );
+        let max = max_of(weights);
+        let mut denom = 0.0;
+        if max <= self.max_unmoved[m] {
+            // The largest log weight is an unmoved flow's log share (`max` equals
+            // `max_unmoved`): the unmoved flows' weights are the ones computed once.
+            let unmoved_weight = &self.unmoved_weight[start..end];
+            for &j in &self.moved[self.moved_offsets[m]..self.moved_offsets[m + 1]] {
+                let w = &mut weights[j as usize];
+                *w = (*w - max).exp();
             }
-            let share = &self.share[start..end];
-            match only {
-                None => {
-                    for (w, &s) in weights.iter_mut().zip(share) {
-                        *w = (*w / denom - s) * total;
-                    }
-                }
-                Some(x) => {
-                    for (j, f) in flows.iter().enumerate() {
-                        if f.exporter == x {
-                            weights[j] = (weights[j] / denom - share[j]) * total;
-                        }
-                    }
-                }
+            for &j in &self.unmoved[self.unmoved_offsets[m]..self.unmoved_offsets[m + 1]] {
+                weights[j as usize] = unmoved_weight[j as usize];
             }
-        } else if total > 0.0 {
-            weights.resize(flows.len(), 0.0);
-            let ln_share = &self.ln_share[start..end];
-            let ln_tariff_factor = &self.ln_tariff_factor[start..end];
-            let mut max = f64::NEG_INFINITY;
-            for (j, f) in flows.iter().enumerate() {
-                if f.base_value > 0.0 {
-                    let log_weight = ln_share[j] - sigma * ln_tariff_factor[j];
-                    weights[j] = log_weight;
-                    // Log weights are finite, so this is `f64::max` but for the sign of a
-                    // zero maximum, which no difference from it keeps.
-                    if log_weight > max {
-                        max = log_weight;
-                    }
-                }
-            }
-            let mut denom = 0.0;
-            for (w, f) in weights.iter_mut().zip(flows) {
-                if f.base_value > 0.0 {
-                    *w = (*w - max).exp();
-                    denom += *w;
-                }
-            }
-            let share = &self.share[start..end];
-            for (j, f) in flows.iter().enumerate() {
-                if f.base_value > 0.0 && wanted(f) {
-                    let new_share = weights[j] / denom;
-                    weights[j] = (new_share - share[j]) * total;
-                }
+            for w in weights.iter() {
+                denom += *w;
             }
         } else {
-            weights.resize(flows.len(), 0.0);
+            for w in weights.iter_mut() {
+                *w = (*w - max).exp();
+                denom += *w;
+            }
         }
         let results = &mut scratch.results;
         results.clear();
         results.resize(flows.len(), FlowResult::default());
+        let share = &self.share[start..end];
         let shock = &self.shock[start..end];
         let price_rise = &self.price_rise[start..end];
         for (j, f) in flows.iter().enumerate() {
@@ -318,19 +283,15 @@ impl PreparedSmart {
                 continue;
             }
             let base = f.base_value;
+            let mut td = (weights[j] / denom - share[j]) * total;
             // Creation, floored so that imports stay at or above zero (`start_flow`).
-            let unfloored = if base > 0.0 {
-                eps * base * shock[j]
-            } else {
-                0.0
-            };
+            let unfloored = eps * base * shock[j];
             let tc = if base + unfloored < 0.0 {
                 -base
             } else {
                 unfloored
             };
             // `finish_flow` with a world price change of 0.
-            let mut td = if total > 0.0 { weights[j] } else { 0.0 };
             if base + tc + td < 0.0 {
                 td = -(base + tc);
             }
