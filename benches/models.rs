@@ -105,6 +105,32 @@ fn prepared_draw_hs6(bencher: divan::Bencher) {
     });
 }
 
+/// Sixteen draws over the same flows in one batch (as the Monte-Carlo layer runs them), on
+/// one thread: the time per batch.
+#[divan::bench(sample_count = 20)]
+fn prepared_batch16_hs6(bencher: divan::Bencher) {
+    use tariffsim::analysis::draws::{DrawTotals, PreparedScenario};
+    let (scenario, _) = hs6_draw();
+    let spec = scenario
+        .uncertainty
+        .expect("the scenario has [uncertainty]");
+    let prepared = PreparedScenario::new(&scenario);
+    let draws: Vec<Vec<Elasticities>> = (0..16)
+        .map(|i| {
+            let mut e = Vec::new();
+            spec.draw_elasticities(&scenario, i, &mut e);
+            e
+        })
+        .collect();
+    let mut scratch = tariffsim::model::smart_prepared::MarketScratch::default();
+    let mut totals = vec![DrawTotals::empty(&scenario); 16];
+    bencher.bench_local(|| {
+        prepared
+            .run_batch_into(divan::black_box(&draws), &mut scratch, &mut totals)
+            .expect("runs");
+    });
+}
+
 #[divan::bench(sample_count = 20)]
 fn simulate_variant_hs6(bencher: divan::Bencher) {
     let (scenario, change) = hs6_draw();

@@ -141,28 +141,39 @@ pub fn run(
                 .iter()
                 .map(|&k| engine.draws(Some(&tariffs[k]), true))
                 .collect();
-            (0..u.draws as u64)
+            // Draws in batches (each market's flows read once per batch, four draws at a
+            // time where the market allows it), each batch on one thread.
+            const BATCH: u64 = 16;
+            let n = u.draws as u64;
+            let batches = (0..n.div_ceil(BATCH))
                 .into_par_iter()
                 .map_init(
                     || {
                         (
                             DrawScratch::default(),
-                            vec![DrawTotals::empty(scenario); prepared.len()],
+                            vec![vec![DrawTotals::empty(scenario); BATCH as usize]; prepared.len()],
                         )
                     },
-                    |(scratch, totals), i| {
+                    |(scratch, totals), b| {
+                        let first = b * BATCH;
+                        let size = (n - first).min(BATCH) as usize;
                         for (run, (p, t)) in prepared.iter().zip(totals.iter_mut()).enumerate() {
-                            p.run_batch(u, i, scratch, std::slice::from_mut(t))
+                            p.run_batch(u, first, scratch, &mut t[..size])
                                 .map_err(|(_, e)| in_year(first_year[run])(e))?;
                         }
-                        let p = path(spec, &growth, &base, |k| {
-                            &totals[run_of[k]].focus_by_product
-                        });
-                        tick();
-                        Ok(p)
+                        Ok((0..size)
+                            .map(|d| {
+                                let p = path(spec, &growth, &base, |k| {
+                                    &totals[run_of[k]][d].focus_by_product
+                                });
+                                tick();
+                                p
+                            })
+                            .collect::<Vec<_>>())
                     },
                 )
-                .collect::<Result<Vec<_>, ModelError>>()
+                .collect::<Result<Vec<_>, ModelError>>()?;
+            Ok::<_, ModelError>(batches.into_iter().flatten().collect::<Vec<_>>())
         })
         .transpose()?;
     Ok(years

@@ -4,6 +4,7 @@
 //! callers may simulate products in parallel.
 
 pub mod armington;
+pub mod exp;
 pub mod gsim;
 pub mod smart;
 pub mod smart_prepared;

@@ -360,7 +360,7 @@ pub(crate) fn ces_reallocate(
     }
     let mut denom = 0.0;
     for f in flows.iter_mut().filter(|f| f.base_value > 0.0) {
-        f.trade_diversion = (f.trade_diversion - max).exp();
+        f.trade_diversion = super::exp::exp(f.trade_diversion - max);
         denom += f.trade_diversion;
     }
     for (i, f) in flows.iter_mut().enumerate() {

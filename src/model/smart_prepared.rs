@@ -16,6 +16,11 @@ use super::smart::{
     DiversionMethod, FlowEffect, SmartError, SmartOptions, ces_reallocate, creation_with_shock,
     finish_flow, laird_yeats_diversion, price_factor, start_flow, tariff_shock,
 };
+mod lanes;
+
+pub use lanes::{LANES, LaneResults};
+
+use super::exp::exp_inline;
 use super::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 
 /// Product markets with everything that does not depend on the elasticities computed once.
@@ -80,6 +85,7 @@ pub struct MarketScratch {
     effects: Vec<FlowEffect>,
     weights: Vec<f64>,
     results: Vec<FlowResult>,
+    lanes: LaneResults,
 }
 
 impl PreparedSmart {
@@ -141,7 +147,7 @@ impl PreparedSmart {
             }
             for i in range {
                 if p.ln_tariff_factor[i] == 0.0 {
-                    p.unmoved_weight[i] = (p.ln_share[i] - max).exp();
+                    p.unmoved_weight[i] = super::exp::exp(p.ln_share[i] - max);
                 }
             }
             p.max_unmoved.push(max);
@@ -233,6 +239,38 @@ impl PreparedSmart {
         only: Option<usize>,
         scratch: &mut MarketScratch,
     ) {
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            // SAFETY: the processor has AVX2 and FMA.
+            unsafe { self.lean_avx2(m, e, only, scratch) };
+            return;
+        }
+        self.lean_body(m, e, only, scratch);
+    }
+
+    /// [`Self::lean_into`] compiled for AVX2 and FMA: the exponential inline, the loops over
+    /// flows in wider registers (Rust never fuses a multiply and an add on its own, so the
+    /// arithmetic is the same).
+    #[cfg(target_arch = "x86_64")]
+    #[target_feature(enable = "avx2,fma")]
+    fn lean_avx2(
+        &self,
+        m: usize,
+        e: &Elasticities,
+        only: Option<usize>,
+        scratch: &mut MarketScratch,
+    ) {
+        self.lean_body(m, e, only, scratch);
+    }
+
+    #[inline(always)]
+    fn lean_body(
+        &self,
+        m: usize,
+        e: &Elasticities,
+        only: Option<usize>,
+        scratch: &mut MarketScratch,
+    ) {
         let (start, end) = (self.offsets[m], self.offsets[m + 1]);
         let total = self.totals[m];
         let (eps, sigma) = (e.import_demand, e.substitution);
@@ -258,7 +296,7 @@ impl PreparedSmart {
             let unmoved_weight = &self.unmoved_weight[start..end];
             for &j in &self.moved[self.moved_offsets[m]..self.moved_offsets[m + 1]] {
                 let w = &mut weights[j as usize];
-                *w = (*w - max).exp();
+                *w = exp_inline(*w - max);
             }
             for &j in &self.unmoved[self.unmoved_offsets[m]..self.unmoved_offsets[m + 1]] {
                 weights[j as usize] = unmoved_weight[j as usize];
@@ -268,7 +306,7 @@ impl PreparedSmart {
             }
         } else {
             for w in weights.iter_mut() {
-                *w = (*w - max).exp();
+                *w = exp_inline(*w - max);
                 denom += *w;
             }
         }
@@ -590,6 +628,87 @@ mod tests {
             fixed_compared > 50,
             "markets where no tariff moves: {fixed_compared}"
         );
+    }
+
+    /// Four draws side by side give, lane by lane, the results of one draw at a time: every
+    /// flow's and one exporter's, with lanes that take the cached weights of the unmoved
+    /// flows and lanes that do not in the same group.
+    #[test]
+    fn four_lanes_equal_one_draw_at_a_time() {
+        let markets = random_markets(0x51_7cc1_b727_220a, 400);
+        let prepared = PreparedSmart::new(
+            &markets,
+            SmartOptions {
+                diversion: DiversionMethod::CesShare,
+            },
+        );
+        let mut next = stream(99);
+        let (mut scratch, mut one) = (MarketScratch::default(), MarketScratch::default());
+        let (mut lanes_run, mut mixed) = (0, 0);
+        let bits = |r: &FlowResult| {
+            [r.total_effect, r.revenue_after, r.consumer_surplus].map(f64::to_bits)
+        };
+        for _ in 0..8 {
+            for (m, market) in markets.iter().enumerate() {
+                let e: [Elasticities; LANES] = std::array::from_fn(|_| {
+                    let mut e = market.elasticities;
+                    // From nearly no substitution (the unmoved flows' log share stays the
+                    // largest) to strong substitution (a moved flow's weight overtakes it).
+                    e.import_demand *= 0.3 + 1.7 * next();
+                    e.substitution *= if next() < 0.5 {
+                        1e-3 * next()
+                    } else {
+                        3.0 * next()
+                    };
+                    e
+                });
+                let first = market.flows.first().map(|f| f.exporter);
+                for only in [None, first] {
+                    let Some(r) = prepared
+                        .results_lanes(m, std::array::from_fn(|l| &e[l]), only, &mut scratch)
+                        .cloned()
+                    else {
+                        continue;
+                    };
+                    lanes_run += 1;
+                    let cached: Vec<bool> = e
+                        .iter()
+                        .map(|e| {
+                            let range = prepared.offsets[m]..prepared.offsets[m + 1];
+                            let max = prepared.ln_share[range.clone()]
+                                .iter()
+                                .zip(&prepared.ln_tariff_factor[range])
+                                .map(|(s, t)| s - e.substitution * t)
+                                .fold(f64::NEG_INFINITY, f64::max);
+                            max <= prepared.max_unmoved[m]
+                        })
+                        .collect();
+                    mixed += usize::from(cached.iter().any(|&c| c) && !cached.iter().all(|&c| c));
+                    for (l, e) in e.iter().enumerate() {
+                        let expected = prepared.results(m, e, only, &mut one).expect("in range");
+                        for (j, (x, f)) in expected.iter().zip(prepared.flows(m)).enumerate() {
+                            if only.is_some_and(|o| f.exporter != o) {
+                                continue;
+                            }
+                            let lane = FlowResult {
+                                total_effect: r.total_effect[j][l],
+                                revenue_after: r.revenue_after[j][l],
+                                consumer_surplus: r.consumer_surplus[j][l],
+                            };
+                            assert_eq!(bits(&lane), bits(x), "market {m}, lane {l}, flow {j}");
+                        }
+                    }
+                }
+            }
+        }
+        #[cfg(target_arch = "x86_64")]
+        if std::is_x86_feature_detected!("avx2") && std::is_x86_feature_detected!("fma") {
+            assert!(lanes_run > 1000, "markets run in lanes: {lanes_run}");
+            assert!(
+                mixed > 50,
+                "groups mixing cached and computed weights: {mixed}"
+            );
+        }
     }
 
     #[test]
