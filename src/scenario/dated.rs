@@ -14,6 +14,7 @@ use crate::error::ScenarioError;
 use crate::schedule::timeline::{self, TariffPath};
 use crate::schedule::{self, Date, Schedule};
 use crate::units::{Rate, pct_to_rate};
+use rayon::prelude::*;
 use std::collections::{BTreeMap, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -140,28 +141,67 @@ impl DatedRates {
         let p = &self.path;
         let last_day = Date::last_of_year(*schedule::engine::YEARS.end());
         let changes = timeline::change_points(&p.schedule.measures);
-        let mut cache: Vec<(Date, Vec<Rate>)> = Vec::new();
-        let mut state_on = |day: Date| -> Result<Vec<Rate>, ScenarioError> {
-            // The schedule of `day` is the schedule of the last change day before it.
-            let key = changes
+        // The schedule of a day is the schedule of the last change day before it.
+        let key = |day: Date| {
+            changes
                 .iter()
                 .rev()
                 .find(|c| **c <= day)
                 .copied()
-                .unwrap_or(day);
-            if let Some((_, r)) = cache.iter().find(|(d, _)| *d == key) {
-                return Ok(r.clone());
-            }
-            let r = state_rates(
-                &p.schedule,
-                &p.cell_of,
-                &ResolvedDays {
-                    day: key,
-                    exporters: Vec::new(),
-                },
-            )?;
-            cache.push((key, r.clone()));
-            Ok(r)
+                .unwrap_or(day)
+        };
+        // Each year's segments: their first day and length, from the year's first day, the
+        // after date, every change day and the day after the schedule ends.
+        let years: Vec<(Vec<(Date, i64)>, f64)> = years
+            .map(|year| {
+                let y = u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX);
+                let (first, last) = (Date::first_of_year(y), Date::last_of_year(y));
+                let length = (last.days() - first.days() + 1) as f64;
+                let mut starts: Vec<Date> = vec![first, p.after];
+                starts.extend(changes.iter().copied());
+                starts.extend(last_day.next_day());
+                starts.retain(|d| first <= *d && *d <= last);
+                starts.sort_unstable();
+                starts.dedup();
+                let segments = (0..starts.len())
+                    .map(|i| {
+                        let end = starts
+                            .get(i + 1)
+                            .and_then(|next| next.previous_day())
+                            .unwrap_or(last);
+                        (starts[i], end.days() - starts[i].days() + 1)
+                    })
+                    .collect();
+                (segments, length)
+            })
+            .collect();
+        // The schedule on every distinct day the after segments need, evaluated in parallel.
+        let mut days: Vec<Date> = years
+            .iter()
+            .flat_map(|(segments, _)| segments)
+            .filter(|(start, _)| *start >= p.after)
+            .map(|(start, _)| key((*start).min(last_day)))
+            .collect();
+        days.sort_unstable();
+        days.dedup();
+        let states: Vec<Vec<Rate>> = days
+            .par_iter()
+            .map(|&day| {
+                state_rates(
+                    &p.schedule,
+                    &p.cell_of,
+                    &ResolvedDays {
+                        day,
+                        exporters: Vec::new(),
+                    },
+                )
+            })
+            .collect::<Result<_, _>>()?;
+        let state_on = |day: Date| {
+            let i = days
+                .binary_search(&key(day))
+                .expect("every after segment's day was evaluated");
+            &states[i]
         };
         let n = p.cell_of.len();
         let mut out = YearPath {
@@ -170,34 +210,18 @@ impl DatedRates {
             from: p.after,
             last_day,
         };
-        for year in years {
-            let y = u16::try_from(year.clamp(0, i64::from(u16::MAX))).unwrap_or(u16::MAX);
-            let (first, last) = (Date::first_of_year(y), Date::last_of_year(y));
-            let length = (last.days() - first.days() + 1) as f64;
-            // Segment starts: the year's first day, the after date, every change day, the
-            // day after the schedule ends.
-            let mut starts: Vec<Date> = vec![first, p.after];
-            starts.extend(changes.iter().copied());
-            starts.extend(last_day.next_day());
-            starts.retain(|d| first <= *d && *d <= last);
-            starts.sort_unstable();
-            starts.dedup();
+        for (segments, length) in years {
             let mut mean = vec![0.0; n];
             let mut after_days = 0;
-            for (i, &start) in starts.iter().enumerate() {
-                let end = starts
-                    .get(i + 1)
-                    .and_then(|next| next.previous_day())
-                    .unwrap_or(last);
-                let days = end.days() - start.days() + 1;
+            for (start, days) in segments {
                 let weight = days as f64 / length;
                 let rates = if start < p.after {
-                    self.before.clone()
+                    &self.before
                 } else {
                     after_days += days;
-                    state_on(start.min(last_day))?
+                    state_on(start.min(last_day))
                 };
-                for (m, r) in mean.iter_mut().zip(&rates) {
+                for (m, r) in mean.iter_mut().zip(rates) {
                     *m += weight * r;
                 }
             }
@@ -288,8 +312,8 @@ impl Loader<'_> {
                 ))
             })
             .transpose()?;
-        let s = Arc::new(Schedule::load(&dir)?);
-        let names = read_descriptions(&dir)?;
+        let (s, names) = rayon::join(|| Schedule::load(&dir), || read_descriptions(&dir));
+        let (s, names) = (Arc::new(s?), names?);
         let (trade, cell_of) = base_trade(&s, &names, importer.get_ref());
         let applied = cell_of
             .iter()
@@ -313,8 +337,11 @@ impl Loader<'_> {
                     after: after_days.day,
                     schedule: Arc::clone(&s),
                 });
-                let before = state_rates(&s, &cell_of, &before_days)?;
-                let after = state_rates(&s, &cell_of, &after_days)?;
+                let (before, after) = rayon::join(
+                    || state_rates(&s, &cell_of, &before_days),
+                    || state_rates(&s, &cell_of, &after_days),
+                );
+                let (before, after) = (before?, after?);
                 Some(DatedRates {
                     before,
                     after,
