@@ -109,17 +109,20 @@ fn prepared_draw_hs6(bencher: divan::Bencher) {
 /// one thread: the time per batch.
 #[divan::bench(sample_count = 20)]
 fn prepared_batch16_hs6(bencher: divan::Bencher) {
-    use tariffsim::analysis::draws::{DrawTotals, PreparedScenario};
+    use tariffsim::analysis::draws::{DrawTotals, DrawnElasticities, PreparedScenario};
     let (scenario, _) = hs6_draw();
     let spec = scenario
         .uncertainty
         .expect("the scenario has [uncertainty]");
     let prepared = PreparedScenario::new(&scenario);
-    let draws: Vec<Vec<Elasticities>> = (0..16)
+    let draws: Vec<DrawnElasticities<'_>> = (0..16)
         .map(|i| {
-            let mut e = Vec::new();
-            spec.draw_elasticities(&scenario, i, &mut e);
-            e
+            let (change, set) = spec.draw_with_set(i);
+            DrawnElasticities::new(
+                &scenario,
+                change,
+                set.and_then(|set| scenario.set_elasticities(set)),
+            )
         })
         .collect();
     let mut scratch = tariffsim::model::smart_prepared::MarketScratch::default();

@@ -13,7 +13,7 @@ use crate::error::ModelError;
 use crate::model::TradeFlow;
 use crate::model::smart::EffectTotals;
 use crate::model::smart_prepared::{FlowResult, LANES, LaneResults, MarketScratch, PreparedSmart};
-use crate::model::{Elasticities, ProductMarket};
+use crate::model::{Elasticities, ElasticityChange, ProductMarket};
 use crate::scenario::Scenario;
 
 /// A scenario's SMART markets prepared for runs with many sets of elasticities.
@@ -78,6 +78,60 @@ impl DrawTotals {
             focus_by_product: effects(&o.focus_by_product),
             extra: o.extra.clone(),
         }
+    }
+}
+
+/// One draw's elasticities, market by market (by the scenario's market index).
+pub trait DrawElasticities {
+    /// The elasticities of market `id` in this draw.
+    fn of_market(&self, id: usize) -> Elasticities;
+}
+
+/// A vector of elasticities, one per market.
+impl<T: AsRef<[Elasticities]>> DrawElasticities for T {
+    fn of_market(&self, id: usize) -> Elasticities {
+        self.as_ref()[id]
+    }
+}
+
+/// A draw's change applied to base elasticities as each market is reached, instead of a
+/// vector of every market's elasticities written first and read back (the same values:
+/// [`ElasticityChange::apply`] on the same base).
+#[derive(Debug, Clone, Copy)]
+pub struct DrawnElasticities<'a> {
+    change: ElasticityChange,
+    base: Base<'a>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Base<'a> {
+    /// A named set's elasticities, one per market.
+    Set(&'a [Elasticities]),
+    /// The scenario's own.
+    Scenario(&'a [ProductMarket]),
+}
+
+impl<'a> DrawnElasticities<'a> {
+    /// `change` on `set` (one per market), or on the scenario's own elasticities.
+    pub fn new(
+        scenario: &'a Scenario,
+        change: ElasticityChange,
+        set: Option<&'a [Elasticities]>,
+    ) -> Self {
+        DrawnElasticities {
+            change,
+            base: set.map_or(Base::Scenario(&scenario.markets), Base::Set),
+        }
+    }
+}
+
+impl DrawElasticities for DrawnElasticities<'_> {
+    fn of_market(&self, id: usize) -> Elasticities {
+        let base = match self.base {
+            Base::Set(set) => &set[id],
+            Base::Scenario(markets) => &markets[id].elasticities,
+        };
+        self.change.apply(base)
     }
 }
 
@@ -174,7 +228,7 @@ impl<'a> PreparedScenario<'a> {
     /// through all its draws, so each market's flows are read from memory once per batch
     /// instead of once per draw. An error names the draw (its index in `draws`) and is
     /// that draw's first error in market order.
-    pub fn run_batch_into<E: AsRef<[Elasticities]>>(
+    pub fn run_batch_into<E: DrawElasticities>(
         &self,
         draws: &[E],
         scratch: &mut MarketScratch,
@@ -182,12 +236,7 @@ impl<'a> PreparedScenario<'a> {
     ) -> Result<(), (usize, ModelError)> {
         let s = self.scenario;
         assert_eq!(draws.len(), out.len(), "one set of totals per draw");
-        for (draw, totals) in draws.iter().zip(out.iter_mut()) {
-            assert_eq!(
-                draw.as_ref().len(),
-                s.markets.len(),
-                "one set of elasticities per market"
-            );
+        for totals in out.iter_mut() {
             totals.total = EffectTotals {
                 revenue_before: self.revenue_before,
                 ..EffectTotals::default()
@@ -204,17 +253,20 @@ impl<'a> PreparedScenario<'a> {
             for (acc, first) in acc.iter_mut().zip((0..draws.len()).step_by(LANES)) {
                 let size = (draws.len() - first).min(LANES);
                 let out = &mut out[first..first + size];
-                let e: [&Elasticities; LANES] =
-                    std::array::from_fn(|l| &draws[first + l.min(size - 1)].as_ref()[id]);
+                let e: [Elasticities; LANES] =
+                    std::array::from_fn(|l| draws[first + l.min(size - 1)].of_market(id));
                 // Four draws in one pass where the market allows it (the same numbers), one
                 // at a time otherwise.
-                if let Some(r) = self.smart.results_lanes(m, e, only, scratch) {
+                if let Some(r) =
+                    self.smart
+                        .results_lanes(m, std::array::from_fn(|l| &e[l]), only, scratch)
+                {
                     self.add_lanes(acc, out, product, flows, r);
                 } else {
                     for (l, totals) in out.iter_mut().enumerate() {
                         let results = self
                             .smart
-                            .results(m, e[l], only, scratch)
+                            .results(m, &e[l], only, scratch)
                             .map_err(|err| (first + l, model_error(s, product, err)))?;
                         self.add_lane(acc, l, totals, product, flows, results);
                     }

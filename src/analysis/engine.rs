@@ -13,7 +13,6 @@
 use super::draws::DrawTotals;
 use super::{Outcome, Variant};
 use crate::error::ModelError;
-use crate::model::Elasticities;
 use crate::model::smart_prepared::MarketScratch;
 use crate::scenario::specs::UncertaintySpec;
 use crate::scenario::{ModelChoice, Scenario};
@@ -77,8 +76,6 @@ pub trait DrawRunner: Sync {
 pub struct DrawScratch {
     /// Working space of one SMART market.
     pub smart: MarketScratch,
-    /// Per draw of the batch, the elasticities of every market.
-    pub elasticities: Vec<Vec<Elasticities>>,
 }
 
 /// The general draw runner: one [`Engine::solve_variant`] per draw.

@@ -90,27 +90,6 @@ impl UncertaintySpec {
         (change, set)
     }
 
-    /// The per-market elasticities of draw `index` into `out` (cleared first): the draw's
-    /// factors applied to its set's values, or to the scenario's without `sets`.
-    pub fn draw_elasticities(
-        &self,
-        scenario: &Scenario,
-        index: u64,
-        out: &mut Vec<crate::model::Elasticities>,
-    ) {
-        let (change, set) = self.draw_with_set(index);
-        out.clear();
-        match set.and_then(|set| scenario.set_elasticities(set)) {
-            Some(base) => out.extend(base.iter().map(|b| change.apply(b))),
-            None => out.extend(
-                scenario
-                    .markets
-                    .iter()
-                    .map(|m| change.apply(&m.elasticities)),
-            ),
-        }
-    }
-
     /// The variant of draw `index` with the other inputs as given: the draw's factors and,
     /// with `sets`, the per-product elasticities of the draw's set.
     pub fn variant<'a>(

@@ -2,7 +2,7 @@
 //! in closed form (see `crate::model::smart`). Draws run on markets prepared once
 //! ([`PreparedScenario`]), with the numbers of one variant solve per draw.
 
-use super::draws::{DrawTotals, PreparedScenario};
+use super::draws::{DrawTotals, DrawnElasticities, PreparedScenario};
 use super::engine::{DrawRunner, DrawScratch, Engine};
 use super::{Outcome, Variant};
 use crate::error::ModelError;
@@ -121,16 +121,13 @@ impl DrawRunner for PreparedScenario<'_> {
         scratch: &mut DrawScratch,
         out: &mut [DrawTotals],
     ) -> Result<(), (usize, ModelError)> {
-        let DrawScratch {
-            smart,
-            elasticities,
-        } = scratch;
-        if elasticities.len() < out.len() {
-            elasticities.resize_with(out.len(), Vec::new);
-        }
-        for (k, e) in elasticities[..out.len()].iter_mut().enumerate() {
-            spec.draw_elasticities(self.scenario(), first + k as u64, e);
-        }
-        self.run_batch_into(&elasticities[..out.len()], smart, out)
+        let s = self.scenario();
+        let draws: Vec<DrawnElasticities<'_>> = (0..out.len() as u64)
+            .map(|k| {
+                let (change, set) = spec.draw_with_set(first + k);
+                DrawnElasticities::new(s, change, set.and_then(|set| s.set_elasticities(set)))
+            })
+            .collect();
+        self.run_batch_into(&draws, &mut scratch.smart, out)
     }
 }
