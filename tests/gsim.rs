@@ -423,3 +423,63 @@ fn large_changes_need_the_levels_form_and_never_give_negative_trade() {
         "{report}"
     );
 }
+
+/// Products are checked in parallel, but the error is the first product's (in file
+/// order) with a problem, on that product's first line, whatever the thread count.
+#[test]
+fn first_product_with_a_problem_is_reported() {
+    let dir = out_dir("first-problem");
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let read = |name: &str| {
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/data").join(name)).unwrap()
+    };
+    // Products p0..p5 copy the example; p3 and p5 trade nothing (every value zero).
+    let copies = |text: &str, zero_value: Option<usize>| {
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        let body: Vec<&str> = lines.collect();
+        for p in 0..6 {
+            for l in &body {
+                let mut f: Vec<String> = l.splitn(7, ',').map(String::from).collect();
+                f[0] = format!("p{p}");
+                if let Some(c) = zero_value.filter(|_| p == 3 || p == 5) {
+                    f[c] = "0".into();
+                }
+                out.push_str(&f.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let trade = read("gsim_4x4_trade.csv");
+    let rows = trade.lines().count() - 1;
+    std::fs::write(dir.join("data/gsim_4x4_trade.csv"), copies(&trade, Some(4))).unwrap();
+    std::fs::write(
+        dir.join("data/gsim_4x4_tariffs.csv"),
+        copies(&read("gsim_4x4_tariffs.csv"), None),
+    )
+    .unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/gsim-4x4-us-eu-fta.toml")).unwrap();
+    let scenario = dir.join("gsim.toml");
+    std::fs::write(&scenario, text).unwrap();
+    for threads in ["1", "2"] {
+        let out = dir.join(format!("out{threads}"));
+        let output = std::process::Command::new(env!("CARGO_BIN_EXE_tariffsim"))
+            .args(["run", scenario.to_str().unwrap(), "--out"])
+            .arg(&out)
+            .env("RAYON_NUM_THREADS", threads)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success());
+        let first_line_of_p3 = 2 + 3 * rows;
+        assert!(
+            stderr.contains(&format!("gsim_4x4_trade.csv:{first_line_of_p3}"))
+                && stderr.contains("product p3: every trade value is zero"),
+            "{threads} threads: {stderr}"
+        );
+        assert!(!stderr.contains("p5"), "{stderr}");
+        assert!(!out.exists());
+    }
+}

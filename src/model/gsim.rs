@@ -322,7 +322,17 @@ impl GsimMarket {
         }
 
         let name = |i: usize| self.regions[i].clone();
-        for r in 0..n {
+        // One pass over each matrix in storage order finds clean data (the common case);
+        // only data with a problem is searched cell by cell for the first one.
+        // (`&` rather than `&&`, without an early exit, so that the passes vectorise.)
+        let clean = self
+            .trade
+            .iter()
+            .fold(true, |ok, v| ok & v.is_finite() & (*v >= 0.0))
+            & [&self.tariff_before, &self.tariff_after]
+                .iter()
+                .all(|m| m.iter().fold(true, |ok, v| ok & v.is_finite() & (*v > 0.0)));
+        for r in (0..n).filter(|_| !clean) {
             for v in 0..n {
                 let value = self.trade[(r, v)];
                 if !(value.is_finite() && value >= 0.0) {
@@ -1335,6 +1345,18 @@ mod tests {
         check(
             &|m| m.trade[(RW, US)] = f64::NAN,
             &|e| matches!(e, GsimError::InvalidTrade { exporter, .. } if exporter == "RW"),
+        );
+        // Two problems: the first in exporter-then-importer order is named (not the first
+        // in the matrices' storage order).
+        check(
+            &|m| {
+                m.trade[(JP, US)] = -1.0;
+                m.tariff_after[(US, JP)] = 0.0;
+            },
+            &|e| {
+                matches!(e, GsimError::InvalidTariffPower { stage: TariffStage::After, exporter, importer, .. }
+                if exporter == "US" && importer == "JP")
+            },
         );
         check(&|m| m.tariff_before[(EU, JP)] = 0.0, &|e| {
             matches!(e, GsimError::InvalidTariffPower { stage: TariffStage::Before, exporter, importer, .. }
