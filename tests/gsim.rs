@@ -423,3 +423,121 @@ fn large_changes_need_the_levels_form_and_never_give_negative_trade() {
         "{report}"
     );
 }
+
+/// A copy of the 4×4 example with `products` products p0, p1, … (the example's data each);
+/// the products in `empty` trade nothing. Returns the scenario and the rows per product.
+fn many_products(name: &str, products: usize, empty: &[usize]) -> (PathBuf, usize) {
+    let dir = out_dir(name);
+    std::fs::create_dir_all(dir.join("data")).unwrap();
+    let read = |name: &str| {
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/data").join(name)).unwrap()
+    };
+    let copies = |text: &str, value_column: Option<usize>| {
+        let mut lines = text.lines();
+        let mut out = format!("{}\n", lines.next().unwrap());
+        let body: Vec<&str> = lines.collect();
+        for p in 0..products {
+            for (k, l) in body.iter().enumerate() {
+                let mut f: Vec<String> = l.splitn(7, ',').map(String::from).collect();
+                f[0] = format!("p{p}");
+                if let Some(c) = value_column {
+                    // Values that differ by product, or none at all.
+                    let v: f64 = f[c].parse().unwrap();
+                    f[c] = if empty.contains(&p) {
+                        "0".into()
+                    } else {
+                        format!("{}", v * (1.0 + 0.01 * ((p * 7 + k) % 13) as f64))
+                    };
+                }
+                out.push_str(&f.join(","));
+                out.push('\n');
+            }
+        }
+        out
+    };
+    let trade = read("gsim_4x4_trade.csv");
+    let rows = trade.lines().count() - 1;
+    std::fs::write(dir.join("data/gsim_4x4_trade.csv"), copies(&trade, Some(4))).unwrap();
+    std::fs::write(
+        dir.join("data/gsim_4x4_tariffs.csv"),
+        copies(&read("gsim_4x4_tariffs.csv"), None),
+    )
+    .unwrap();
+    let text =
+        std::fs::read_to_string(Path::new(ROOT).join("scenarios/gsim-4x4-us-eu-fta.toml")).unwrap();
+    let scenario = dir.join("gsim.toml");
+    std::fs::write(&scenario, text).unwrap();
+    (scenario, rows)
+}
+
+/// Runs a scenario with a number of worker threads; success and the error text.
+fn run_with_threads(scenario: &Path, out: &Path, threads: &str) -> (bool, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_tariffsim"))
+        .args(["run", scenario.to_str().unwrap(), "--out"])
+        .arg(out)
+        .env("RAYON_NUM_THREADS", threads)
+        .output()
+        .unwrap();
+    (
+        output.status.success(),
+        String::from_utf8_lossy(&output.stderr).into_owned(),
+    )
+}
+
+/// Products are checked in parallel, but the error is the first product's (in file
+/// order) with a problem, on that product's first line, whatever the thread count.
+#[test]
+fn first_product_with_a_problem_is_reported() {
+    let (scenario, rows) = many_products("first-problem", 6, &[3, 5]);
+    for threads in ["1", "2"] {
+        let out = scenario.with_file_name(format!("out{threads}"));
+        let (ok, stderr) = run_with_threads(&scenario, &out, threads);
+        assert!(!ok);
+        let first_line_of_p3 = 2 + 3 * rows;
+        assert!(
+            stderr.contains(&format!("gsim_4x4_trade.csv:{first_line_of_p3}"))
+                && stderr.contains("product p3: every trade value is zero"),
+            "{threads} threads: {stderr}"
+        );
+        assert!(!stderr.contains("p5"), "{stderr}");
+        assert!(!out.exists());
+    }
+}
+
+/// Products are set up, solved, summed and written in parallel (more products than one
+/// batch of rendering): every file is the same byte for byte with 1, 2 and 3 threads.
+#[test]
+fn gsim_outputs_do_not_depend_on_the_thread_count() {
+    let (scenario, _) = many_products("threads", 40, &[]);
+    let mut first: Option<Vec<(String, Vec<u8>)>> = None;
+    for threads in ["1", "2", "3"] {
+        let out = scenario.with_file_name(format!("out{threads}"));
+        let (ok, stderr) = run_with_threads(&scenario, &out, threads);
+        assert!(ok, "{stderr}");
+        let mut files: Vec<(String, Vec<u8>)> = std::fs::read_dir(&out)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .filter(|p| p.file_name().unwrap() != "report.md")
+            .map(|p| {
+                let name = p.file_name().unwrap().to_string_lossy().into_owned();
+                (name, std::fs::read(&p).unwrap())
+            })
+            .collect();
+        files.sort();
+        assert!(
+            files
+                .iter()
+                .any(|(n, b)| n == "gsim_flows.csv" && b.len() > 40 * 500)
+        );
+        match &first {
+            None => first = Some(files),
+            Some(expected) => {
+                assert_eq!(expected.len(), files.len());
+                for ((n1, b1), (n2, b2)) in expected.iter().zip(&files) {
+                    assert_eq!(n1, n2);
+                    assert!(b1 == b2, "{n1} differs with {threads} threads");
+                }
+            }
+        }
+    }
+}

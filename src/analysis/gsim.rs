@@ -150,16 +150,27 @@ fn aggregate(
     let mut weighted_price = vec![0.0; n];
     let mut focus_destinations = vec![(0.0, 0.0); n];
     let (mut max_iterations, mut max_residual) = (0, 0.0f64);
-    for (m, o) in setup.markets.iter().zip(&products) {
-        for r in 0..n {
+    // Each product's exports by region, before and after, summed in parallel; the sums
+    // over products below stay in product order.
+    let exports: Vec<Vec<(f64, f64)>> = setup
+        .markets
+        .par_iter()
+        .zip(products.par_iter())
+        .map(|(m, o)| {
+            (0..n)
+                .map(|r| (m.trade.row(r).sum(), o.trade_after.row(r).sum()))
+                .collect()
+        })
+        .collect();
+    for ((m, o), sums) in setup.markets.iter().zip(&products).zip(&exports) {
+        for (r, &(exports, exports_after)) in sums.iter().enumerate() {
             let w = &mut welfare[r];
             w.producer_surplus += o.producer_surplus_change[r];
             w.consumer_surplus += o.consumer_surplus_change[r];
             w.tariff_revenue += o.tariff_revenue_change[r];
             w.net += o.welfare_change[r];
-            let exports: f64 = m.trade.row(r).sum();
             before[r] += exports;
-            after[r] += o.trade_after.row(r).sum();
+            after[r] += exports_after;
             weighted_price[r] += exports * o.world_price_change[r];
         }
         for (v, d) in focus_destinations.iter_mut().enumerate() {

@@ -25,9 +25,13 @@ use nalgebra::{DMatrix, DVector};
 use thiserror::Error;
 
 use crate::model::SupplyElasticity;
-use crate::solve::{
-    NewtonOptions, NewtonReport, NonlinearSystem, SolveError, Termination, newton_solve,
-};
+
+mod levels;
+#[cfg(test)]
+mod reference;
+
+use crate::solve::{NewtonOptions, NewtonReport, SolveError, Termination, newton_solve};
+use levels::{LevelsEquations, LevelsSystem};
 
 /// Below this distance from 1, `E_s` is treated as exactly 1 (Cobb–Douglas);
 /// the CES formula's error there is of order `|1 − E_s|·(ln p)²`.
@@ -318,7 +322,17 @@ impl GsimMarket {
         }
 
         let name = |i: usize| self.regions[i].clone();
-        for r in 0..n {
+        // One pass over each matrix in storage order finds clean data (the common case);
+        // only data with a problem is searched cell by cell for the first one.
+        // (`&` rather than `&&`, without an early exit, so that the passes vectorise.)
+        let clean = self
+            .trade
+            .iter()
+            .fold(true, |ok, v| ok & v.is_finite() & (*v >= 0.0))
+            & [&self.tariff_before, &self.tariff_after]
+                .iter()
+                .all(|m| m.iter().fold(true, |ok, v| ok & v.is_finite() & (*v > 0.0)));
+        for r in (0..n).filter(|_| !clean) {
             for v in 0..n {
                 let value = self.trade[(r, v)];
                 if !(value.is_finite() && value >= 0.0) {
@@ -610,192 +624,6 @@ fn solve_linear(cal: &Calibration<'_>, cs_formula: CsFormula) -> Result<Solution
     })
 }
 
-/// Levels form (§2.6) as a [`NonlinearSystem`] in `z_r = ln P*_r` of the
-/// free exporters:
-/// `F_r(z) = ln Σ_v φ[r][v]·m̂[r][v] − E_x[r]·z_r`.
-///
-/// All sums over exponentials are done in log space (log-sum-exp), so large
-/// elasticities or shocks do not overflow.
-struct LevelsSystem<'c, 'a> {
-    cal: &'c Calibration<'a>,
-    /// The price indices and log supply–demand sums at the point evaluated last: Newton
-    /// asks for the Jacobian at the point whose residual it has just computed, and the
-    /// solution's trade at the last point again, so each is computed once per point.
-    last: std::cell::RefCell<Option<LevelsPoint>>,
-}
-
-/// What [`LevelsSystem`] computes at one point `x` (compared bit for bit).
-struct LevelsPoint {
-    x: Vec<f64>,
-    /// `ln P̂_v` of every importer.
-    log_index: Vec<f64>,
-    /// `ln Σ_v φ[r][v]·m̂[r][v]` of every free exporter, in `active` order.
-    log_total: Vec<f64>,
-}
-
-impl<'c, 'a> LevelsSystem<'c, 'a> {
-    fn new(cal: &'c Calibration<'a>) -> Self {
-        LevelsSystem {
-            cal,
-            last: std::cell::RefCell::new(None),
-        }
-    }
-
-    fn z(&self, x: &DVector<f64>, r: usize) -> f64 {
-        self.cal.slot[r].map_or(0.0, |i| x[i])
-    }
-
-    /// `ln p̂[r][v]`: log change of the internal price of r's variety in v.
-    fn log_price(&self, x: &DVector<f64>, r: usize, v: usize) -> f64 {
-        self.cal.log_shock[(r, v)] + self.z(x, r)
-    }
-
-    /// `ln P̂_v`: log change of importer v's CES price index.
-    fn log_index(&self, x: &DVector<f64>, v: usize) -> f64 {
-        let cal = self.cal;
-        if cal.expenditure[v] <= 0.0 {
-            return 0.0;
-        }
-        let delta = 1.0 - cal.e_s(v);
-        let shares = (0..cal.n).filter(|&r| cal.theta[(r, v)] > 0.0);
-        if delta.abs() <= COBB_DOUGLAS_EPS {
-            return shares
-                .map(|r| cal.theta[(r, v)] * self.log_price(x, r, v))
-                .sum();
-        }
-        let largest = shares
-            .clone()
-            .map(|r| (delta * self.log_price(x, r, v)).abs())
-            .fold(0.0, f64::max);
-        if largest <= 0.5 {
-            // ln Σθe^a = ln(1 + Σθ(e^a − 1)) when Σθ = 1: accurate as E_s → 1.
-            let s: f64 = shares
-                .map(|r| cal.theta[(r, v)] * (delta * self.log_price(x, r, v)).exp_m1())
-                .sum();
-            s.ln_1p() / delta
-        } else {
-            let terms = shares.map(|r| (cal.theta[(r, v)], delta * self.log_price(x, r, v)));
-            let theta_sum: f64 = (0..cal.n).map(|r| cal.theta[(r, v)]).sum();
-            (log_sum_exp(terms) - theta_sum.ln()) / delta
-        }
-    }
-
-    /// `ln m̂[r][v]`: log quantity ratio, given `ln P̂_v`.
-    fn log_quantity(&self, x: &DVector<f64>, r: usize, v: usize, log_index: f64) -> f64 {
-        -self.cal.e_s(v) * (self.log_price(x, r, v) - log_index) + self.cal.e_m(v) * log_index
-    }
-
-    /// `ln Σ_v φ[r][v]·m̂[r][v]`.
-    ///
-    /// Near base prices this is `ln(1 + Σ φ·(m̂ − 1))` (the shares sum to 1),
-    /// whose rounding is relative to the change rather than to 1: the
-    /// residual then resolves price changes of any size, not just those
-    /// above ≈ 1e-16/E.
-    fn log_supply_demand(&self, x: &DVector<f64>, r: usize, log_index: &[f64]) -> f64 {
-        let cal = self.cal;
-        let terms = (0..cal.n)
-            .filter(|&v| cal.phi[(r, v)] > 0.0)
-            .map(|v| (cal.phi[(r, v)], self.log_quantity(x, r, v, log_index[v])));
-        let largest = terms.clone().map(|(_, a)| a.abs()).fold(0.0, f64::max);
-        if largest <= 0.5 {
-            terms.map(|(phi, a)| phi * a.exp_m1()).sum::<f64>().ln_1p()
-        } else {
-            log_sum_exp(terms)
-        }
-    }
-
-    /// The price indices and supply–demand sums at `x`, computed unless `x` is the point
-    /// evaluated last; `read` gets them.
-    fn at<T>(&self, x: &DVector<f64>, read: impl FnOnce(&LevelsPoint) -> T) -> T {
-        let mut last = self.last.borrow_mut();
-        let same = last.as_ref().is_some_and(|p| {
-            p.x.len() == x.len()
-                && p.x
-                    .iter()
-                    .zip(x.iter())
-                    .all(|(a, b)| a.to_bits() == b.to_bits())
-        });
-        if !same {
-            let log_index: Vec<f64> = (0..self.cal.n).map(|v| self.log_index(x, v)).collect();
-            let log_total = self
-                .cal
-                .active
-                .iter()
-                .map(|&r| self.log_supply_demand(x, r, &log_index))
-                .collect();
-            *last = Some(LevelsPoint {
-                x: x.iter().copied().collect(),
-                log_index,
-                log_total,
-            });
-        }
-        read(last.as_ref().expect("the point was just evaluated"))
-    }
-
-    fn log_indices(&self, x: &DVector<f64>) -> Vec<f64> {
-        self.at(x, |p| p.log_index.clone())
-    }
-}
-
-impl NonlinearSystem for LevelsSystem<'_, '_> {
-    fn dim(&self) -> usize {
-        self.cal.active.len()
-    }
-
-    fn residual(&self, x: &DVector<f64>, out: &mut DVector<f64>) {
-        self.at(x, |p| {
-            for (i, &r) in self.cal.active.iter().enumerate() {
-                out[i] = p.log_total[i] - self.cal.supply[r] * x[i];
-            }
-        });
-    }
-
-    /// `∂F_r/∂z_k = Σ_v g[r][v]·((E_s+E_m)·ω[k][v] − E_s·δ_rk) − E_x·δ_rk`,
-    /// where `g[r][v] = φ m̂ / Σ_v φ m̂` and `ω[k][v]` is k's new expenditure
-    /// share in v (`∂ ln P̂_v / ∂z_k`).
-    fn jacobian(&self, x: &DVector<f64>, out: &mut DMatrix<f64>) {
-        let cal = self.cal;
-        let (n, m) = (cal.n, cal.active.len());
-        let (log_index, log_totals) = self.at(x, |p| (p.log_index.clone(), p.log_total.clone()));
-        let omega = DMatrix::from_fn(m, n, |j, v| {
-            let k = cal.active[j];
-            let theta = cal.theta[(k, v)];
-            let delta = 1.0 - cal.e_s(v);
-            if theta <= 0.0 || delta.abs() <= COBB_DOUGLAS_EPS {
-                theta
-            } else {
-                theta * (delta * (self.log_price(x, k, v) - log_index[v])).exp()
-            }
-        });
-        // Row i is summed over v in a buffer (ω's column v is contiguous), in the same
-        // order of additions as element by element.
-        let mut row = vec![0.0; m];
-        for (i, &r) in cal.active.iter().enumerate() {
-            let log_total = log_totals[i];
-            let mut diag = -cal.supply[r];
-            row.fill(0.0);
-            for (v, &index) in log_index.iter().enumerate() {
-                let phi = cal.phi[(r, v)];
-                if phi <= 0.0 {
-                    continue;
-                }
-                let g = (cal.log_phi[(r, v)] + self.log_quantity(x, r, v, index) - log_total).exp();
-                let cross = g * (cal.e_s(v) + cal.e_m(v));
-                diag -= g * cal.e_s(v);
-                // Column-major storage: column v is the v-th run of m values.
-                let column = &omega.as_slice()[v * m..(v + 1) * m];
-                for (sum, w) in row.iter_mut().zip(column) {
-                    *sum += cross * w;
-                }
-            }
-            for (j, sum) in row.iter().enumerate() {
-                out[(i, j)] = *sum;
-            }
-            out[(i, i)] += diag;
-        }
-    }
-}
-
 /// `ln Σ w·e^a` over positive weights, shifted by the largest exponent.
 fn log_sum_exp(terms: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
     let top = terms
@@ -811,10 +639,18 @@ fn log_sum_exp(terms: impl Iterator<Item = (f64, f64)> + Clone) -> f64 {
 /// Levels form: Newton from `z = 0` (base prices), then exact
 /// constant-elasticity welfare areas.
 fn solve_levels(cal: &Calibration<'_>, newton: &NewtonOptions) -> Result<Solution, GsimError> {
+    solve_levels_with(cal, &LevelsSystem::new(cal), newton)
+}
+
+/// [`solve_levels`] with a given system of equations (the tests also pass the reference).
+fn solve_levels_with(
+    cal: &Calibration<'_>,
+    system: &impl LevelsEquations,
+    newton: &NewtonOptions,
+) -> Result<Solution, GsimError> {
     let n = cal.n;
-    let system = LevelsSystem::new(cal);
     let mut reduced = DVector::zeros(system.dim());
-    let report = newton_solve(&system, &mut reduced, newton)?;
+    let report = newton_solve(system, &mut reduced, newton)?;
 
     let log_index = system.log_indices(&reduced);
     let z = cal.expand(&reduced);
@@ -908,6 +744,7 @@ fn finish(cal: &Calibration<'_>, form: GsimForm, s: Solution) -> Result<GsimOutc
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::solve::NonlinearSystem;
     use approx::assert_abs_diff_eq;
     use rand::{RngExt, SeedableRng, rngs::ChaCha8Rng};
 
@@ -1251,6 +1088,84 @@ mod tests {
         assert!(checked >= 10);
     }
 
+    fn same_bits(a: &[f64], b: &[f64]) -> bool {
+        a.len() == b.len() && a.iter().zip(b).all(|(x, y)| x.to_bits() == y.to_bits())
+    }
+
+    /// The levels system that computes each quantity once per point gives the residual,
+    /// Jacobian and solution of the formulas written out term by term, bit for bit: on
+    /// markets of 3 to 20 regions (more than one block of Jacobian columns), with
+    /// Cobb–Douglas, log-demand and infinite-supply regions, zero flows, and points far
+    /// enough from base prices to take the log-sum-exp branches.
+    #[test]
+    fn levels_system_equals_reference_bit_for_bit() {
+        let mut rng = ChaCha8Rng::seed_from_u64(41);
+        let mut far = 0;
+        for case in 0..30 {
+            let n = 3 + case % 18;
+            let mut market = random_market(&mut rng, n);
+            if case % 3 == 0 {
+                market.tariff_after = market.tariff_after.map(|t| t * 3.0);
+            }
+            market.validate().unwrap();
+            let cal = Calibration::new(&market);
+            let fast = LevelsSystem::new(&cal);
+            let reference = reference::ReferenceSystem::new(&cal);
+            let m = fast.dim();
+            assert_eq!(m, reference.dim());
+            for scale in [0.0, 0.01, 0.3, 2.0] {
+                let z = DVector::from_fn(m, |_, _| scale * rng.random_range(-1.0..1.0));
+                far += usize::from(scale >= 2.0);
+                let (mut f1, mut f2) = (DVector::zeros(m), DVector::zeros(m));
+                fast.residual(&z, &mut f1);
+                reference.residual(&z, &mut f2);
+                assert!(
+                    same_bits(f1.as_slice(), f2.as_slice()),
+                    "case {case}: residual"
+                );
+                let (mut j1, mut j2) = (DMatrix::zeros(m, m), DMatrix::zeros(m, m));
+                fast.jacobian(&z, &mut j1);
+                reference.jacobian(&z, &mut j2);
+                assert!(
+                    same_bits(j1.as_slice(), j2.as_slice()),
+                    "case {case}: Jacobian"
+                );
+                // The Jacobian at a point not evaluated before computes it afresh.
+                let z2 = z.map(|v| v * 0.5 + 0.001);
+                fast.jacobian(&z2, &mut j1);
+                reference.jacobian(&z2, &mut j2);
+                assert!(
+                    same_bits(j1.as_slice(), j2.as_slice()),
+                    "case {case}: Jacobian 2"
+                );
+                let (l1, l2) = (fast.log_indices(&z), reference.log_indices(&z));
+                assert!(same_bits(&l1, &l2), "case {case}: price indices");
+            }
+            let newton = NewtonOptions::default();
+            let solved = [
+                solve_levels_with(&cal, &fast, &newton),
+                solve_levels_with(&cal, &reference, &newton),
+            ];
+            match solved {
+                [Ok(a), Ok(b)] => {
+                    assert_eq!(a.report, b.report, "case {case}");
+                    for (x, y) in [
+                        (a.x.as_slice(), b.x.as_slice()),
+                        (a.composite.as_slice(), b.composite.as_slice()),
+                        (a.trade_after.as_slice(), b.trade_after.as_slice()),
+                        (a.producer_surplus.as_slice(), b.producer_surplus.as_slice()),
+                        (a.consumer_surplus.as_slice(), b.consumer_surplus.as_slice()),
+                    ] {
+                        assert!(same_bits(x, y), "case {case}: solution");
+                    }
+                }
+                [Err(a), Err(b)] => assert_eq!(a.to_string(), b.to_string()),
+                _ => panic!("case {case}: one system solved and the other did not"),
+            }
+        }
+        assert!(far >= 30);
+    }
+
     #[test]
     fn random_markets_solve_in_levels_form() {
         // Newton with the analytic Jacobian should converge quadratically.
@@ -1430,6 +1345,18 @@ mod tests {
         check(
             &|m| m.trade[(RW, US)] = f64::NAN,
             &|e| matches!(e, GsimError::InvalidTrade { exporter, .. } if exporter == "RW"),
+        );
+        // Two problems: the first in exporter-then-importer order is named (not the first
+        // in the matrices' storage order).
+        check(
+            &|m| {
+                m.trade[(JP, US)] = -1.0;
+                m.tariff_after[(US, JP)] = 0.0;
+            },
+            &|e| {
+                matches!(e, GsimError::InvalidTariffPower { stage: TariffStage::After, exporter, importer, .. }
+                if exporter == "US" && importer == "JP")
+            },
         );
         check(&|m| m.tariff_before[(EU, JP)] = 0.0, &|e| {
             matches!(e, GsimError::InvalidTariffPower { stage: TariffStage::Before, exporter, importer, .. }

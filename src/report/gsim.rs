@@ -151,9 +151,9 @@ impl Artifact for GsimFile {
 pub fn artifacts() -> Vec<Box<dyn Artifact + Sync>> {
     use GsimRendering::{Pieces, Whole};
     let mut files: Vec<(&'static str, GsimRendering)> = vec![
-        ("gsim_prices.csv", Whole(prices)),
+        ("gsim_prices.csv", Pieces(prices)),
         ("gsim_flows.csv", Pieces(flows)),
-        ("gsim_welfare.csv", Whole(welfare_table)),
+        ("gsim_welfare.csv", Pieces(welfare_table)),
         ("gsim_world_prices.png", Whole(price_chart)),
         ("gsim_welfare.png", Whole(welfare_chart)),
         ("gsim_focus_destinations.png", Whole(destinations_chart)),
@@ -165,10 +165,8 @@ pub fn artifacts() -> Vec<Box<dyn Artifact + Sync>> {
         .collect()
 }
 
-fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
-    let s = r.scenario;
-    let setup = r.setup();
-    let mut t = Table::create(
+fn prices(r: &GsimReport<'_>, path: &Path, sink: &mut PieceSink<'_>) -> Result<(), ReportError> {
+    let head = Table::create(
         path,
         &[
             "product",
@@ -179,68 +177,68 @@ fn prices(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
             "residual_norm",
         ],
     )?;
-    for (p, o) in r.run.products.iter().enumerate() {
-        for (i, region) in setup.regions.iter().enumerate() {
-            t.row(
-                &[&s.products[p].code, region],
-                &[
-                    (
-                        "world_price_change_pct",
-                        rate_to_pct(o.world_price_change[i]),
-                    ),
-                    (
-                        "composite_price_change_pct",
-                        rate_to_pct(o.composite_price_change[i]),
-                    ),
-                    ("iterations", o.report.iterations as f64),
-                    ("residual_norm", o.report.residual_norm),
-                ],
-            )?;
-        }
-    }
-    t.finish()
+    by_product(r, head, r.run.products.len(), sink, product_prices)
 }
 
-/// Products whose flows are rendered at once (one buffer each, in parallel) while the
-/// products before them are written: about 3 MB for 50 regions.
-const FLOWS_BATCH: usize = 16;
+/// The rows of product `p` in `gsim_prices.csv`: one per region.
+fn product_prices(r: &GsimReport<'_>, p: usize, t: &mut Table) -> Result<(), ReportError> {
+    let o = &r.run.products[p];
+    let code = &r.scenario.products[p].code;
+    for (i, region) in r.setup().regions.iter().enumerate() {
+        t.row(
+            &[code, region],
+            &[
+                (
+                    "world_price_change_pct",
+                    rate_to_pct(o.world_price_change[i]),
+                ),
+                (
+                    "composite_price_change_pct",
+                    rate_to_pct(o.composite_price_change[i]),
+                ),
+                ("iterations", o.report.iterations as f64),
+                ("residual_norm", o.report.residual_norm),
+            ],
+        )?;
+    }
+    Ok(())
+}
 
-/// `gsim_flows.csv`: every bilateral flow with base trade, product by product. Products are
-/// rendered in parallel, each into its own buffer, and handed on in product order, so the
-/// bytes are those of a row-by-row rendering whatever the number of threads.
-fn flows(r: &GsimReport<'_>, path: &Path, sink: &mut PieceSink<'_>) -> Result<(), ReportError> {
+/// Products rendered at once (one buffer each, in parallel) while the products before them
+/// are written: about 3 MB of `gsim_flows.csv` for 50 regions.
+const PRODUCT_BATCH: usize = 16;
+
+/// The rows of one product, appended to a table.
+type ProductRows = fn(&GsimReport<'_>, usize, &mut Table) -> Result<(), ReportError>;
+
+/// Hands on `head` (the header and any rows before the products), then the rows of products
+/// `0..count`. Products are rendered in parallel, each into its own buffer, and handed on in
+/// product order, so the bytes (and the first error, in row order) are those of a row-by-row
+/// rendering whatever the number of threads.
+fn by_product(
+    r: &GsimReport<'_>,
+    head: Table,
+    count: usize,
+    sink: &mut PieceSink<'_>,
+    rows: ProductRows,
+) -> Result<(), ReportError> {
     use rayon::prelude::*;
-    let head = Table::create_with_unit(
-        path,
-        &[
-            "product",
-            "exporter",
-            "importer",
-            "base_value",
-            "tariff_before_pct",
-            "tariff_after_pct",
-            "new_value",
-            "change",
-        ],
-        &r.scenario.currency_unit,
-    )?;
     let template = head.part();
     sink(&head.finish()?)?;
-    let products = r.setup().markets.len().min(r.run.products.len());
     let render = |batch: std::ops::Range<usize>| -> Vec<Result<Vec<u8>, ReportError>> {
         batch
             .into_par_iter()
             .map(|p| {
                 let mut t = template.part();
-                product_flows(r, p, &mut t)?;
+                rows(r, p, &mut t)?;
                 t.finish()
             })
             .collect()
     };
-    let mut ready = render(0..products.min(FLOWS_BATCH));
+    let mut ready = render(0..count.min(PRODUCT_BATCH));
     let mut start = ready.len();
     loop {
-        let next_batch = start..products.min(start + FLOWS_BATCH);
+        let next_batch = start..count.min(start + PRODUCT_BATCH);
         let mut next = Vec::new();
         // The next batch is rendered while this one is written.
         rayon::in_place_scope(|s| {
@@ -255,6 +253,26 @@ fn flows(r: &GsimReport<'_>, path: &Path, sink: &mut PieceSink<'_>) -> Result<()
         ready = next;
         start = next_batch.end;
     }
+}
+
+/// `gsim_flows.csv`: every bilateral flow with base trade, product by product.
+fn flows(r: &GsimReport<'_>, path: &Path, sink: &mut PieceSink<'_>) -> Result<(), ReportError> {
+    let head = Table::create_with_unit(
+        path,
+        &[
+            "product",
+            "exporter",
+            "importer",
+            "base_value",
+            "tariff_before_pct",
+            "tariff_after_pct",
+            "new_value",
+            "change",
+        ],
+        &r.scenario.currency_unit,
+    )?;
+    let products = r.setup().markets.len().min(r.run.products.len());
+    by_product(r, head, products, sink, product_flows)
 }
 
 /// The rows of product `p` in `gsim_flows.csv`: exporter by exporter, flows with base trade.
@@ -290,7 +308,11 @@ fn product_flows(r: &GsimReport<'_>, p: usize, t: &mut Table) -> Result<(), Repo
     Ok(())
 }
 
-fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {
+fn welfare_table(
+    r: &GsimReport<'_>,
+    path: &Path,
+    sink: &mut PieceSink<'_>,
+) -> Result<(), ReportError> {
     let s = r.scenario;
     let setup = r.setup();
     let mut t = Table::create_with_unit(
@@ -317,22 +339,32 @@ fn welfare_table(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError
             ],
         )?;
     }
-    if r.run.products.len() > 1 {
-        for (p, o) in r.run.products.iter().enumerate() {
-            for (i, region) in setup.regions.iter().enumerate() {
-                t.row(
-                    &[&s.products[p].code, region],
-                    &[
-                        ("producer_surplus", o.producer_surplus_change[i]),
-                        ("consumer_surplus", o.consumer_surplus_change[i]),
-                        ("tariff_revenue", o.tariff_revenue_change[i]),
-                        ("net_welfare", o.welfare_change[i]),
-                    ],
-                )?;
-            }
-        }
+    let products = r.run.products.len();
+    by_product(
+        r,
+        t,
+        if products > 1 { products } else { 0 },
+        sink,
+        product_welfare,
+    )
+}
+
+/// The rows of product `p` in `gsim_welfare.csv`: one per region.
+fn product_welfare(r: &GsimReport<'_>, p: usize, t: &mut Table) -> Result<(), ReportError> {
+    let o = &r.run.products[p];
+    let code = &r.scenario.products[p].code;
+    for (i, region) in r.setup().regions.iter().enumerate() {
+        t.row(
+            &[code, region],
+            &[
+                ("producer_surplus", o.producer_surplus_change[i]),
+                ("consumer_surplus", o.consumer_surplus_change[i]),
+                ("tariff_revenue", o.tariff_revenue_change[i]),
+                ("net_welfare", o.welfare_change[i]),
+            ],
+        )?;
     }
-    t.finish()
+    Ok(())
 }
 
 fn price_chart(r: &GsimReport<'_>, path: &Path) -> Result<Vec<u8>, ReportError> {

@@ -12,6 +12,7 @@ use crate::model::gsim::GsimMarket;
 use crate::model::{Elasticities, SupplyElasticity};
 use crate::units::Rate;
 use nalgebra::DMatrix;
+use rayon::prelude::*;
 use std::collections::HashMap;
 use toml::Spanned;
 
@@ -165,50 +166,67 @@ impl Loader<'_> {
         };
         let exporter_region: Vec<usize> = trade.exporters.iter().map(|e| region_of(e)).collect();
         let importer_region: Vec<usize> = trade.importers.iter().map(|i| region_of(i)).collect();
-        let mut markets: Vec<GsimMarket> = trade
-            .products
-            .iter()
-            .map(|_| GsimMarket {
-                regions: regions.clone(),
-                trade: DMatrix::zeros(n, n),
-                tariff_before: DMatrix::from_element(n, n, 1.0),
-                tariff_after: DMatrix::from_element(n, n, 1.0),
-                demand_elasticity: elasticities.import_demand.clone(),
-                substitution_elasticity: elasticities.substitution.clone(),
-                supply_elasticity: elasticities.export_supply.clone(),
+        // The cells of each product, in file order (a stable counting sort), so that the
+        // products' markets are filled and checked in parallel.
+        let count = trade.products.len();
+        let mut start = vec![0usize; count + 1];
+        for cell in &trade.cells {
+            start[cell.product + 1] += 1;
+        }
+        for p in 0..count {
+            start[p + 1] += start[p];
+        }
+        let mut order = vec![0usize; trade.cells.len()];
+        let mut next = start.clone();
+        for (i, cell) in trade.cells.iter().enumerate() {
+            order[next[cell.product]] = i;
+            next[cell.product] += 1;
+        }
+        let cells_of = |p: usize| &order[start[p]..start[p + 1]];
+        let markets: Vec<GsimMarket> = (0..count)
+            .into_par_iter()
+            .map(|p| {
+                let mut m = GsimMarket {
+                    regions: regions.clone(),
+                    trade: DMatrix::zeros(n, n),
+                    tariff_before: DMatrix::from_element(n, n, 1.0),
+                    tariff_after: DMatrix::from_element(n, n, 1.0),
+                    demand_elasticity: elasticities.import_demand.clone(),
+                    substitution_elasticity: elasticities.substitution.clone(),
+                    supply_elasticity: elasticities.export_supply.clone(),
+                };
+                for &i in cells_of(p) {
+                    let cell = &trade.cells[i];
+                    let (r, v) = (
+                        exporter_region[cell.exporter],
+                        importer_region[cell.importer],
+                    );
+                    m.trade[(r, v)] = trade.values[i];
+                    m.tariff_before[(r, v)] = 1.0 + before[i];
+                    m.tariff_after[(r, v)] = 1.0 + after[i];
+                }
+                m
             })
             .collect();
-        let mut first_line: Vec<Option<u64>> = vec![None; trade.products.len()];
-        for (i, cell) in trade.cells.iter().enumerate() {
-            let (r, v) = (
-                exporter_region[cell.exporter],
-                importer_region[cell.importer],
-            );
-            let m = &mut markets[cell.product];
-            m.trade[(r, v)] = trade.values[i];
-            m.tariff_before[(r, v)] = 1.0 + before[i];
-            m.tariff_after[(r, v)] = 1.0 + after[i];
-            first_line[cell.product].get_or_insert(trade.lines[i]);
-        }
-        for (p, m) in markets.iter().enumerate() {
-            let line = first_line[p].unwrap_or(1);
+        // The first product with a problem (in product order) is reported.
+        let problem = markets.par_iter().enumerate().find_map_first(|(p, m)| {
+            let line = cells_of(p).first().map_or(1, |&i| trade.lines[i]);
+            let code = &trade.products[p].code;
             if m.trade.iter().all(|v| *v == 0.0) {
-                return Err(trade_table.error(
+                return Some(trade_table.error(
                     line,
                     None,
                     format!(
-                        "product {}: every trade value is zero, so there is no demand to simulate; remove the product or give its trade",
-                        trade.products[p].code
+                        "product {code}: every trade value is zero, so there is no demand to simulate; remove the product or give its trade"
                     ),
                 ));
             }
-            m.validate().map_err(|e| {
-                trade_table.error(
-                    line,
-                    None,
-                    format!("product {}: {e}", trade.products[p].code),
-                )
-            })?;
+            m.validate()
+                .err()
+                .map(|e| trade_table.error(line, None, format!("product {code}: {e}")))
+        });
+        if let Some(e) = problem {
+            return Err(e);
         }
         Ok(GsimSetup {
             regions,
