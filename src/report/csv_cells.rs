@@ -112,12 +112,13 @@ fn six_digits(text: &mut [u8], v: u32) {
 
 /// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
 /// plain notation from 1e-6 to below 1e15, exponent notation outside. The twelve digits
-/// are made as two independent halves of six, and the cell is assembled on the stack and
-/// appended at once.
+/// are made as two independent halves of six, and the cell is assembled on the stack with
+/// copies of fixed length (no call per piece) and appended at once.
 fn write_digits(out: &mut Vec<u8>, digits: u64, exponent: i32) {
-    let mut text = [0u8; 12];
+    // The digits, then zeros: the digits' own trailing zeros are '0' bytes too.
+    let mut text = [b'0'; 24];
     six_digits(&mut text[..6], (digits / 1_000_000) as u32);
-    six_digits(&mut text[6..], (digits % 1_000_000) as u32);
+    six_digits(&mut text[6..12], (digits % 1_000_000) as u32);
     // Trailing zeros, counted from the ASCII bytes: the first digit is never zero.
     const ZEROS: u64 = 0x3030_3030_3030_3030;
     let tail = u64::from_le_bytes([
@@ -130,51 +131,53 @@ fn write_digits(out: &mut Vec<u8>, digits: u64, exponent: i32) {
         8 + head.leading_zeros() / 8
     };
     let count = 12 - trailing as usize;
-    let text = &text[..count];
-    // The longest cell: "-0." and 5 zeros and 12 digits, or 12 digits, '.', 'e', '-', 3.
-    let mut cell = [0u8; 32];
-    let mut n = 0;
-    let mut put = |bytes: &[u8]| {
-        cell[n..n + bytes.len()].copy_from_slice(bytes);
-        n += bytes.len();
-    };
-    if !(-6..15).contains(&exponent) {
-        put(&text[..1]);
+    let mut cell = [b'0'; 32];
+    let n = if !(-6..15).contains(&exponent) {
+        let mut n = 1;
+        cell[0] = text[0];
         if count > 1 {
-            put(b".");
-            put(&text[1..]);
+            cell[1] = b'.';
+            cell[2..14].copy_from_slice(&text[1..13]);
+            n = count + 1;
         }
-        put(b"e");
+        cell[n] = b'e';
+        n += 1;
         if exponent < 0 {
-            put(b"-");
+            cell[n] = b'-';
+            n += 1;
         }
-        let mut e = exponent.unsigned_abs();
-        let mut buf = [0u8; 4];
-        let mut k = buf.len();
-        loop {
-            k -= 1;
-            buf[k] = b'0' + (e % 10) as u8;
-            e /= 10;
-            if e == 0 {
-                break;
-            }
-        }
-        put(&buf[k..]);
-    } else if exponent >= 0 {
-        let int_len = exponent as usize + 1;
-        if count <= int_len {
-            put(text);
-            put(&[b'0'; 14][..int_len - count]);
+        let e = exponent.unsigned_abs();
+        let width = if e >= 100 {
+            3
+        } else if e >= 10 {
+            2
         } else {
-            put(&text[..int_len]);
-            put(b".");
-            put(&text[int_len..]);
+            1
+        };
+        let mut rest = e;
+        for k in (0..width).rev() {
+            cell[n + k] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        n + width
+    } else if exponent >= 0 {
+        // Up to fifteen integer digits: the digits, then zeros (already in `cell`).
+        let int_len = exponent as usize + 1;
+        cell[..12].copy_from_slice(&text[..12]);
+        if count <= int_len {
+            int_len
+        } else {
+            cell[int_len] = b'.';
+            cell[int_len + 1..int_len + 13].copy_from_slice(&text[int_len..int_len + 12]);
+            count + 1
         }
     } else {
-        put(b"0.");
-        put(&[b'0'; 5][..(-exponent - 1) as usize]);
-        put(text);
-    }
+        // "0.", the zeros after the point (already in `cell`), then the digits.
+        let zeros = (-exponent - 1) as usize;
+        cell[1] = b'.';
+        cell[2 + zeros..14 + zeros].copy_from_slice(&text[..12]);
+        2 + zeros + count
+    };
     out.extend_from_slice(&cell[..n]);
 }
 

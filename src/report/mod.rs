@@ -279,15 +279,13 @@ pub fn write_outputs(
     // Chart options live with the calling thread; renderers on other threads take them along.
     let options = canvas::options();
     write_atomically(out_dir, policy, |stage| {
-        let (streamed, rendered) = std::thread::scope(|scope| {
-            let rendering = scope.spawn(|| {
-                artifacts
-                    .par_iter()
-                    .map(|a| {
-                        (!a.streams()).then(|| canvas::with_options(options, || a.render(run)))
-                    })
-                    .collect::<Vec<_>>()
-            });
+        let render_all = || {
+            artifacts
+                .par_iter()
+                .map(|a| (!a.streams()).then(|| canvas::with_options(options, || a.render(run))))
+                .collect::<Vec<_>>()
+        };
+        let write_streamed = |stage: &mut output_dir::Stage| {
             let mut streamed = Vec::new();
             for a in artifacts.iter().filter(|a| a.streams()) {
                 let result = stage.put_pieces(a.file_name(), |sink| a.render_into(run, sink));
@@ -297,11 +295,21 @@ pub fn write_outputs(
                     break;
                 }
             }
-            let rendered = rendering
-                .join()
-                .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
-            (streamed, rendered)
-        });
+            streamed
+        };
+        let (streamed, rendered) = if rayon::current_thread_index().is_some() {
+            // On a thread of the pool, which must not wait on pool work: one after the other.
+            (write_streamed(stage), render_all())
+        } else {
+            std::thread::scope(|scope| {
+                let rendering = scope.spawn(render_all);
+                let streamed = write_streamed(stage);
+                let rendered = rendering
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (streamed, rendered)
+            })
+        };
         let mut streamed = streamed.into_iter();
         for (a, bytes) in artifacts.iter().zip(rendered) {
             match bytes {
@@ -407,6 +415,13 @@ mod tests {
                 art("s.csv", b"streamed in two pieces\n", false, true),
                 art("c.md", b"# report\n", false, false),
             ];
+            // From a thread outside the pool, and from the only thread of a pool.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            pool.install(|| write_outputs(run, &list, &out, ReplacePolicy::default()))
+                .unwrap();
             write_outputs(run, &list, &out, ReplacePolicy::default()).unwrap();
             for a in &list {
                 let want = gathered(|sink| a.render_into(run, sink)).unwrap();
