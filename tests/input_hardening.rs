@@ -750,3 +750,31 @@ fn region_elasticities_out_of_range_fail_in_validate() {
         assert!(e.contains(column), "{to}: {e}");
     }
 }
+
+// ---- The data files are read at once: the error named is still the first in reading order --
+
+#[test]
+fn of_several_broken_data_files_the_first_in_reading_order_is_named() {
+    let dir = with_policy_rates("several-broken", "630260,Vietnam,abc,1\n");
+    edit(&dir, "trade.csv", "Pakistan,100,", "Pakistan,-100,");
+    edit(&dir, "applied.csv", "Pakistan,15,", "Pakistan,x15,");
+    edit(&dir, "elasticities.csv", "63,1.5,", "63,abc,");
+    // Trade, applied rates, elasticities, then the policy rates (read after the rules).
+    let steps: [(&str, &str, &str, &str); 4] = [
+        ("trade.csv", "Pakistan,-100,", "Pakistan,100,", "trade.csv"),
+        (
+            "applied.csv",
+            "Pakistan,x15,",
+            "Pakistan,15,",
+            "applied.csv",
+        ),
+        ("elasticities.csv", "63,abc,", "63,1.5,", "elasticities.csv"),
+        ("policy_rates.csv", "abc", "15", "policy_rates.csv"),
+    ];
+    for (file, broken, fixed, named) in steps {
+        assert_fails_at(&validate(&dir), named, 2);
+        edit(&dir, file, broken, fixed);
+    }
+    let o = validate(&dir);
+    assert!(o.status.success(), "{}", stderr(&o));
+}

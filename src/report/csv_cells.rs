@@ -100,64 +100,85 @@ const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
     6061626364656667686970717273747576777879\
     8081828384858687888990919293949596979899";
 
+/// Writes the six decimal digits of `v` (below 10^6) into `text`, two at a time.
+fn six_digits(text: &mut [u8], v: u32) {
+    let (a, rest) = (v / 10_000, v % 10_000);
+    let (b, c) = (rest / 100, rest % 100);
+    for (k, pair) in [a, b, c].into_iter().enumerate() {
+        let at = 2 * pair as usize;
+        text[2 * k..2 * k + 2].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
+    }
+}
+
 /// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
-/// plain notation from 1e-6 to below 1e15, exponent notation outside.
-fn write_digits(out: &mut Vec<u8>, mut digits: u64, exponent: i32) {
-    let mut count = 12;
-    while digits.is_multiple_of(10) {
-        digits /= 10;
-        count -= 1;
-    }
-    // Two digits at a time from the back, the first one alone when the count is odd.
-    let mut text = [0u8; 12];
-    let mut end = count;
-    while end >= 2 {
-        let pair = 2 * (digits % 100) as usize;
-        digits /= 100;
-        text[end - 2..end].copy_from_slice(&DIGIT_PAIRS[pair..pair + 2]);
-        end -= 2;
-    }
-    if end == 1 {
-        text[0] = b'0' + digits as u8;
-    }
-    let text = &text[..count];
-    if !(-6..15).contains(&exponent) {
-        out.push(text[0]);
+/// plain notation from 1e-6 to below 1e15, exponent notation outside. The twelve digits
+/// are made as two independent halves of six, and the cell is assembled on the stack with
+/// copies of fixed length (no call per piece) and appended at once.
+fn write_digits(out: &mut Vec<u8>, digits: u64, exponent: i32) {
+    // The digits, then zeros: the digits' own trailing zeros are '0' bytes too.
+    let mut text = [b'0'; 24];
+    six_digits(&mut text[..6], (digits / 1_000_000) as u32);
+    six_digits(&mut text[6..12], (digits % 1_000_000) as u32);
+    // Trailing zeros, counted from the ASCII bytes: the first digit is never zero.
+    const ZEROS: u64 = 0x3030_3030_3030_3030;
+    let tail = u64::from_le_bytes([
+        text[4], text[5], text[6], text[7], text[8], text[9], text[10], text[11],
+    ]) ^ ZEROS;
+    let trailing = if tail != 0 {
+        tail.leading_zeros() / 8
+    } else {
+        let head = u32::from_le_bytes([text[0], text[1], text[2], text[3]]) ^ 0x3030_3030;
+        8 + head.leading_zeros() / 8
+    };
+    let count = 12 - trailing as usize;
+    let mut cell = [b'0'; 32];
+    let n = if !(-6..15).contains(&exponent) {
+        let mut n = 1;
+        cell[0] = text[0];
         if count > 1 {
-            out.push(b'.');
-            out.extend_from_slice(&text[1..]);
+            cell[1] = b'.';
+            cell[2..14].copy_from_slice(&text[1..13]);
+            n = count + 1;
         }
-        out.push(b'e');
+        cell[n] = b'e';
+        n += 1;
         if exponent < 0 {
-            out.push(b'-');
-        }
-        let mut e = exponent.unsigned_abs();
-        let mut buf = [0u8; 4];
-        let mut n = 0;
-        loop {
-            buf[n] = b'0' + (e % 10) as u8;
+            cell[n] = b'-';
             n += 1;
-            e /= 10;
-            if e == 0 {
-                break;
-            }
         }
-        out.extend(buf[..n].iter().rev());
-    } else if exponent >= 0 {
-        let int_len = exponent as usize + 1;
-        if count <= int_len {
-            out.extend_from_slice(text);
-            out.extend(std::iter::repeat_n(b'0', int_len - count));
+        let e = exponent.unsigned_abs();
+        let width = if e >= 100 {
+            3
+        } else if e >= 10 {
+            2
         } else {
-            out.extend_from_slice(&text[..int_len]);
-            out.push(b'.');
-            out.extend_from_slice(&text[int_len..]);
+            1
+        };
+        let mut rest = e;
+        for k in (0..width).rev() {
+            cell[n + k] = b'0' + (rest % 10) as u8;
+            rest /= 10;
+        }
+        n + width
+    } else if exponent >= 0 {
+        // Up to fifteen integer digits: the digits, then zeros (already in `cell`).
+        let int_len = exponent as usize + 1;
+        cell[..12].copy_from_slice(&text[..12]);
+        if count <= int_len {
+            int_len
+        } else {
+            cell[int_len] = b'.';
+            cell[int_len + 1..int_len + 13].copy_from_slice(&text[int_len..int_len + 12]);
+            count + 1
         }
     } else {
-        out.extend_from_slice(b"0.");
-        out.extend(std::iter::repeat_n(b'0', (-exponent - 1) as usize));
-        out.extend_from_slice(text);
-    }
+        // "0.", the zeros after the point (already in `cell`), then the digits.
+        let zeros = (-exponent - 1) as usize;
+        cell[1] = b'.';
+        cell[2 + zeros..14 + zeros].copy_from_slice(&text[..12]);
+        2 + zeros + count
+    };
+    out.extend_from_slice(&cell[..n]);
 }
 
 /// Appends a text cell, in double quotes (inner quotes doubled) when it holds a comma, a

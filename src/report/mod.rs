@@ -172,6 +172,11 @@ pub trait Artifact {
     ) -> Result<(), ReportError> {
         sink(&self.render(run)?)
     }
+    /// True when [`Artifact::render_into`] hands its bytes on in pieces (a table of a million
+    /// rows): such a file is written while the others are rendered, and never held whole.
+    fn streams(&self) -> bool {
+        false
+    }
 }
 
 /// The bytes a piecewise renderer hands to its sink, gathered whole (for
@@ -260,16 +265,225 @@ pub fn summary(run: &RunReport<'_>) -> String {
     }
 }
 
-/// Writes all artifacts of a run into `out_dir`, whole or not at all.
+/// Writes all artifacts of a run into `out_dir`, whole or not at all. The files that stream
+/// are written while the others are rendered in parallel; the others are then written in
+/// the list's order, and the folder's marker lists every file in that order. The error is
+/// that of the first artifact in the list that fails, as if they were written one by one.
 pub fn write_outputs(
     run: &RunReport<'_>,
     artifacts: &[Box<dyn Artifact + Sync>],
     out_dir: &Path,
     policy: ReplacePolicy,
 ) -> Result<(), ReportError> {
+    use rayon::prelude::*;
+    // Chart options live with the calling thread; renderers on other threads take them along.
+    let options = canvas::options();
     write_atomically(out_dir, policy, |stage| {
-        artifacts
-            .iter()
-            .try_for_each(|a| stage.put_pieces(a.file_name(), |sink| a.render_into(run, sink)))
+        let render_all = || {
+            artifacts
+                .par_iter()
+                .map(|a| (!a.streams()).then(|| canvas::with_options(options, || a.render(run))))
+                .collect::<Vec<_>>()
+        };
+        let write_streamed = |stage: &mut output_dir::Stage| {
+            let mut streamed = Vec::new();
+            for a in artifacts.iter().filter(|a| a.streams()) {
+                let result = stage.put_pieces(a.file_name(), |sink| a.render_into(run, sink));
+                let failed = result.is_err();
+                streamed.push(result);
+                if failed {
+                    break;
+                }
+            }
+            streamed
+        };
+        let (streamed, rendered) = if rayon::current_thread_index().is_some() {
+            // On a thread of the pool, which must not wait on pool work: one after the other.
+            (write_streamed(stage), render_all())
+        } else {
+            std::thread::scope(|scope| {
+                let rendering = scope.spawn(render_all);
+                let streamed = write_streamed(stage);
+                let rendered = rendering
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+                (streamed, rendered)
+            })
+        };
+        let mut streamed = streamed.into_iter();
+        for (a, bytes) in artifacts.iter().zip(rendered) {
+            match bytes {
+                Some(bytes) => stage.put(a.file_name(), &bytes?)?,
+                None => streamed.next().unwrap_or(Ok(()))?,
+            }
+        }
+        let order: Vec<&str> = artifacts.iter().map(|a| a.file_name()).collect();
+        stage.list_in_order(&order);
+        Ok(())
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// An artifact with fixed bytes, or failing; optionally streamed in two pieces, the second
+    /// of which fails when `fails`.
+    struct Test {
+        name: &'static str,
+        bytes: &'static [u8],
+        fails: bool,
+        streams: bool,
+    }
+
+    fn failure(name: &str) -> ReportError {
+        ReportError::Write {
+            path: name.into(),
+            source: std::io::Error::other("refused by the test"),
+        }
+    }
+
+    impl Artifact for Test {
+        fn file_name(&self) -> &'static str {
+            self.name
+        }
+        fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
+            gathered(|sink| self.render_into(run, sink))
+        }
+        fn render_into(
+            &self,
+            _: &RunReport<'_>,
+            sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+        ) -> Result<(), ReportError> {
+            let half = self.bytes.len() / 2;
+            sink(&self.bytes[..half])?;
+            if self.fails {
+                return Err(failure(self.name));
+            }
+            sink(&self.bytes[half..])
+        }
+        fn streams(&self) -> bool {
+            self.streams
+        }
+    }
+
+    fn art(
+        name: &'static str,
+        bytes: &'static [u8],
+        fails: bool,
+        streams: bool,
+    ) -> Box<dyn Artifact + Sync> {
+        Box::new(Test {
+            name,
+            bytes,
+            fails,
+            streams,
+        })
+    }
+
+    fn with_run(f: impl FnOnce(&RunReport<'_>)) {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/small/scenario.toml");
+        let scenario = crate::scenario::load(&path).unwrap();
+        let outcome = crate::analysis::simulate(&scenario).unwrap();
+        f(&RunReport {
+            scenario: &scenario,
+            outcome: &outcome,
+            command: "test".into(),
+            version: crate::VERSION,
+            layers: Layers::default(),
+            detail: ModelDetail::Single,
+        })
+    }
+
+    fn scratch(tag: &str) -> std::path::PathBuf {
+        let d = std::env::temp_dir().join(format!(
+            "tariffsim-write-outputs-{tag}-{}",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_dir_all(&d);
+        std::fs::create_dir_all(&d).unwrap();
+        d
+    }
+
+    #[test]
+    fn streamed_and_rendered_files_are_whole_and_listed_in_the_lists_order() {
+        with_run(|run| {
+            let root = scratch("order");
+            let out = root.join("res");
+            let list = [
+                art("a.csv", b"a,b\n1,2\n", false, false),
+                art("s.csv", b"streamed in two pieces\n", false, true),
+                art("c.md", b"# report\n", false, false),
+            ];
+            // From a thread outside the pool, and from the only thread of a pool.
+            let pool = rayon::ThreadPoolBuilder::new()
+                .num_threads(1)
+                .build()
+                .unwrap();
+            pool.install(|| write_outputs(run, &list, &out, ReplacePolicy::default()))
+                .unwrap();
+            write_outputs(run, &list, &out, ReplacePolicy::default()).unwrap();
+            for a in &list {
+                let want = gathered(|sink| a.render_into(run, sink)).unwrap();
+                assert_eq!(std::fs::read(out.join(a.file_name())).unwrap(), want);
+            }
+            let marker = std::fs::read_to_string(out.join(MARKER)).unwrap();
+            let listed: Vec<&str> = marker
+                .lines()
+                .filter_map(|l| l.strip_prefix("file: "))
+                .collect();
+            assert_eq!(listed, ["a.csv", "s.csv", "c.md"]);
+            let _ = std::fs::remove_dir_all(&root);
+        });
+    }
+
+    #[test]
+    fn the_first_failing_artifact_in_the_list_is_the_error_and_nothing_is_left() {
+        with_run(|run| {
+            let root = scratch("fail");
+            let out = root.join("res");
+            let cases = [
+                // A rendered file fails after a streamed one was written.
+                (
+                    vec![
+                        art("s.csv", b"0123456789", false, true),
+                        art("a.csv", b"1\n", false, false),
+                        art("b.png", b"xx", true, false),
+                        art("c.md", b"#\n", false, false),
+                    ],
+                    "b.png",
+                ),
+                // Both fail: the earlier one in the list is named, though the streamed one
+                // is written first.
+                (
+                    vec![
+                        art("a.csv", b"1\n", true, false),
+                        art("s.csv", b"0123456789", true, true),
+                    ],
+                    "a.csv",
+                ),
+                (
+                    vec![
+                        art("a.csv", b"1\n", false, false),
+                        art("s.csv", b"0123456789", true, true),
+                        art("c.md", b"#\n", true, false),
+                    ],
+                    "s.csv",
+                ),
+            ];
+            for (list, named) in cases {
+                let r = write_outputs(run, &list, &out, ReplacePolicy::default());
+                match r {
+                    Err(ReportError::Write { path, .. }) => {
+                        assert!(path.ends_with(named), "{path:?}")
+                    }
+                    other => panic!("{other:?}"),
+                }
+                assert!(!out.exists());
+                let left: Vec<_> = std::fs::read_dir(&root).unwrap().flatten().collect();
+                assert!(left.is_empty(), "{left:?}");
+            }
+            let _ = std::fs::remove_dir_all(&root);
+        });
+    }
 }

@@ -167,6 +167,13 @@ impl Stage {
         self.written.push(name.to_string());
         Ok(())
     }
+
+    /// Lists the files written so far (in the marker) in the order of `names`, for files
+    /// written out of that order; a file not in `names` keeps its place after them.
+    pub fn list_in_order(&mut self, names: &[&str]) {
+        self.written
+            .sort_by_key(|w| names.iter().position(|n| n == w).unwrap_or(names.len()));
+    }
 }
 
 /// A file that reaches the disk on flush: a full disk is reported here, not lost on close.
@@ -189,6 +196,99 @@ pub fn create_file(path: &Path) -> io::Result<Box<dyn Write>> {
         .create_new(true)
         .open(path)?;
     Ok(Box::new(SyncedFile(f)))
+}
+
+/// Syncs to disk started on background threads, one per file, so that the next file is
+/// rendered while the last one reaches the disk. The stage is renamed into place only after
+/// every sync has succeeded ([`BackgroundSyncs::wait`]): a folder is still whole or absent.
+#[derive(Clone, Default)]
+struct BackgroundSyncs(std::sync::Arc<Mutex<Vec<PendingSync>>>);
+
+/// A file whose bytes are written and whose sync runs on its own thread.
+struct PendingSync {
+    /// The file's name in the stage.
+    name: String,
+    done: SyncState,
+}
+
+/// A sync running, or its result when no thread could be started for it.
+enum SyncState {
+    Running(std::thread::JoinHandle<io::Result<()>>),
+    Finished(io::Result<()>),
+}
+
+impl BackgroundSyncs {
+    /// An opener like [`create_file`] whose files start their sync on flush and report it here.
+    fn opener(&self) -> Box<Opener> {
+        let syncs = self.clone();
+        Box::new(move |path: &Path| {
+            let file = std::fs::OpenOptions::new()
+                .write(true)
+                .create_new(true)
+                .open(path)?;
+            Ok(Box::new(SyncLater {
+                file,
+                name: path
+                    .file_name()
+                    .map(|n| n.to_string_lossy().into_owned())
+                    .unwrap_or_default(),
+                syncs: syncs.clone(),
+            }) as Box<dyn Write>)
+        })
+    }
+
+    /// Waits for every sync started so far; the first failure (in the order the files were
+    /// written) gives the file's name and the error.
+    fn wait(&self) -> Result<(), (String, io::Error)> {
+        let pending = std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()));
+        let mut first = None;
+        for p in pending {
+            let result = match p.done {
+                SyncState::Running(thread) => thread
+                    .join()
+                    .unwrap_or_else(|_| Err(io::Error::other("the sync to disk stopped"))),
+                SyncState::Finished(r) => r,
+            };
+            if let (Err(e), None) = (result, &first) {
+                first = Some((p.name, e));
+            }
+        }
+        first.map_or(Ok(()), Err)
+    }
+}
+
+/// A stage file whose flush writes it out and starts its sync on a background thread.
+struct SyncLater {
+    file: std::fs::File,
+    name: String,
+    syncs: BackgroundSyncs,
+}
+
+impl Write for SyncLater {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.file.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        let file = self.file.try_clone()?;
+        let done = match std::thread::Builder::new()
+            .name("sync".into())
+            .spawn(move || file.sync_all())
+        {
+            Ok(thread) => SyncState::Running(thread),
+            // No thread to spare: sync here.
+            Err(_) => SyncState::Finished(self.file.sync_all()),
+        };
+        self.syncs
+            .0
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push(PendingSync {
+                name: self.name.clone(),
+                done,
+            });
+        Ok(())
+    }
 }
 
 /// Refuses an output folder that holds the scenario file or any of its data files: a run
@@ -352,7 +452,8 @@ pub fn write_atomically(
     policy: ReplacePolicy,
     fill: impl FnOnce(&mut Stage) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
-    write_atomically_with(out_dir, policy, Box::new(create_file), fill)
+    let syncs = BackgroundSyncs::default();
+    write_staged(out_dir, policy, syncs.opener(), Some(&syncs), fill)
 }
 
 /// [`write_atomically`] with a chosen opener (tests inject failing writers here).
@@ -360,6 +461,18 @@ pub fn write_atomically_with(
     out_dir: &Path,
     policy: ReplacePolicy,
     opener: Box<Opener>,
+    fill: impl FnOnce(&mut Stage) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    write_staged(out_dir, policy, opener, None, fill)
+}
+
+/// [`write_atomically_with`]; `syncs` holds the syncs the opener's files started, waited for
+/// before the swap (and, after a failure, before the stage is removed).
+fn write_staged(
+    out_dir: &Path,
+    policy: ReplacePolicy,
+    opener: Box<Opener>,
+    syncs: Option<&BackgroundSyncs>,
     fill: impl FnOnce(&mut Stage) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     let write_err = |path: &Path| {
@@ -401,7 +514,11 @@ pub fn write_atomically_with(
         in_progress().retain(|p| p != &tmp);
         return Err(ReportError::Write { path: tmp, source });
     }
-    let result = fill_and_swap(out_dir, &tmp, &old, policy, opener, fill);
+    let result = fill_and_swap(out_dir, &tmp, &old, policy, opener, syncs, fill);
+    if let Some(syncs) = syncs {
+        // After a failure, no sync may still hold a file of the stage being removed.
+        let _ = syncs.wait();
+    }
     let mut list = in_progress();
     if result.is_err() {
         let _ = std::fs::remove_dir_all(&tmp);
@@ -416,6 +533,7 @@ fn fill_and_swap(
     old: &Path,
     policy: ReplacePolicy,
     opener: Box<Opener>,
+    syncs: Option<&BackgroundSyncs>,
     fill: impl FnOnce(&mut Stage) -> Result<(), ReportError>,
 ) -> Result<(), ReportError> {
     let mut stage = Stage {
@@ -437,6 +555,17 @@ fn fill_and_swap(
     put_marker(MARKER_IN_PROGRESS, &*stage.opener).map_err(marker_err)?;
     fill(&mut stage)?;
     put_marker(&marker_text(&stage.written), &*stage.opener).map_err(marker_err)?;
+    // Every file must be on disk before the folder is swapped into place.
+    if let Some(syncs) = syncs {
+        syncs.wait().map_err(|(name, source)| ReportError::Write {
+            path: if name == MARKER {
+                tmp.join(MARKER)
+            } else {
+                out_dir.join(name)
+            },
+            source,
+        })?;
+    }
     let new_files = stage.written.clone();
     // The swap, with signals held off: check the folder again now, not before writing.
     let _lock = in_progress();
@@ -596,6 +725,75 @@ mod tests {
             assert!(!out.join("b.png").exists());
             assert!(hidden_leftovers(&root).is_empty());
         }
+    }
+
+    #[test]
+    fn files_synced_in_the_background_are_whole_and_listed_in_the_order_asked() {
+        let root = scratch("background");
+        let out = root.join("res");
+        write_atomically(&out, ReplacePolicy::default(), |s| {
+            s.put_pieces("big.csv", |sink| {
+                for k in 0..64u8 {
+                    sink(&[k; 1 << 16])?;
+                }
+                Ok(())
+            })?;
+            s.put("a.csv", b"1\n")?;
+            s.list_in_order(&["a.csv", "big.csv"]);
+            Ok(())
+        })
+        .unwrap();
+        let big = std::fs::read(out.join("big.csv")).unwrap();
+        assert_eq!(big.len(), 64 << 16);
+        assert!(
+            big.chunks(1 << 16)
+                .enumerate()
+                .all(|(k, c)| c.iter().all(|&b| b == k as u8))
+        );
+        let marker = std::fs::read_to_string(out.join(MARKER)).unwrap();
+        let listed: Vec<&str> = marker
+            .lines()
+            .filter_map(|l| l.strip_prefix("file: "))
+            .collect();
+        assert_eq!(listed, ["a.csv", "big.csv"]);
+        assert!(hidden_leftovers(&root).is_empty());
+    }
+
+    #[test]
+    fn a_failed_background_sync_or_a_later_failure_keeps_the_earlier_output() {
+        let root = scratch("background-fail");
+        let out = root.join("res");
+        write_atomically(&out, ReplacePolicy::default(), |s| s.put("a.csv", b"old\n")).unwrap();
+        // A file fails after a large one was written and its sync started.
+        let r = write_atomically(&out, ReplacePolicy::default(), |s| {
+            s.put_pieces("big.csv", |sink| sink(&[1u8; 1 << 20]))?;
+            s.put("a.csv", b"new\n")?;
+            Err(ReportError::Write {
+                path: out.join("c.csv"),
+                source: io::Error::other("refused by the test"),
+            })
+        });
+        assert!(matches!(r, Err(ReportError::Write { ref path, .. }) if path.ends_with("c.csv")));
+        // A sync that fails (a full disk found at the last moment) fails the run, naming the file.
+        let syncs = BackgroundSyncs::default();
+        syncs.0.lock().unwrap().push(PendingSync {
+            name: "flows.csv".into(),
+            done: SyncState::Finished(Err(io::Error::from_raw_os_error(28))),
+        });
+        let r = write_staged(
+            &out,
+            ReplacePolicy::default(),
+            syncs.opener(),
+            Some(&syncs),
+            |s| s.put("a.csv", b"new\n"),
+        );
+        assert!(
+            matches!(r, Err(ReportError::Write { ref path, .. }) if *path == out.join("flows.csv")),
+            "{r:?}"
+        );
+        assert_eq!(std::fs::read(out.join("a.csv")).unwrap(), b"old\n");
+        assert!(!out.join("big.csv").exists());
+        assert!(hidden_leftovers(&root).is_empty());
     }
 
     #[test]

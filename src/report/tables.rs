@@ -149,6 +149,9 @@ impl Artifact for FlowsTable {
     fn file_name(&self) -> &'static str {
         "flows.csv"
     }
+    fn streams(&self) -> bool {
+        true
+    }
     fn render(&self, run: &RunReport<'_>) -> Result<Vec<u8>, ReportError> {
         super::gathered(|sink| self.render_into(run, sink))
     }
@@ -205,8 +208,8 @@ impl Artifact for FlowsTable {
             groups.push(start..products.len());
         }
         let window = 2 * rayon::current_num_threads().max(1);
-        for batch in groups.chunks(window) {
-            let pieces: Vec<Result<Vec<u8>, ReportError>> = batch
+        let format = |batch: &[std::ops::Range<usize>]| -> Vec<Result<Vec<u8>, ReportError>> {
+            batch
                 .par_iter()
                 .map(|range| {
                     let mut t = template.part();
@@ -242,13 +245,48 @@ impl Artifact for FlowsTable {
                     }
                     t.finish()
                 })
-                .collect();
+                .collect()
+        };
+        pipelined(groups.chunks(window), format, sink)
+    }
+}
+
+/// Hands `sink` the pieces of each batch in order, formatting the next batch (on another
+/// thread, which spreads it over the thread pool) while the pieces of the last one are
+/// handed on; the first error in piece order stops both. On a thread of the pool itself,
+/// which must not wait on other pool work, the batches are formatted and handed on in turn.
+fn pipelined<B: Send>(
+    batches: impl Iterator<Item = B> + Send,
+    format: impl Fn(B) -> Vec<Result<Vec<u8>, ReportError>> + Sync,
+    sink: &mut dyn FnMut(&[u8]) -> Result<(), ReportError>,
+) -> Result<(), ReportError> {
+    if rayon::current_thread_index().is_some() {
+        for batch in batches {
+            for piece in format(batch) {
+                sink(&piece?)?;
+            }
+        }
+        return Ok(());
+    }
+    std::thread::scope(|scope| {
+        // One batch formatted ahead: the pieces in memory are those of about three batches.
+        let (send, receive) = std::sync::mpsc::sync_channel(1);
+        let format = &format;
+        scope.spawn(move || {
+            for batch in batches {
+                // The receiver is gone after an error: stop formatting.
+                if send.send(format(batch)).is_err() {
+                    break;
+                }
+            }
+        });
+        for pieces in receive {
             for piece in pieces {
                 sink(&piece?)?;
             }
         }
         Ok(())
-    }
+    })
 }
 
 /// Rows of `flows.csv` formatted together on one thread (about 1 MiB at 130 bytes a row;
@@ -416,7 +454,65 @@ impl Artifact for SummaryTable {
 
 #[cfg(test)]
 mod tests {
-    use super::format_cell;
+    use super::{ReportError, format_cell, pipelined};
+
+    /// Batches of numbered pieces; piece `bad` (if any) is an error.
+    fn pieces_in_order(bad: Option<usize>) -> (Vec<u8>, Result<(), ReportError>) {
+        let batches: Vec<std::ops::Range<usize>> = (0..40).step_by(4).map(|a| a..a + 4).collect();
+        let format = |batch: &std::ops::Range<usize>| {
+            batch
+                .clone()
+                .map(|k| {
+                    if Some(k) == bad {
+                        Err(ReportError::NonFinite {
+                            path: "t.csv".into(),
+                            what: format!("piece {k}"),
+                        })
+                    } else {
+                        Ok(vec![k as u8])
+                    }
+                })
+                .collect()
+        };
+        let mut got = Vec::new();
+        let r = pipelined(batches.iter(), format, &mut |p: &[u8]| {
+            got.extend_from_slice(p);
+            Ok(())
+        });
+        (got, r)
+    }
+
+    /// Pieces reach the sink in order, up to the first error, whether formatted ahead on
+    /// another thread or (on a thread of the pool) in turn.
+    #[test]
+    fn pipelined_pieces_arrive_in_order_and_stop_at_the_first_error() {
+        let pool = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        for on_pool in [false, true] {
+            let run = |bad| {
+                if on_pool {
+                    pool.install(|| pieces_in_order(bad))
+                } else {
+                    pieces_in_order(bad)
+                }
+            };
+            let (all, r) = run(None);
+            assert!(r.is_ok());
+            assert_eq!(all, (0..40).collect::<Vec<u8>>());
+            for bad in [0, 3, 4, 17, 39] {
+                let (got, r) = run(Some(bad));
+                assert_eq!(got, (0..bad as u8).collect::<Vec<u8>>());
+                match r {
+                    Err(ReportError::NonFinite { what, .. }) => {
+                        assert_eq!(what, format!("piece {bad}"))
+                    }
+                    other => panic!("{other:?}"),
+                }
+            }
+        }
+    }
 
     #[test]
     fn cells_are_short_and_read_back_to_twelve_digits() {

@@ -62,17 +62,17 @@ const SAME_PP: f64 = 0.05;
 /// The focus exporter's duty before and after, `None` when it has no flows.
 pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
     let sched = &s.schedule;
-    let flows = s.markets.iter().flat_map(|m| &m.flows).enumerate();
+    // Flows and schedule rows line up; flows beyond the schedule (none in a loaded scenario)
+    // are left out. One pass over a million flows, called for every chart title.
+    let scheduled = sched
+        .applied
+        .len()
+        .min(sched.before.len())
+        .min(sched.after.len());
+    let flows = s.markets.iter().flat_map(|m| &m.flows).take(scheduled);
     let mut others = vec![false; s.exporters.len()];
     let mut cells: Vec<(usize, f64)> = Vec::new();
-    for (c, f) in flows {
-        let (Some(_), Some(&b), Some(&after)) = (
-            sched.applied.get(c),
-            sched.before.get(c),
-            sched.after.get(c),
-        ) else {
-            continue;
-        };
+    for ((c, f), (&b, &after)) in flows.enumerate().zip(sched.before.iter().zip(&sched.after)) {
         if f.exporter == s.focus {
             cells.push((c, f.base_value.max(0.0)));
         } else if (after - b).abs() > 1e-9

@@ -337,6 +337,18 @@ impl CsvTable {
         })
     }
 
+    /// The table without its rows: its path and header, all that its errors need, kept after
+    /// the rows have been read into other structures (a million rows are tens of MB).
+    pub fn without_rows(self) -> Self {
+        CsvTable {
+            path: self.path,
+            headers: self.headers,
+            text: String::new(),
+            ends: Vec::new(),
+            lines: Vec::new(),
+        }
+    }
+
     /// The header's column names.
     pub fn headers(&self) -> &[String] {
         &self.headers

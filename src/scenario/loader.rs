@@ -14,7 +14,7 @@ use super::elasticities::{
     match_prefixes, price_fall_message, read_elasticities, smart_price_fall,
 };
 use super::model_choice::ModelKind;
-use super::trade::{read_applied, read_policy_rates, read_trade};
+use super::trade::{apply_policy_rows, read_applied, read_policy_rows, read_trade};
 use crate::error::ScenarioError;
 use crate::model::{Elasticities, ProductMarket, TradeFlow};
 use crate::units::Rate;
@@ -139,12 +139,20 @@ impl Loader<'_> {
             &sc.importer,
             &mut provenance,
         )?;
-        let (trade, trade_table, schedule_base) = match schedule_base {
-            Some((trade, base)) => (trade, None, Some(base)),
-            None => {
+        // The data files are independent until their rows are matched to the trade cells:
+        // the applied and policy rates are read and parsed while the trade data is built.
+        // Each error is still reported where reading them one after the other would meet it.
+        let read_optional = |written: &Option<Spanned<String>>, field: &str| {
+            written.as_ref().map(|w| self.read_csv(w, field))
+        };
+        let (trade_read, (applied_table, policy_table)) = rayon::join(
+            || -> Result<_, ScenarioError> {
+                if schedule_base.is_some() {
+                    return Ok(None);
+                }
                 let Some(written) = &data.trade else {
                     return Err(self.err(
-                        data_span,
+                        data_span.clone(),
                         "data.trade",
                         "the trade data is missing: give `trade = \"...csv\"` or `us_schedule = \"data/us_schedule\"`".into(),
                     ));
@@ -152,13 +160,31 @@ impl Loader<'_> {
                 let trade_table = self.read_csv(written, "data.trade")?;
                 let trade =
                     read_trade(&trade_table, &importer, matches!(model, ModelKind::Gsim(_)))?;
-                provenance.files.push(describe_file(
+                let file = describe_file(
                     &trade_table,
                     "trade data",
                     written.get_ref(),
                     Some(&trade.values),
-                ));
+                );
+                // Later messages need the file's path and header only, not its rows.
+                Ok(Some((trade, trade_table.without_rows(), file)))
+            },
+            || {
+                rayon::join(
+                    || read_optional(&data.applied_tariffs, "data.applied_tariffs"),
+                    || read_optional(&data.policy_rates, "data.policy_rates"),
+                )
+            },
+        );
+        let (trade, trade_table, schedule_base) = match (schedule_base, trade_read?) {
+            (Some((trade, base)), _) => (trade, None, Some(base)),
+            (None, Some((trade, trade_table, file))) => {
+                provenance.files.push(file);
                 (trade, Some(trade_table), None)
+            }
+            // Read above whenever there is no schedule.
+            (None, None) => {
+                return Err(self.err(data_span, "data.trade", "the trade data is missing".into()));
             }
         };
 
@@ -221,15 +247,33 @@ impl Loader<'_> {
             Some(base) => base.applied.clone(),
             None => vec![0.0; trade.cells.len()],
         };
-        if let Some(written) = &data.applied_tariffs {
-            let table = self.read_csv(written, "data.applied_tariffs")?;
-            read_applied(&table, &trade, &mut applied)?;
-            provenance.files.push(describe_file(
-                &table,
-                "applied tariffs",
-                written.get_ref(),
-                None,
-            ));
+        // The applied rates and the policy rows are matched to the trade cells at once; an
+        // error in the policy file is reported where it was read before (after the rules).
+        let (applied_file, policy_read) = rayon::join(
+            || match (applied_table, &data.applied_tariffs) {
+                (Some(table), Some(written)) => {
+                    let table = table?;
+                    read_applied(&table, &trade, &mut applied)?;
+                    Ok(Some(describe_file(
+                        &table,
+                        "applied tariffs",
+                        written.get_ref(),
+                        None,
+                    )))
+                }
+                _ => Ok(None),
+            },
+            || match (policy_table, &data.policy_rates) {
+                (Some(table), Some(written)) => table.and_then(|table| {
+                    let rows = read_policy_rows(&table, &trade)?;
+                    let file = describe_file(&table, "policy rates", written.get_ref(), None);
+                    Ok(Some((rows, file)))
+                }),
+                _ => Ok(None),
+            },
+        );
+        if let Some(file) = applied_file? {
+            provenance.files.push(file);
         }
 
         // Elasticities.
@@ -318,15 +362,10 @@ impl Loader<'_> {
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
-        if let Some(written) = &data.policy_rates {
-            let table = self.read_csv(written, "data.policy_rates")?;
-            provenance.explicit_cells = read_policy_rates(&table, &trade, &mut before, &mut after)?;
-            provenance.files.push(describe_file(
-                &table,
-                "policy rates",
-                written.get_ref(),
-                None,
-            ));
+        if let Some((rows, file)) = policy_read? {
+            apply_policy_rows(&rows, &mut before, &mut after);
+            provenance.explicit_cells = rows.len();
+            provenance.files.push(file);
         }
         self.apply_quick_sets(&trade, market, &applied, &mut after)?;
         provenance.quick_sets = self.sets.iter().map(|q| q.describe()).collect();

@@ -356,18 +356,35 @@ pub(super) fn read_applied(
     Ok(())
 }
 
-pub(super) fn read_policy_rates(
+/// One row of a policy-rates file: its trade cell and the rates before and after, in percent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(super) struct PolicyRow {
+    pub(super) cell: usize,
+    pub(super) before_pct: f64,
+    pub(super) after_pct: f64,
+}
+
+/// Sets the rates of each row's cell (in file order; no cell is listed twice).
+pub(super) fn apply_policy_rows(rows: &[PolicyRow], before: &mut [Rate], after: &mut [Rate]) {
+    for r in rows {
+        before[r.cell] = pct_to_rate(r.before_pct);
+        after[r.cell] = pct_to_rate(r.after_pct);
+    }
+}
+
+/// Reads a policy-rates file: every row checked and matched to its trade cell. Nothing is
+/// changed yet ([`apply_policy_rows`] does), so that it can be read while the applied rates
+/// are.
+pub(super) fn read_policy_rows(
     table: &CsvTable,
     trade: &TradeData,
-    before: &mut [Rate],
-    after: &mut [Rate],
-) -> Result<usize, ScenarioError> {
+) -> Result<Vec<PolicyRow>, ScenarioError> {
     let cols = CellColumns::of(table, trade)?;
     let c_before = table.require("before_pct")?;
     let c_after = table.require("after_pct")?;
     let mut seen = SeenCells::new(trade);
     let (mut befores, mut afters) = (Vec::new(), Vec::new());
-    let mut n = 0;
+    let mut rows = Vec::with_capacity(table.len());
     for (k, row) in table.rows().enumerate() {
         let b = row.non_negative(c_before)?;
         let a = row.non_negative(c_after)?;
@@ -386,13 +403,15 @@ pub(super) fn read_policy_rates(
                 ),
             ));
         };
-        before[i] = pct_to_rate(b);
-        after[i] = pct_to_rate(a);
+        rows.push(PolicyRow {
+            cell: i,
+            before_pct: b,
+            after_pct: a,
+        });
         befores.push(b);
         afters.push(a);
-        n += 1;
     }
     // Together, as documented: a cut from 15% to 0.5% is a real policy.
     check_percent_columns(table, &[(c_before, &befores), (c_after, &afters)])?;
-    Ok(n)
+    Ok(rows)
 }
