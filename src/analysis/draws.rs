@@ -466,6 +466,18 @@ mod tests {
         s
     }
 
+    /// The scenario solved in full with `change` applied to its elasticities.
+    fn full_run(s: &Scenario, change: ElasticityChange) -> Result<Outcome, ModelError> {
+        simulate_variant(
+            s,
+            &Variant {
+                elasticities: Some(change),
+                tariff_after: None,
+                base_elasticities: None,
+            },
+        )
+    }
+
     fn changes() -> Vec<ElasticityChange> {
         let scale = |x| Some(Adjust::Scale(x));
         vec![
@@ -526,15 +538,7 @@ mod tests {
                     .iter()
                     .map(|m| change.apply(&m.elasticities))
                     .collect();
-                let general = simulate_variant(
-                    &s,
-                    &Variant {
-                        elasticities: Some(change),
-                        tariff_after: None,
-                        base_elasticities: None,
-                    },
-                )
-                .expect("in range");
+                let general = full_run(&s, change).expect("in range");
                 floored += general.total.floored_flows;
                 prepared
                     .run_into(&elasticities, &mut scratch, &mut fast)
@@ -586,15 +590,7 @@ mod tests {
             .run_batch_into(&batch, &mut MarketScratch::default(), &mut totals)
             .expect("in range");
         for (change, fast) in changes.into_iter().zip(&totals) {
-            let general = simulate_variant(
-                &s,
-                &Variant {
-                    elasticities: Some(change),
-                    tariff_after: None,
-                    base_elasticities: None,
-                },
-            )
-            .expect("in range");
+            let general = full_run(&s, change).expect("in range");
             assert_eq!(
                 bits(fast),
                 bits(&DrawTotals::of_outcome(&s, &general)),

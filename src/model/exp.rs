@@ -223,16 +223,7 @@ pub fn exp4(x: std::arch::x86_64::__m256d) -> std::arch::x86_64::__m256d {
 mod tests {
     use super::*;
 
-    /// xorshift64 in [0, 1).
-    fn stream(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::model::test_stream as stream;
 
     /// Distance in units in the last place.
     fn ulps(a: f64, b: f64) -> u64 {

@@ -141,3 +141,15 @@ impl ElasticityChange {
         out
     }
 }
+
+/// xorshift64 in [0, 1): a fixed, seeded stream of numbers for the tests.
+#[cfg(test)]
+pub(crate) fn test_stream(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}

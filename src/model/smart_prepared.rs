@@ -452,16 +452,7 @@ mod tests {
     use super::*;
     use crate::model::smart::simulate_into;
 
-    /// xorshift64 in [0, 1): a fixed, seeded stream.
-    fn stream(seed: u64) -> impl FnMut() -> f64 {
-        let mut state = seed;
-        move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            (state >> 11) as f64 / (1u64 << 53) as f64
-        }
-    }
+    use crate::model::test_stream as stream;
 
     /// Random markets with zero flows, a market without trade, cuts and increases up to
     /// +500 points (large enough to floor flows at zero), random tariffs; `supply` decides
