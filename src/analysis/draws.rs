@@ -12,7 +12,7 @@ use super::smart::model_error;
 use crate::error::ModelError;
 use crate::model::TradeFlow;
 use crate::model::smart::EffectTotals;
-use crate::model::smart_prepared::{FlowResult, LANES, LaneResults, MarketScratch, PreparedSmart};
+use crate::model::smart_prepared::{LANES, LaneResults, MarketScratch, PreparedSmart};
 use crate::model::{Elasticities, ElasticityChange, ProductMarket};
 use crate::scenario::Scenario;
 
@@ -247,6 +247,8 @@ impl<'a> PreparedScenario<'a> {
         let only = self.focus_only.then_some(s.focus);
         // Draws four at a time (one per lane), their running totals side by side.
         let mut acc = vec![LaneTotals::new(s); draws.len().div_ceil(LANES)];
+        // Draws the lanes cannot take, run one at a time into lanes, then added up alike.
+        let mut one_by_one = LaneResults::default();
         for (m, &id) in self.market_ids.iter().enumerate() {
             let product = s.markets[id].product;
             let flows = self.smart.flows(m);
@@ -263,13 +265,15 @@ impl<'a> PreparedScenario<'a> {
                 {
                     self.add_lanes(acc, out, product, flows, r);
                 } else {
-                    for (l, totals) in out.iter_mut().enumerate() {
+                    one_by_one.reset(flows.len());
+                    for (l, e) in e[..size].iter().enumerate() {
                         let results = self
                             .smart
-                            .results(m, &e[l], only, scratch)
+                            .results(m, e, only, scratch)
                             .map_err(|err| (first + l, model_error(s, product, err)))?;
-                        self.add_lane(acc, l, totals, product, flows, results);
+                        one_by_one.set_lane(l, results);
                     }
+                    self.add_lanes(acc, out, product, flows, &one_by_one);
                 }
             }
         }
@@ -342,49 +346,6 @@ impl<'a> PreparedScenario<'a> {
         for (l, totals) in out.iter_mut().enumerate() {
             totals.focus_by_product[product] = focus[l];
         }
-    }
-
-    /// [`Self::add_lanes`] for the one draw of lane `l`, from its own results.
-    fn add_lane(
-        &self,
-        acc: &mut LaneTotals,
-        l: usize,
-        totals: &mut DrawTotals,
-        product: usize,
-        flows: &[TradeFlow],
-        results: &[FlowResult],
-    ) {
-        let s = self.scenario;
-        let mut focus = 0.0;
-        if self.focus_only {
-            for (f, r) in flows.iter().zip(results) {
-                if f.exporter == s.focus {
-                    focus += r.total_effect;
-                }
-            }
-        } else {
-            let mut all = 0.0;
-            let mut total_effect = acc.total_effect[l];
-            let mut revenue_after = acc.revenue_after[l];
-            let mut consumer_surplus = acc.consumer_surplus[l];
-            for (f, r) in flows.iter().zip(results) {
-                let effect = r.total_effect;
-                acc.by_exporter[f.exporter][l] += effect;
-                acc.by_group[s.report_group_of[f.exporter]][l] += effect;
-                all += effect;
-                total_effect += effect;
-                revenue_after += r.revenue_after;
-                consumer_surplus += r.consumer_surplus;
-                if f.exporter == s.focus {
-                    focus += effect;
-                }
-            }
-            acc.total_effect[l] = total_effect;
-            acc.revenue_after[l] = revenue_after;
-            acc.consumer_surplus[l] = consumer_surplus;
-            totals.by_product[product] = all;
-        }
-        totals.focus_by_product[product] = focus;
     }
 }
 

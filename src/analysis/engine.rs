@@ -57,6 +57,10 @@ pub trait Engine: Sync {
     fn as_dyn(&self) -> &dyn Engine;
 }
 
+/// How many draws a layer hands a [`DrawRunner`] at once, each batch on one thread: the
+/// prepared SMART markets are then read once per batch (four draws at a time in lanes).
+pub const DRAW_BATCH: usize = 16;
+
 /// Runs of one model with many elasticity draws, totals only.
 pub trait DrawRunner: Sync {
     /// Runs draws `first`, `first + 1`, … of `spec` (as many as `out` holds), writing

@@ -8,7 +8,7 @@
 //! draw's named elasticity set, whose per-product values the factors scale.
 
 use super::draws::DrawTotals;
-use super::engine::{DrawScratch, Engine, engine};
+use super::engine::{DRAW_BATCH, DrawScratch, Engine, engine};
 use super::headlines::{Headline, Headlines};
 use super::{Adjust, ElasticityChange, Outcome, SupplyAdjust, Variant};
 use crate::error::ModelError;
@@ -247,9 +247,9 @@ pub fn run(
     let labels = row_labels(engine.as_dyn());
     let n = labels.len();
     let runner = engine.draws(None, false);
-    // Draw-major: row i holds every quantity of draw i. Draws run in batches (see
-    // `run_batch_into`), each batch on one thread with its own buffers.
-    const BATCH: usize = 16;
+    // Draw-major: row i holds every quantity of draw i. Draws run in batches of
+    // `DRAW_BATCH`, each batch on one thread with its own buffers.
+    const BATCH: usize = DRAW_BATCH;
     let mut samples = vec![0.0; spec.draws * n];
     samples
         .par_chunks_mut(n * BATCH)

@@ -11,7 +11,7 @@
 //! - effects scale with baseline growth.
 
 use super::draws::DrawTotals;
-use super::engine::{DrawRunner, DrawScratch, engine};
+use super::engine::{DRAW_BATCH, DrawRunner, DrawScratch, engine};
 use super::monte_carlo::Percentiles;
 use super::{Outcome, Variant, simulate_variant};
 use crate::error::ModelError;
@@ -143,7 +143,7 @@ pub fn run(
                 .collect();
             // Draws in batches (each market's flows read once per batch, four draws at a
             // time where the market allows it), each batch on one thread.
-            const BATCH: u64 = 16;
+            const BATCH: u64 = DRAW_BATCH as u64;
             let n = u.draws as u64;
             let batches = (0..n.div_ceil(BATCH))
                 .into_par_iter()

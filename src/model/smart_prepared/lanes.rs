@@ -3,7 +3,7 @@
 //! operations of [`PreparedSmart::lean_into`] (the same bits), while the market's flows are
 //! read once for four draws and the exponentials, divisions and floors run four at a time.
 
-use super::{MarketScratch, PreparedSmart};
+use super::{FlowResult, MarketScratch, PreparedSmart};
 use crate::model::Elasticities;
 
 /// Draws run side by side.
@@ -20,6 +20,30 @@ pub struct LaneResults {
     pub revenue_after: Vec<[f64; LANES]>,
     /// Consumer surplus change.
     pub consumer_surplus: Vec<[f64; LANES]>,
+}
+
+impl LaneResults {
+    /// Empties the lanes and sizes them for a market of `n` flows (all zero).
+    pub fn reset(&mut self, n: usize) {
+        for v in [
+            &mut self.total_effect,
+            &mut self.revenue_after,
+            &mut self.consumer_surplus,
+        ] {
+            v.clear();
+            v.resize(n, [0.0; LANES]);
+        }
+    }
+
+    /// Puts one draw's results (one per flow, as [`PreparedSmart::results`] gives them) in
+    /// lane `l`, for draws run one at a time and then added up like four in lanes.
+    pub fn set_lane(&mut self, l: usize, results: &[FlowResult]) {
+        for (j, r) in results.iter().enumerate() {
+            self.total_effect[j][l] = r.total_effect;
+            self.revenue_after[j][l] = r.revenue_after;
+            self.consumer_surplus[j][l] = r.consumer_surplus;
+        }
+    }
 }
 
 impl PreparedSmart {
@@ -119,14 +143,7 @@ impl PreparedSmart {
         for w in &out.weights {
             denom = _mm256_add_pd(denom, load(w));
         }
-        for v in [
-            &mut out.total_effect,
-            &mut out.revenue_after,
-            &mut out.consumer_surplus,
-        ] {
-            v.clear();
-            v.resize(n, [0.0; LANES]);
-        }
+        out.reset(n);
         let total = _mm256_set1_pd(self.totals[m]);
         let zero = _mm256_setzero_pd();
         let half = _mm256_set1_pd(0.5);
