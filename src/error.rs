@@ -219,6 +219,9 @@ pub enum ReportError {
         /// Which quantity.
         what: String,
     },
+    /// A model's flow effects, computed again for a table, failed as the run would have.
+    #[error(transparent)]
+    Model(#[from] ModelError),
 }
 
 /// Any error of the library.

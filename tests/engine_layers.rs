@@ -136,9 +136,14 @@ fn the_gsim_market_view_agrees_with_gsim_by_region() {
         "tariff revenue",
     );
     // The decomposition adds up on every flow, and diversion sums to zero per product.
-    for p in &o.products {
+    let markets = o.flow_markets(&s);
+    assert_eq!(markets.len(), s.markets.len());
+    let mut scratch = Vec::new();
+    for (k, &(_, count)) in markets.iter().enumerate() {
+        let flows = o.market_flows(&s, k, &mut scratch).unwrap().unwrap();
+        assert_eq!(flows.len(), count);
         let mut diversion = 0.0;
-        for f in &p.flows {
+        for f in flows {
             close(
                 f.trade_creation + f.trade_diversion + f.price_effect,
                 f.total_effect,

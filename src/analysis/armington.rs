@@ -5,7 +5,7 @@
 //! counts its producers' loss or gain.
 
 use super::engine::Engine;
-use super::{Outcome, Variant};
+use super::{FlowEffects, Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::Elasticities;
 use crate::model::armington::{ArmingtonMarket, ArmingtonOutcome, solve};
@@ -99,7 +99,7 @@ impl Engine for ArmingtonEngine<'_> {
         for o in &solved {
             self.add(&mut outcome, o);
         }
-        outcome.products = solved.iter().map(|o| o.product_outcome()).collect();
+        outcome.flows = FlowEffects::Stored(solved.iter().map(|o| o.product_outcome()).collect());
         Ok(outcome)
     }
 

@@ -11,10 +11,10 @@
 
 use super::engine::Engine;
 use super::smart::SmartEngine;
-use super::{Adjust, ElasticityChange, Outcome, Variant};
+use super::{Adjust, ElasticityChange, FlowEffects, Outcome, Variant};
 use crate::error::ModelError;
 use crate::model::gsim::{GsimMarket, GsimOptions, GsimOutcome, solve};
-use crate::model::smart::FlowEffect;
+use crate::model::smart::{FlowEffect, ProductOutcome};
 use crate::scenario::gsim_setup::GsimSetup;
 use crate::scenario::{ModelChoice, Scenario};
 use rayon::prelude::*;
@@ -290,6 +290,7 @@ impl<'a> GsimEngine<'a> {
         let (s, setup) = (self.scenario, self.setup);
         let mk = setup.market_region;
         let mut outcome = Outcome::empty(s);
+        let mut kept = Vec::with_capacity(s.markets.len());
         let mut effects: Vec<FlowEffect> = Vec::new();
         for m in &s.markets {
             let (market, o) = (&setup.markets[m.product], &products[m.product]);
@@ -336,7 +337,12 @@ impl<'a> GsimEngine<'a> {
                 o.consumer_surplus_change[mk],
                 o.producer_surplus_change[mk],
             );
+            kept.push(ProductOutcome {
+                product: m.product,
+                flows: effects.clone(),
+            });
         }
+        outcome.flows = FlowEffects::Stored(kept);
         outcome
     }
 }
@@ -359,7 +365,7 @@ impl Engine for GsimEngine<'_> {
     fn solve_variant(&self, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
         let products = solve_all(self, variant.elasticities.as_ref(), variant.tariff_after)?;
         let mut run = aggregate(self, products, Ok(Outcome::empty(self.scenario)));
-        run.market.products.clear();
+        run.market.flows = FlowEffects::None;
         Ok(run.market)
     }
 

@@ -22,7 +22,7 @@ pub mod sweep;
 
 use crate::error::ModelError;
 use crate::model::Elasticities;
-use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome};
+use crate::model::smart::{EffectTotals, FlowEffect, ProductOutcome, SmartOptions, simulate_into};
 pub use crate::model::{Adjust, ElasticityChange, SupplyAdjust};
 use crate::scenario::Scenario;
 use crate::units::Rate;
@@ -30,9 +30,8 @@ use crate::units::Rate;
 /// The result of one scenario run.
 #[derive(Debug, Clone)]
 pub struct Outcome {
-    /// Per product, the model's flow effects (same order as the scenario's markets). Empty
-    /// for variant runs that only need totals.
-    pub products: Vec<ProductOutcome>,
+    /// Every flow's effect, for the flows table and the charts that read flows.
+    pub flows: FlowEffects,
     /// Totals per exporter (indexed like `Scenario::exporters`).
     pub by_exporter: Vec<EffectTotals>,
     /// Totals per reporting group (indexed like `Scenario::report_groups`).
@@ -52,7 +51,7 @@ impl Outcome {
     /// An outcome with every total at zero, sized for the scenario.
     pub fn empty(scenario: &Scenario) -> Self {
         Outcome {
-            products: Vec::new(),
+            flows: FlowEffects::None,
             by_exporter: vec![EffectTotals::default(); scenario.exporters.len()],
             by_group: vec![EffectTotals::default(); scenario.report_groups.len()],
             by_product: vec![EffectTotals::default(); scenario.products.len()],
@@ -84,10 +83,63 @@ impl Outcome {
         }
     }
 
+    /// The product and the number of flows of each market whose flows can be read with
+    /// [`Outcome::market_flows`] (none when the run kept none).
+    pub fn flow_markets(&self, scenario: &Scenario) -> Vec<(usize, usize)> {
+        match &self.flows {
+            FlowEffects::None => Vec::new(),
+            FlowEffects::Stored(products) => products
+                .iter()
+                .map(|p| (p.product, p.flows.len()))
+                .collect(),
+            FlowEffects::Smart(_) => scenario
+                .markets
+                .iter()
+                .map(|m| (m.product, m.flows.len()))
+                .collect(),
+        }
+    }
+
+    /// Market `k`'s flow effects (markets in the scenario's order), in its flows' order;
+    /// `scratch` holds them when they are computed again. `None` when the run kept none.
+    pub fn market_flows<'a>(
+        &'a self,
+        scenario: &Scenario,
+        k: usize,
+        scratch: &'a mut Vec<FlowEffect>,
+    ) -> Result<Option<&'a [FlowEffect]>, ModelError> {
+        match &self.flows {
+            FlowEffects::None => Ok(None),
+            FlowEffects::Stored(products) => Ok(products.get(k).map(|p| p.flows.as_slice())),
+            FlowEffects::Smart(options) => {
+                let Some(m) = scenario.markets.get(k) else {
+                    return Ok(None);
+                };
+                simulate_into(&m.flows, &m.elasticities, options, scratch)
+                    .map_err(|e| smart::model_error(scenario, m.product, e))?;
+                Ok(Some(scratch.as_slice()))
+            }
+        }
+    }
+
     /// The focus exporter's totals.
     pub fn focus<'a>(&'a self, scenario: &Scenario) -> &'a EffectTotals {
         &self.by_exporter[scenario.focus]
     }
+}
+
+/// Every flow's effect of a run, or how to have it.
+#[derive(Debug, Clone, Default)]
+pub enum FlowEffects {
+    /// None kept: a variant run that only needs totals.
+    #[default]
+    None,
+    /// Kept per market, as the model gave them (GSIM, Armington).
+    Stored(Vec<ProductOutcome>),
+    /// SMART's, computed again per market from the scenario when read, by the function and
+    /// inputs of the run itself, so the same numbers. A million flows would otherwise hold
+    /// 120 bytes each for the whole run.
+    Smart(SmartOptions),
 }
 
 /// A single run with changed inputs.

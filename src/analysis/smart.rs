@@ -4,10 +4,14 @@
 
 use super::draws::{DrawTotals, DrawnElasticities, PreparedScenario};
 use super::engine::{DrawRunner, DrawScratch, Engine};
-use super::{Outcome, Variant};
+use super::{FlowEffects, Outcome, Variant};
+
+/// Flows solved at once by [`Engine::solve`] before they are added up and dropped: about
+/// 8 MB of effects, enough markets to keep every thread busy.
+const SOLVE_WINDOW_FLOWS: usize = 1 << 16;
 use crate::error::ModelError;
 use crate::model::TradeFlow;
-use crate::model::smart::{FlowEffect, ProductOutcome, SmartError, simulate_into};
+use crate::model::smart::{FlowEffect, SmartError, simulate_into};
 use crate::scenario::Scenario;
 use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
@@ -46,28 +50,37 @@ impl Engine for SmartEngine<'_> {
         self
     }
 
-    /// Every product market in parallel.
+    /// Every product market in parallel, in windows of markets: each window is solved in
+    /// parallel and added up in market order (the sums of one sequential pass), then
+    /// dropped. The flows' effects are computed again when read ([`FlowEffects::Smart`]).
     fn solve(&self) -> Result<Outcome, ModelError> {
         let scenario = self.scenario;
         let options = scenario.model.smart_options();
-        let products = scenario
-            .markets
-            .par_iter()
-            .map(|m| {
-                let mut flows = Vec::with_capacity(m.flows.len());
-                simulate_into(&m.flows, &m.elasticities, &options, &mut flows)
-                    .map_err(|e| model_error(scenario, m.product, e))?;
-                Ok(ProductOutcome {
-                    product: m.product,
-                    flows,
-                })
-            })
-            .collect::<Result<Vec<_>, ModelError>>()?;
         let mut outcome = Outcome::empty(scenario);
-        for p in &products {
-            outcome.add_product(scenario, p.product, &p.flows);
+        let markets = &scenario.markets;
+        let mut start = 0;
+        while start < markets.len() {
+            let mut end = start;
+            let mut flows = 0;
+            while end < markets.len() && flows < SOLVE_WINDOW_FLOWS {
+                flows += markets[end].flows.len();
+                end += 1;
+            }
+            let solved = markets[start..end]
+                .par_iter()
+                .map(|m| {
+                    let mut flows = Vec::with_capacity(m.flows.len());
+                    simulate_into(&m.flows, &m.elasticities, &options, &mut flows)
+                        .map_err(|e| model_error(scenario, m.product, e))?;
+                    Ok(flows)
+                })
+                .collect::<Result<Vec<_>, ModelError>>()?;
+            for (m, flows) in markets[start..end].iter().zip(&solved) {
+                outcome.add_product(scenario, m.product, flows);
+            }
+            start = end;
         }
-        outcome.products = products;
+        outcome.flows = FlowEffects::Smart(options);
         Ok(outcome)
     }
 
@@ -129,5 +142,59 @@ impl DrawRunner for PreparedScenario<'_> {
             })
             .collect();
         self.run_batch_into(&draws, &mut scratch.smart, out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::analysis::simulate_variant;
+    use std::path::Path;
+
+    /// The HS4 deal fixture with its markets repeated until they fill several solve windows.
+    fn many_markets() -> Scenario {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fixtures/hs4/us-pakistan-2025-deal.toml");
+        let mut s = crate::scenario::load(&path).expect("fixture loads");
+        let one = s.markets.clone();
+        while s.markets.iter().map(|m| m.flows.len()).sum::<usize>() < 3 * SOLVE_WINDOW_FLOWS {
+            s.markets.extend(one.iter().cloned());
+        }
+        s
+    }
+
+    #[test]
+    fn windows_solved_in_parallel_add_up_as_one_sequential_pass() {
+        let s = many_markets();
+        let engine = SmartEngine::new(&s);
+        let solved = engine.solve().unwrap();
+        let sequential = simulate_variant(&s, &Variant::default()).unwrap();
+        assert_eq!(solved.total, sequential.total);
+        assert_eq!(solved.by_exporter, sequential.by_exporter);
+        assert_eq!(solved.by_product, sequential.by_product);
+        assert_eq!(solved.focus_by_product, sequential.focus_by_product);
+        assert_eq!(solved.by_group, sequential.by_group);
+        // The flows read back are the ones the totals were made of: added up again in
+        // market order, they give the same totals.
+        let markets = solved.flow_markets(&s);
+        assert_eq!(markets.len(), s.markets.len());
+        let mut again = Outcome::empty(&s);
+        let mut scratch = Vec::new();
+        for (k, &(product, count)) in markets.iter().enumerate() {
+            assert_eq!(product, s.markets[k].product);
+            let flows = solved.market_flows(&s, k, &mut scratch).unwrap().unwrap();
+            assert_eq!(flows.len(), count);
+            again.add_product(&s, product, flows);
+        }
+        assert_eq!(again.total, solved.total);
+        assert_eq!(again.by_exporter, solved.by_exporter);
+        // A variant run keeps no flows.
+        assert!(sequential.flow_markets(&s).is_empty());
+        assert!(
+            sequential
+                .market_flows(&s, 0, &mut scratch)
+                .unwrap()
+                .is_none()
+        );
     }
 }

@@ -289,8 +289,9 @@ impl Artifact for MarketSharesChart {
         top.truncate(s.top_products);
         let mut before = vec![0.0; s.report_groups.len()];
         let mut after = vec![0.0; s.report_groups.len()];
+        let mut scratch = Vec::new();
         for &i in &top {
-            for f in &o.products[i].flows {
+            for f in o.market_flows(s, i, &mut scratch)?.unwrap_or_default() {
                 let g = s.report_group_of[f.exporter];
                 before[g] += f.base_value;
                 after[g] += f.new_value;

@@ -190,11 +190,11 @@ impl Artifact for FlowsTable {
         // Products in groups of about FLOWS_GROUP_ROWS rows, a window of groups formatted
         // in parallel, each group's bytes handed on in order: the bytes of one sequential
         // pass, with the first non-finite number in row order as the error.
-        let products = &run.outcome.products;
+        let products = run.outcome.flow_markets(s);
         let mut first_cell = Vec::with_capacity(products.len() + 1);
         first_cell.push(0);
-        for p in products {
-            first_cell.push(first_cell.last().copied().unwrap_or(0) + p.flows.len());
+        for &(_, flows) in &products {
+            first_cell.push(first_cell.last().copied().unwrap_or(0) + flows);
         }
         let mut groups = Vec::new();
         let mut start = 0;
@@ -213,10 +213,14 @@ impl Artifact for FlowsTable {
                 .par_iter()
                 .map(|range| {
                     let mut t = template.part();
+                    let mut scratch = Vec::new();
                     for k in range.clone() {
-                        let p = &products[k];
-                        let product = &s.products[p.product];
-                        for (i, f) in p.flows.iter().enumerate() {
+                        let product = &s.products[products[k].0];
+                        let flows = run
+                            .outcome
+                            .market_flows(s, k, &mut scratch)?
+                            .unwrap_or_default();
+                        for (i, f) in flows.iter().enumerate() {
                             let cell = first_cell[k] + i;
                             t.row(
                                 &[
