@@ -219,7 +219,7 @@ impl Loader<'_> {
         section: &Spanned<file::SensitivitySection>,
         spec: &specs::SensitivitySpec,
         markets: &[ProductMarket],
-        flow_cells: &[Vec<usize>],
+        flow_cells: &[&[usize]],
         trade: &TradeData,
     ) -> Result<(), ScenarioError> {
         let s = section.get_ref();
@@ -241,7 +241,7 @@ impl Loader<'_> {
                 };
                 for (market, cells) in markets.iter().zip(flow_cells) {
                     let e = change.apply(&market.elasticities);
-                    for (flow, &i) in market.flows.iter().zip(cells) {
+                    for (flow, &i) in market.flows.iter().zip(cells.iter()) {
                         if let Some(fall) = smart_price_fall(flow, &e) {
                             return Err(self.err(
                                 span.unwrap_or_else(|| section.span()),

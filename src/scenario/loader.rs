@@ -362,6 +362,7 @@ impl Loader<'_> {
             .zip(&additional)
             .map(|(a, b)| a + b)
             .collect();
+        drop(additional);
         if let Some((rows, file)) = policy_read? {
             apply_policy_rows(&rows, &mut before, &mut after);
             provenance.explicit_cells = rows.len();
@@ -381,12 +382,20 @@ impl Loader<'_> {
                 elasticities: product_elasticities[i],
             })
             .collect();
-        // The single-market view: the scenario importer's cells (all cells for SMART).
+        // The single-market view: the scenario importer's cells (all cells for SMART), in
+        // market order (by product, then as read), in which flows and rates line up when
+        // flattened.
         let mut order: Vec<usize> = (0..trade.cells.len())
             .filter(|&i| trade.cells[i].importer == market)
             .collect();
-        // The trade cell of each flow, for messages.
-        let mut flow_cells: Vec<Vec<usize>> = vec![Vec::new(); markets.len()];
+        order.sort_by_key(|&i| trade.cells[i].product);
+        let mut counts = vec![0usize; markets.len()];
+        for &i in &order {
+            counts[trade.cells[i].product] += 1;
+        }
+        for (m, &n) in markets.iter_mut().zip(&counts) {
+            m.flows.reserve_exact(n);
+        }
         for &i in &order {
             let cell = trade.cells[i];
             markets[cell.product].flows.push(TradeFlow {
@@ -395,7 +404,14 @@ impl Loader<'_> {
                 tariff_before: before[i],
                 tariff_after: after[i],
             });
-            flow_cells[cell.product].push(i);
+        }
+        // The trade cell of each market's flows (for messages): a piece of `order`.
+        let mut flow_cells: Vec<&[usize]> = Vec::with_capacity(markets.len());
+        let mut rest = order.as_slice();
+        for &n in &counts {
+            let (cells, tail) = rest.split_at(n);
+            flow_cells.push(cells);
+            rest = tail;
         }
         let uncertainty = raw
             .uncertainty
@@ -414,7 +430,7 @@ impl Loader<'_> {
         )?;
         if matches!(model, ModelKind::Smart(_)) {
             for (market, cells) in markets.iter().zip(&flow_cells) {
-                for (flow, &i) in market.flows.iter().zip(cells) {
+                for (flow, &i) in market.flows.iter().zip(cells.iter()) {
                     if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
                         let from = match &elasticity_sources[market.product] {
                             _ if elasticity_set.is_hs6() => {
@@ -438,26 +454,39 @@ impl Loader<'_> {
                 }
             }
         }
-        // Keep the schedule in market order so that flows and rates line up when flattened.
-        order.sort_by_key(|&i| trade.cells[i].product);
-        let schedule = TariffSchedule {
-            applied: order.iter().map(|&i| applied[i]).collect(),
-            before: order.iter().map(|&i| before[i]).collect(),
-            after: order.iter().map(|&i| after[i]).collect(),
+        // The schedule is in market order. When the trade cells are already in that order
+        // (a file sorted by product, one market), the rates are moved into it, not copied.
+        let in_order =
+            order.len() == trade.cells.len() && order.iter().enumerate().all(|(k, &i)| k == i);
+        let (schedule, cell_rates) = if in_order {
+            (
+                TariffSchedule {
+                    applied,
+                    before,
+                    after,
+                },
+                None,
+            )
+        } else {
+            let schedule = TariffSchedule {
+                applied: order.iter().map(|&i| applied[i]).collect(),
+                before: order.iter().map(|&i| before[i]).collect(),
+                after: order.iter().map(|&i| after[i]).collect(),
+            };
+            (schedule, Some((applied, before, after)))
+        };
+        // The rates in trade-cell order: the schedule's own when the two orders agree.
+        let (applied, before, after): (&[Rate], &[Rate], &[Rate]) = match &cell_rates {
+            Some((a, b, c)) => (a, b, c),
+            None => (&schedule.applied, &schedule.before, &schedule.after),
         };
 
         let (report_group_of, report_groups, top_products) =
             self.report_choices(raw.report.as_ref(), &trade, focus)?;
         let gsim = match (&model, gsim_regions, &trade_table) {
-            (ModelKind::Gsim(_), Some(regions), Some(trade_table)) => Some(self.gsim_setup(
-                &trade,
-                trade_table,
-                regions,
-                &before,
-                &after,
-                market,
-                focus,
-            )?),
+            (ModelKind::Gsim(_), Some(regions), Some(trade_table)) => {
+                Some(self.gsim_setup(&trade, trade_table, regions, before, after, market, focus)?)
+            }
             _ => None,
         };
         if gsim.is_some()
@@ -522,7 +551,7 @@ impl Loader<'_> {
             } else {
                 None
             };
-            self.dated_projection(spec, section, d, rules_on_top, &order, &applied)?;
+            self.dated_projection(spec, section, d, rules_on_top, &order, applied)?;
         }
         let sweep = raw
             .sweep
