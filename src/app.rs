@@ -520,6 +520,27 @@ pub fn error_text(e: &dyn std::fmt::Display) -> String {
         .collect()
 }
 
+/// Has the C library return large freed blocks to the system at once. glibc maps blocks
+/// above a threshold apart, but raises that threshold (up to 32 MiB) each time such a
+/// block is freed; after that, the freed tables of a large input stay in the process and a
+/// million-flow run peaks about 15 MB higher. Fixing the threshold at 4 MiB keeps the
+/// peak at what the run holds. Elsewhere the allocator's defaults stand.
+pub fn return_large_blocks_when_freed() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        unsafe extern "C" {
+            fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
+        }
+        /// glibc's `M_MMAP_THRESHOLD` parameter.
+        const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
+        // SAFETY: `mallopt` only changes an allocator setting; it is called once, first
+        // thing in `main`, before any other thread exists.
+        unsafe {
+            mallopt(M_MMAP_THRESHOLD, 4 << 20);
+        }
+    }
+}
+
 /// Removes the stage of a run in progress when the user presses Ctrl-C or the process is
 /// asked to stop (SIGTERM), then exits with the conventional code 130. Called by `main`.
 pub fn remove_partial_output_on_interrupt() {

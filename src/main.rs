@@ -4,6 +4,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    tariffsim::app::return_large_blocks_when_freed();
     // Reports record the command as a user would type it, without this machine's binary path.
     let command_line = std::iter::once("tariffsim".to_string())
         .chain(std::env::args().skip(1))

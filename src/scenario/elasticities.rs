@@ -249,7 +249,7 @@ impl Loader<'_> {
                                 format!(
                                     "at its {which} setting ({label}) the {name} takes a flow outside SMART's range: {} (trade data line {})",
                                     price_fall_message(trade, i, flow, &e, fall),
-                                    trade.lines[i]
+                                    u64::from(trade.lines[i])
                                 ),
                             ));
                         }

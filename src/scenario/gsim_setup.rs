@@ -210,7 +210,7 @@ impl Loader<'_> {
             .collect();
         // The first product with a problem (in product order) is reported.
         let problem = markets.par_iter().enumerate().find_map_first(|(p, m)| {
-            let line = cells_of(p).first().map_or(1, |&i| trade.lines[i]);
+            let line = cells_of(p).first().map_or(1, |&i| u64::from(trade.lines[i]));
             let code = &trade.products[p].code;
             if m.trade.iter().all(|v| *v == 0.0) {
                 return Some(trade_table.error(

@@ -81,7 +81,7 @@ impl Loader<'_> {
                 ),
             )
         })?;
-        CsvTable::parse(&p, &bytes)
+        CsvTable::parse_owned(&p, bytes)
     }
 
     /// How to fix a data path that does not exist: paths are relative to the scenario file's
@@ -220,7 +220,7 @@ impl Loader<'_> {
                     .position(|c| trade.importers[c.importer] != importer)
                     .unwrap_or(0);
                 return Err(trade_table.error(
-                    trade.lines[i],
+                    u64::from(trade.lines[i]),
                     trade_table.column("importer"),
                     format!(
                         "SMART models one importing market (scenario.importer = \"{}\") but this row's importer is \"{}\"; \
@@ -446,7 +446,7 @@ impl Loader<'_> {
                             price_fall_message(&trade, i, flow, &market.elasticities, fall)
                         );
                         return Err(match (&trade_table, &data.us_schedule) {
-                            (Some(t), _) => t.error(trade.lines[i], None, message),
+                            (Some(t), _) => t.error(u64::from(trade.lines[i]), None, message),
                             (None, Some(w)) => self.err(w.span(), "data.us_schedule", message),
                             (None, None) => self.err(data_span.clone(), "data", message),
                         });

@@ -18,7 +18,7 @@ pub(super) struct TradeData {
     pub(super) cells: Vec<CellKey>,
     pub(super) values: Vec<f64>,
     /// Line of each cell in the trade file.
-    pub(super) lines: Vec<u64>,
+    pub(super) lines: Vec<u32>,
     pub(super) cell_index: cell_index::CellIndex,
     /// A GSIM scenario: every file must have an `importer` column.
     pub(super) multi_market: bool,
@@ -100,13 +100,13 @@ pub(super) fn read_trade(
         (Err((first, second)), _) => {
             let key = data.cells[second];
             return Err(table.error(
-                data.lines[second],
+                u64::from(data.lines[second]),
                 None,
                 duplicate_message(
                     &data.products[key.product].code,
                     &data.exporters[key.exporter],
                     &data.importers[key.importer],
-                    data.lines[first],
+                    u64::from(data.lines[first]),
                 ),
             ));
         }
@@ -182,7 +182,7 @@ pub(super) fn read_trade_rows(
             importer: i,
         });
         data.values.push(value);
-        data.lines.push(row.line);
+        data.lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
         if let Some(c) = c_description {
             let d = row.text(c);
             if let Some(m) = data::control_char_problem(d) {
@@ -349,7 +349,7 @@ pub(super) fn read_applied(
                 trade.products[cell.product].code,
                 trade.exporters[cell.exporter],
                 trade.importers[cell.importer],
-                trade.lines[i]
+                u64::from(trade.lines[i])
             ),
         ));
     }
