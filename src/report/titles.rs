@@ -69,17 +69,25 @@ pub fn focus_duty(s: &Scenario) -> Option<FocusDuty> {
         .len()
         .min(sched.before.len())
         .min(sched.after.len());
-    let flows = s.markets.iter().flat_map(|m| &m.flows).take(scheduled);
     let mut others = vec![false; s.exporters.len()];
     let mut cells: Vec<(usize, f64)> = Vec::new();
-    for ((c, f), (&b, &after)) in flows.enumerate().zip(sched.before.iter().zip(&sched.after)) {
-        if f.exporter == s.focus {
-            cells.push((c, f.base_value.max(0.0)));
-        } else if (after - b).abs() > 1e-9
-            && let Some(o) = others.get_mut(f.exporter)
-        {
-            *o = true;
+    let mut first = 0;
+    for m in &s.markets {
+        let n = m.flows.len().min(scheduled - first);
+        let (before, after) = (
+            &sched.before[first..first + n],
+            &sched.after[first..first + n],
+        );
+        for (k, ((f, &b), &a)) in m.flows[..n].iter().zip(before).zip(after).enumerate() {
+            if f.exporter == s.focus {
+                cells.push((first + k, f.base_value.max(0.0)));
+            } else if (a - b).abs() > 1e-9
+                && let Some(o) = others.get_mut(f.exporter)
+            {
+                *o = true;
+            }
         }
+        first += n;
     }
     if cells.is_empty() {
         return None;

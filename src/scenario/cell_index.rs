@@ -36,9 +36,9 @@ impl CellIndex {
     pub(super) fn build(cells: &[CellKey]) -> Result<Self, (usize, usize)> {
         let size = |f: fn(&CellKey) -> usize| cells.iter().map(|c| f(c) + 1).max().unwrap_or(0);
         let (products, exporters, importers) = (
-            size(|c| c.product),
-            size(|c| c.exporter),
-            size(|c| c.importer),
+            size(|c| c.product()),
+            size(|c| c.exporter()),
+            size(|c| c.importer()),
         );
         let grid = products
             .checked_mul(exporters)
@@ -49,7 +49,7 @@ impl CellIndex {
             let mut slots = vec![0u32; grid.unwrap_or(0)];
             for (i, c) in cells.iter().enumerate() {
                 let slot =
-                    &mut slots[(c.product * exporters + c.exporter) * importers + c.importer];
+                    &mut slots[(c.product() * exporters + c.exporter()) * importers + c.importer()];
                 if *slot != 0 {
                     return Err((*slot as usize - 1, i));
                 }
@@ -65,7 +65,7 @@ impl CellIndex {
             let mut map = FastMap::default();
             map.reserve(cells.len());
             for (i, c) in cells.iter().enumerate() {
-                if let Some(first) = map.insert((c.product, c.exporter, c.importer), i) {
+                if let Some(first) = map.insert((c.product(), c.exporter(), c.importer()), i) {
                     return Err((first, i));
                 }
             }
@@ -80,7 +80,7 @@ impl CellIndex {
                 cells
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| ((c.product, c.exporter, c.importer), i))
+                    .map(|(i, c)| ((c.product(), c.exporter(), c.importer()), i))
                     .collect(),
             )
         })
@@ -114,11 +114,7 @@ mod tests {
     use super::*;
 
     fn key(product: usize, exporter: usize, importer: usize) -> CellKey {
-        CellKey {
-            product,
-            exporter,
-            importer,
-        }
+        CellKey::new(product, exporter, importer)
     }
 
     #[test]
@@ -131,7 +127,7 @@ mod tests {
         for cells in [&dense, &sparse] {
             let index = CellIndex::build(cells).unwrap();
             for (i, c) in cells.iter().enumerate() {
-                assert_eq!(index.get(c.product, c.exporter, c.importer), Some(i));
+                assert_eq!(index.get(c.product(), c.exporter(), c.importer()), Some(i));
             }
             assert_eq!(index.get(1, 1, 1), None);
             assert_eq!(index.get(9_999_999, 0, 0), None);

@@ -577,11 +577,7 @@ fn base_trade(
             });
             trade.products.len() - 1
         });
-        let key = CellKey {
-            product: p,
-            exporter: cell.partner as usize,
-            importer: 0,
-        };
+        let key = CellKey::new(p, cell.partner as usize, 0);
         trade.cells.push(key);
         trade.values.push(cell.value);
         // Lines of the imports file are not kept by the schedule; only GSIM errors use

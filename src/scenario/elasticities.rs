@@ -200,8 +200,8 @@ pub(super) fn price_fall_message(
          elasticity {} and export supply elasticity {} SMART's world price would fall by \
          {:.0}%; a fall of more than 100% is outside the range of its linear supply formula, so \
          use a larger export supply elasticity (or \"infinite\") or a smaller rise",
-        trade.products[key.product].code,
-        trade.exporters[key.exporter],
+        trade.products[key.product()].code,
+        trade.exporters[key.exporter()],
         data::fmt_num(crate::units::rate_to_pct(flow.tariff_before)),
         data::fmt_num(crate::units::rate_to_pct(flow.tariff_after)),
         data::fmt_num(elasticities.import_demand),

@@ -171,7 +171,7 @@ impl Loader<'_> {
         let count = trade.products.len();
         let mut start = vec![0usize; count + 1];
         for cell in &trade.cells {
-            start[cell.product + 1] += 1;
+            start[cell.product() + 1] += 1;
         }
         for p in 0..count {
             start[p + 1] += start[p];
@@ -179,8 +179,8 @@ impl Loader<'_> {
         let mut order = vec![0usize; trade.cells.len()];
         let mut next = start.clone();
         for (i, cell) in trade.cells.iter().enumerate() {
-            order[next[cell.product]] = i;
-            next[cell.product] += 1;
+            order[next[cell.product()]] = i;
+            next[cell.product()] += 1;
         }
         let cells_of = |p: usize| &order[start[p]..start[p + 1]];
         let markets: Vec<GsimMarket> = (0..count)
@@ -198,8 +198,8 @@ impl Loader<'_> {
                 for &i in cells_of(p) {
                     let cell = &trade.cells[i];
                     let (r, v) = (
-                        exporter_region[cell.exporter],
-                        importer_region[cell.importer],
+                        exporter_region[cell.exporter()],
+                        importer_region[cell.importer()],
                     );
                     m.trade[(r, v)] = trade.values[i];
                     m.tariff_before[(r, v)] = 1.0 + before[i];

@@ -217,7 +217,7 @@ impl Loader<'_> {
                 let i = trade
                     .cells
                     .iter()
-                    .position(|c| trade.importers[c.importer] != importer)
+                    .position(|c| trade.importers[c.importer()] != importer)
                     .unwrap_or(0);
                 return Err(trade_table.error(
                     u64::from(trade.lines[i]),
@@ -225,7 +225,7 @@ impl Loader<'_> {
                     format!(
                         "SMART models one importing market (scenario.importer = \"{}\") but this row's importer is \"{}\"; \
                          use [model] kind = \"gsim\" for several markets",
-                        importer, trade.importers[trade.cells[i].importer]
+                        importer, trade.importers[trade.cells[i].importer()]
                     ),
                 ));
             }
@@ -386,20 +386,20 @@ impl Loader<'_> {
         // market order (by product, then as read), in which flows and rates line up when
         // flattened.
         let mut order: Vec<usize> = (0..trade.cells.len())
-            .filter(|&i| trade.cells[i].importer == market)
+            .filter(|&i| trade.cells[i].importer() == market)
             .collect();
         order.sort_by_key(|&i| trade.cells[i].product);
         let mut counts = vec![0usize; markets.len()];
         for &i in &order {
-            counts[trade.cells[i].product] += 1;
+            counts[trade.cells[i].product()] += 1;
         }
         for (m, &n) in markets.iter_mut().zip(&counts) {
             m.flows.reserve_exact(n);
         }
         for &i in &order {
             let cell = trade.cells[i];
-            markets[cell.product].flows.push(TradeFlow {
-                exporter: cell.exporter,
+            markets[cell.product()].flows.push(TradeFlow {
+                exporter: cell.exporter(),
                 base_value: trade.values[i],
                 tariff_before: before[i],
                 tariff_after: after[i],

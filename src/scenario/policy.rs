@@ -59,11 +59,40 @@ pub struct TariffSchedule {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct CellKey {
     /// Product index.
-    pub product: usize,
+    pub product: u32,
     /// Exporter index.
-    pub exporter: usize,
+    pub exporter: u32,
     /// Importer index (always 0 in a single-market scenario).
-    pub importer: usize,
+    pub importer: u32,
+}
+
+impl CellKey {
+    /// The cell of product `p`, exporter `e` and importer `i` (indices of the scenario's
+    /// lists, which the loader keeps below 2^32), held in 12 bytes: a table of a million
+    /// cells is 12 MB, not 24.
+    pub fn new(product: usize, exporter: usize, importer: usize) -> Self {
+        let narrow = |x: usize| u32::try_from(x).unwrap_or(u32::MAX);
+        CellKey {
+            product: narrow(product),
+            exporter: narrow(exporter),
+            importer: narrow(importer),
+        }
+    }
+
+    /// Product index.
+    pub fn product(&self) -> usize {
+        self.product as usize
+    }
+
+    /// Exporter index.
+    pub fn exporter(&self) -> usize {
+        self.exporter as usize
+    }
+
+    /// Importer index.
+    pub fn importer(&self) -> usize {
+        self.importer as usize
+    }
 }
 
 /// A rule that would make a total rate negative or larger than
@@ -98,15 +127,15 @@ pub fn apply_rules(
     let max = super::rate::RatePct::MAX / 100.0;
     let size = |f: fn(&CellKey) -> usize| cells.iter().map(|c| f(c) + 1).max().unwrap_or(0);
     let (n_products, n_exporters, n_importers) = (
-        size(|c| c.product),
-        size(|c| c.exporter),
-        size(|c| c.importer),
+        size(|c| c.product()),
+        size(|c| c.exporter()),
+        size(|c| c.importer()),
     );
     let mut by_product: Vec<Vec<usize>> = vec![Vec::new(); n_products];
     let mut by_exporter: Vec<Vec<usize>> = vec![Vec::new(); n_exporters];
     for (i, c) in cells.iter().enumerate() {
-        by_product[c.product].push(i);
-        by_exporter[c.exporter].push(i);
+        by_product[c.product()].push(i);
+        by_exporter[c.exporter()].push(i);
     }
     let mut exporter_mask = vec![false; n_exporters];
     let mut importer_mask = vec![false; n_importers];
@@ -122,7 +151,7 @@ pub fn apply_rules(
         }
         covered.clear();
         let selected =
-            |i: &usize| exporter_mask[cells[*i].exporter] && importer_mask[cells[*i].importer];
+            |i: &usize| exporter_mask[cells[*i].exporter()] && importer_mask[cells[*i].importer()];
         match &rule.products {
             Some(products) => {
                 for &p in products.iter().filter(|&&p| p < n_products) {
@@ -180,12 +209,12 @@ mod tests {
     fn naive(rules: &[TariffRule], cells: &[CellKey], applied: &[Rate], additional: &mut [Rate]) {
         for rule in rules {
             for (i, cell) in cells.iter().enumerate() {
-                let covered = rule.exporters.contains(&cell.exporter)
-                    && rule.importers.contains(&cell.importer)
+                let covered = rule.exporters.contains(&cell.exporter())
+                    && rule.importers.contains(&cell.importer())
                     && rule
                         .products
                         .as_ref()
-                        .is_none_or(|p| p.contains(&cell.product));
+                        .is_none_or(|p| p.contains(&cell.product()));
                 if !covered {
                     continue;
                 }

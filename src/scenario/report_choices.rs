@@ -107,7 +107,7 @@ impl Loader<'_> {
             // Default: up to ten largest exporters by base trade, the focus always included.
             let mut totals = vec![0.0; trade.exporters.len()];
             for (cell, v) in trade.cells.iter().zip(&trade.values) {
-                totals[cell.exporter] += v;
+                totals[cell.exporter()] += v;
             }
             let mut order: Vec<usize> = (0..trade.exporters.len())
                 .filter(|&e| trade.exporters[e] != REST_OF_WORLD)

@@ -376,8 +376,8 @@ impl Loader<'_> {
                 arg: q.map_or_else(|| e.name.clone(), |q| q.arg.clone()),
                 message: format!(
                     "the total rate of {} from {} would be {}%; expected a total between 0% and {}%",
-                    trade.products[e.cell.product].code,
-                    trade.exporters[e.cell.exporter],
+                    trade.products[e.cell.product()].code,
+                    trade.exporters[e.cell.exporter()],
                     Num(e.rate * 100.0),
                     RatePct::MAX
                 ),
@@ -412,7 +412,8 @@ impl Loader<'_> {
             field: e.name.clone(),
             message: format!(
                 "this rule makes the tariff on product {} from {} {what}",
-                trade.products[e.cell.product].code, trade.exporters[e.cell.exporter],
+                trade.products[e.cell.product()].code,
+                trade.exporters[e.cell.exporter()],
             ),
         }
     }

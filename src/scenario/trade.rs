@@ -103,9 +103,9 @@ pub(super) fn read_trade(
                 u64::from(data.lines[second]),
                 None,
                 duplicate_message(
-                    &data.products[key.product].code,
-                    &data.exporters[key.exporter],
-                    &data.importers[key.importer],
+                    &data.products[key.product()].code,
+                    &data.exporters[key.exporter()],
+                    &data.importers[key.importer()],
                     u64::from(data.lines[first]),
                 ),
             ));
@@ -176,11 +176,7 @@ pub(super) fn read_trade_rows(
         let i = intern(&mut data.importer_index, importer, || {
             data.importers.push(importer.to_string())
         });
-        data.cells.push(CellKey {
-            product: p,
-            exporter: e,
-            importer: i,
-        });
+        data.cells.push(CellKey::new(p, e, i));
         data.values.push(value);
         data.lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
         if let Some(c) = c_description {
@@ -256,9 +252,9 @@ impl CellColumns {
             None => self.importer(row, trade),
         };
         let guessed = trade.cells.get(guess).is_some_and(|c| {
-            trade.products[c.product].code == product
-                && trade.exporters[c.exporter] == exporter
-                && trade.importers[c.importer] == importer
+            trade.products[c.product()].code == product
+                && trade.exporters[c.exporter()] == exporter
+                && trade.importers[c.importer()] == importer
         });
         let cell = if guessed {
             Some(guess)
@@ -275,10 +271,10 @@ impl CellColumns {
         let first = match cell {
             Some(i) => match seen.by_cell[i] {
                 0 => {
-                    seen.by_cell[i] = row.line;
+                    seen.by_cell[i] = u32::try_from(row.line).unwrap_or(u32::MAX);
                     None
                 }
-                first => Some(first),
+                first => Some(u64::from(first)),
             },
             // Rows for cells that are not in the trade data (rare): keyed by their names.
             None => seen.others.insert(
@@ -303,8 +299,9 @@ impl CellColumns {
 
 /// The rows of a tariff file seen so far, by trade cell, to refuse duplicates.
 struct SeenCells {
-    /// Line of the row that set each cell (0: none yet).
-    by_cell: Vec<u64>,
+    /// Line of the row that set each cell (0: none yet; lines of a file of at most 512 MB
+    /// fit in 32 bits).
+    by_cell: Vec<u32>,
     /// Rows naming a product × exporter × importer that is not in the trade data.
     others: HashMap<(String, String, String), u64>,
 }
@@ -346,9 +343,9 @@ pub(super) fn read_applied(
             Some(c_rate),
             format!(
                 "no applied rate for product {} from {} into {} (trade data line {}; every trade row needs one; add a row with rate_pct 0 if the trade is duty-free)",
-                trade.products[cell.product].code,
-                trade.exporters[cell.exporter],
-                trade.importers[cell.importer],
+                trade.products[cell.product()].code,
+                trade.exporters[cell.exporter()],
+                trade.importers[cell.importer()],
                 u64::from(trade.lines[i])
             ),
         ));
