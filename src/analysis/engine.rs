@@ -23,7 +23,8 @@ pub trait Engine: Sync {
     /// The scenario the engine solves.
     fn scenario(&self) -> &Scenario;
 
-    /// Solves the scenario as given, keeping every flow's effect for the tables.
+    /// Solves the scenario as given, with every flow's effect readable for the tables
+    /// ([`super::Outcome::market_flows`]).
     fn solve(&self) -> Result<Outcome, ModelError>;
 
     /// Solves a variant, keeping totals only (per exporter, group, product and the

@@ -154,8 +154,8 @@ pub struct Variant<'a> {
     pub base_elasticities: Option<&'a [Elasticities]>,
 }
 
-/// Simulates every product market of the scenario with its model and aggregates, keeping
-/// every flow's effect for the tables.
+/// Simulates every product market of the scenario with its model and aggregates, with
+/// every flow's effect readable for the tables ([`Outcome::market_flows`]).
 pub fn simulate(scenario: &Scenario) -> Result<Outcome, ModelError> {
     engine::engine(scenario).solve()
 }
