@@ -144,7 +144,10 @@ pub fn smart_comparison(scenario: &Scenario) -> Result<Outcome, String> {
             d.sigma_domestic,
         );
     }
-    super::smart::SmartEngine::new(&smart)
+    // Totals only: the flows' effects would be computed again from `smart`, dropped here.
+    let mut outcome = super::smart::SmartEngine::new(&smart)
         .solve()
-        .map_err(|e| e.to_string())
+        .map_err(|e| e.to_string())?;
+    outcome.flows = FlowEffects::None;
+    Ok(outcome)
 }

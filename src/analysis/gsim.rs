@@ -142,6 +142,7 @@ fn aggregate(
     engine: &GsimEngine<'_>,
     products: Vec<GsimOutcome>,
     smart: Result<Outcome, String>,
+    keep_flows: bool,
 ) -> GsimRun {
     let setup = engine.setup;
     let n = setup.regions.len();
@@ -186,7 +187,7 @@ fn aggregate(
         .map(|(w, b)| if *b > 0.0 { w / b } else { 0.0 })
         .collect();
     let mut run = GsimRun {
-        market: engine.market_view(&products),
+        market: engine.market_view(&products, keep_flows),
         products,
         welfare,
         exports_before: before,
@@ -268,7 +269,7 @@ impl<'a> GsimEngine<'a> {
         let smart = SmartEngine::new(self.scenario)
             .solve()
             .map_err(|e| e.to_string());
-        Ok(aggregate(self, products, smart))
+        Ok(aggregate(self, products, smart, true))
     }
 
     /// Per product, the (region, tariff) of each importer flow whose after-policy tariff
@@ -285,12 +286,13 @@ impl<'a> GsimEngine<'a> {
         out
     }
 
-    /// The scenario importer's market read from the solved products.
-    fn market_view(&self, products: &[GsimOutcome]) -> Outcome {
+    /// The scenario importer's market read from the solved products; with `keep_flows` its
+    /// flows' effects are kept (a variant needs its totals only).
+    fn market_view(&self, products: &[GsimOutcome], keep_flows: bool) -> Outcome {
         let (s, setup) = (self.scenario, self.setup);
         let mk = setup.market_region;
         let mut outcome = Outcome::empty(s);
-        let mut kept = Vec::with_capacity(s.markets.len());
+        let mut kept = Vec::new();
         let mut effects: Vec<FlowEffect> = Vec::new();
         for m in &s.markets {
             let (market, o) = (&setup.markets[m.product], &products[m.product]);
@@ -337,12 +339,16 @@ impl<'a> GsimEngine<'a> {
                 o.consumer_surplus_change[mk],
                 o.producer_surplus_change[mk],
             );
-            kept.push(ProductOutcome {
-                product: m.product,
-                flows: effects.clone(),
-            });
+            if keep_flows {
+                kept.push(ProductOutcome {
+                    product: m.product,
+                    flows: effects.clone(),
+                });
+            }
         }
-        outcome.flows = FlowEffects::Stored(kept);
+        if keep_flows {
+            outcome.flows = FlowEffects::Stored(kept);
+        }
         outcome
     }
 }
@@ -364,8 +370,7 @@ impl Engine for GsimEngine<'_> {
     /// one market and do not apply to GSIM (the loader refuses them).
     fn solve_variant(&self, variant: &Variant<'_>) -> Result<Outcome, ModelError> {
         let products = solve_all(self, variant.elasticities.as_ref(), variant.tariff_after)?;
-        let mut run = aggregate(self, products, Ok(Outcome::empty(self.scenario)));
-        run.market.flows = FlowEffects::None;
+        let run = aggregate(self, products, Ok(Outcome::empty(self.scenario)), false);
         Ok(run.market)
     }
 

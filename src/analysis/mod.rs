@@ -138,7 +138,8 @@ pub enum FlowEffects {
     Stored(Vec<ProductOutcome>),
     /// SMART's, computed again per market from the scenario when read, by the function and
     /// inputs of the run itself, so the same numbers. A million flows would otherwise hold
-    /// 120 bytes each for the whole run.
+    /// 120 bytes each for the whole run. Read with the scenario that was solved: an outcome
+    /// of a changed copy keeps [`FlowEffects::None`] instead.
     Smart(SmartOptions),
 }
 

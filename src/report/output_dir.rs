@@ -233,6 +233,7 @@ impl BackgroundSyncs {
                     .map(|n| n.to_string_lossy().into_owned())
                     .unwrap_or_default(),
                 syncs: syncs.clone(),
+                unsynced: 0,
             }) as Box<dyn Write>)
         })
     }
@@ -257,27 +258,32 @@ impl BackgroundSyncs {
     }
 }
 
-/// A stage file whose flush writes it out and starts its sync on a background thread.
+/// A stage file whose flush writes it out and starts its sync on a background thread. A
+/// large file also starts a sync of what it holds so far every [`EARLY_SYNC_BYTES`], so that
+/// the last one has little left to do; every sync's result is checked before the swap.
 struct SyncLater {
     file: std::fs::File,
     name: String,
     syncs: BackgroundSyncs,
+    /// Bytes written since the last sync was started.
+    unsynced: usize,
 }
 
-impl Write for SyncLater {
-    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.file.write(buf)
-    }
-    fn flush(&mut self) -> io::Result<()> {
-        self.file.flush()?;
+/// Bytes written to a stage file between two syncs started while it is written.
+const EARLY_SYNC_BYTES: usize = 32 << 20;
+
+impl SyncLater {
+    /// Starts `sync` of the file on its own thread (here when no thread can be started) and
+    /// records it, to be waited for before the swap.
+    fn start_sync(&self, sync: fn(&std::fs::File) -> io::Result<()>) -> io::Result<()> {
         let file = self.file.try_clone()?;
         let done = match std::thread::Builder::new()
             .name("sync".into())
-            .spawn(move || file.sync_all())
+            .spawn(move || sync(&file))
         {
             Ok(thread) => SyncState::Running(thread),
             // No thread to spare: sync here.
-            Err(_) => SyncState::Finished(self.file.sync_all()),
+            Err(_) => SyncState::Finished(sync(&self.file)),
         };
         self.syncs
             .0
@@ -288,6 +294,23 @@ impl Write for SyncLater {
                 done,
             });
         Ok(())
+    }
+}
+
+impl Write for SyncLater {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.file.write(buf)?;
+        self.unsynced += n;
+        if self.unsynced >= EARLY_SYNC_BYTES {
+            self.unsynced = 0;
+            self.start_sync(std::fs::File::sync_data)?;
+        }
+        Ok(n)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.file.flush()?;
+        self.unsynced = 0;
+        self.start_sync(std::fs::File::sync_all)
     }
 }
 
