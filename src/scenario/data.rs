@@ -428,6 +428,20 @@ impl CsvTable {
         })
     }
 
+    /// Iterates over the rows `range` (row indices from 0, after the header).
+    pub fn rows_in(&self, range: std::ops::Range<usize>) -> impl Iterator<Item = CsvRow<'_>> {
+        let width = self.headers.len();
+        let start = range.start;
+        self.lines[range]
+            .iter()
+            .enumerate()
+            .map(move |(r, &line)| CsvRow {
+                line: u64::from(line),
+                table: self,
+                first: (start + r) * width,
+            })
+    }
+
     /// Iterates over the rows.
     pub fn rows(&self) -> impl Iterator<Item = CsvRow<'_>> {
         let width = self.headers.len();
@@ -713,7 +727,7 @@ impl<'a> CsvRow<'a> {
     }
 
     /// A non-empty text cell.
-    pub fn required_text(&self, column: usize) -> Result<&str, ScenarioError> {
+    pub fn required_text(&self, column: usize) -> Result<&'a str, ScenarioError> {
         let t = self.text(column);
         if t.is_empty() {
             Err(self.error(column, "is empty; a value is required".into()))
@@ -724,7 +738,7 @@ impl<'a> CsvRow<'a> {
 
     /// A non-empty name or code that is one line of printable text (no line break, tab or
     /// other control character, which would break tables and messages).
-    pub fn name(&self, column: usize) -> Result<&str, ScenarioError> {
+    pub fn name(&self, column: usize) -> Result<&'a str, ScenarioError> {
         let t = self.required_text(column)?;
         match control_char_problem(t) {
             None => Ok(t),

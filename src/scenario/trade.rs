@@ -122,14 +122,35 @@ pub(super) fn read_trade(
 /// The trade file's columns: product, exporter, importer (if any), value, description.
 type TradeColumns = (usize, usize, Option<usize>, usize, Option<usize>);
 
+/// Rows read by one part of [`read_trade_rows`].
+const TRADE_PART_ROWS: usize = 1 << 16;
+
+/// A run of trade rows read on its own into its own slots of the cells, values and lines:
+/// names numbered in the order first seen in the run (the cells hold these numbers until
+/// the parts are joined), stopped at the run's first bad row.
+struct TradePart<'t> {
+    products: Vec<&'t str>,
+    exporters: Vec<&'t str>,
+    importers: Vec<&'t str>,
+    /// The first non-empty description of each of the part's products.
+    descriptions: Vec<Option<&'t str>>,
+    /// Rows read before the first bad one (all of them without one).
+    read: usize,
+    error: Option<ScenarioError>,
+}
+
 /// Reads the trade rows into `data` (names interned, one cell per row), stopping at the
-/// first row with a bad cell; repeated cells are left to the caller.
+/// first row with a bad cell; repeated cells are left to the caller. Runs of rows are read
+/// in parallel, each into its own slots and numbering its own names; they are then joined
+/// in file order, a name taking its index where a single pass would have first met it, so
+/// the result (and the error, that of the first bad row) is that of one pass.
 pub(super) fn read_trade_rows(
     table: &CsvTable,
     data: &mut TradeData,
     default_importer: &str,
-    (c_product, c_exporter, c_importer, c_value, c_description): TradeColumns,
+    columns: TradeColumns,
 ) -> Result<(), ScenarioError> {
+    use rayon::prelude::*;
     // Interns a name: its index, added on first sight (no allocation for a known name).
     fn intern(
         index: &mut fast_hash::FastMap<String, usize>,
@@ -144,52 +165,174 @@ pub(super) fn read_trade_rows(
         add();
         i
     }
-    for row in table.rows() {
-        let product = row.name(c_product)?;
-        let exporter = row.name(c_exporter)?;
-        let importer = match c_importer {
-            Some(c) => row.name(c)?,
-            None => default_importer,
-        };
-        let value = row.non_negative(c_value)?;
-        if value > bounds::MAX_TRADE_VALUE {
-            return Err(row.error(
-                c_value,
-                format!(
-                    "{} is larger than the largest accepted trade value, {:e} in the file's \
-                     unit (world trade is about 2.5e13 US dollars a year); check the number and \
-                     [scenario] currency_unit",
-                    Num(value),
-                    bounds::MAX_TRADE_VALUE
-                ),
-            ));
-        }
-        let p = intern(&mut data.product_index, product, || {
-            data.products.push(Product {
-                code: product.to_string(),
-                description: String::new(),
+    let n = table.len();
+    data.cells = vec![CellKey::new(0, 0, 0); n];
+    data.values = vec![0.0; n];
+    data.lines = vec![0; n];
+    let parts: Vec<TradePart<'_>> = data
+        .cells
+        .par_chunks_mut(TRADE_PART_ROWS)
+        .zip(data.values.par_chunks_mut(TRADE_PART_ROWS))
+        .zip(data.lines.par_chunks_mut(TRADE_PART_ROWS))
+        .enumerate()
+        .map(|(k, ((cells, values), lines))| {
+            let start = k * TRADE_PART_ROWS;
+            let slots = (cells, values, lines);
+            read_trade_part(table, start, slots, default_importer, columns)
+        })
+        .collect();
+    // Joined in file order: each part's names interned, its cells renumbered.
+    let mut renumber = Vec::with_capacity(parts.len());
+    let mut end = 0;
+    let mut error = None;
+    for part in parts {
+        let products: Vec<usize> = part
+            .products
+            .iter()
+            .map(|&name| {
+                intern(&mut data.product_index, name, || {
+                    data.products.push(Product {
+                        code: name.to_string(),
+                        description: String::new(),
+                    })
+                })
             })
-        });
-        let e = intern(&mut data.exporter_index, exporter, || {
-            data.exporters.push(exporter.to_string())
-        });
-        let i = intern(&mut data.importer_index, importer, || {
-            data.importers.push(importer.to_string())
-        });
-        data.cells.push(CellKey::new(p, e, i));
-        data.values.push(value);
-        data.lines.push(u32::try_from(row.line).unwrap_or(u32::MAX));
-        if let Some(c) = c_description {
-            let d = row.text(c);
-            if let Some(m) = data::control_char_problem(d) {
-                return Err(row.error(c, m));
-            }
-            if !d.is_empty() && data.products[p].description.is_empty() {
+            .collect();
+        let exporters: Vec<usize> = part
+            .exporters
+            .iter()
+            .map(|&name| {
+                intern(&mut data.exporter_index, name, || {
+                    data.exporters.push(name.to_string())
+                })
+            })
+            .collect();
+        let importers: Vec<usize> = part
+            .importers
+            .iter()
+            .map(|&name| {
+                intern(&mut data.importer_index, name, || {
+                    data.importers.push(name.to_string())
+                })
+            })
+            .collect();
+        for (&p, d) in products.iter().zip(&part.descriptions) {
+            if let Some(d) = d
+                && data.products[p].description.is_empty()
+            {
                 data.products[p].description = d.to_string();
             }
         }
+        end += part.read;
+        renumber.push((products, exporters, importers));
+        if part.error.is_some() {
+            error = part.error;
+            break;
+        }
     }
-    Ok(())
+    data.cells
+        .par_chunks_mut(TRADE_PART_ROWS)
+        .zip(renumber.par_iter())
+        .for_each(|(cells, (products, exporters, importers))| {
+            for c in cells {
+                // Slots after a part's first bad row hold zeros, dropped below.
+                if let (Some(&p), Some(&e), Some(&i)) = (
+                    products.get(c.product()),
+                    exporters.get(c.exporter()),
+                    importers.get(c.importer()),
+                ) {
+                    *c = CellKey::new(p, e, i);
+                }
+            }
+        });
+    data.cells.truncate(end);
+    data.values.truncate(end);
+    data.lines.truncate(end);
+    error.map_or(Ok(()), Err)
+}
+
+/// Reads the trade rows from `start` into `slots` (cells, values, lines) on their own
+/// ([`read_trade_rows`]).
+fn read_trade_part<'t>(
+    table: &'t CsvTable,
+    start: usize,
+    (cells, values, lines): (&mut [CellKey], &mut [f64], &mut [u32]),
+    default_importer: &'t str,
+    (c_product, c_exporter, c_importer, c_value, c_description): TradeColumns,
+) -> TradePart<'t> {
+    // The part's own number of a name, given on first sight.
+    fn number<'t>(
+        index: &mut fast_hash::FastMap<&'t str, usize>,
+        names: &mut Vec<&'t str>,
+        name: &'t str,
+    ) -> usize {
+        *index.entry(name).or_insert_with(|| {
+            names.push(name);
+            names.len() - 1
+        })
+    }
+    let mut part = TradePart {
+        products: Vec::new(),
+        exporters: Vec::new(),
+        importers: Vec::new(),
+        descriptions: Vec::new(),
+        read: 0,
+        error: None,
+    };
+    let (mut product_index, mut exporter_index, mut importer_index) = (
+        fast_hash::FastMap::default(),
+        fast_hash::FastMap::default(),
+        fast_hash::FastMap::default(),
+    );
+    let rows = table.rows_in(start..start + cells.len());
+    for (r, row) in rows.enumerate() {
+        let mut read = || {
+            let product = row.name(c_product)?;
+            let exporter = row.name(c_exporter)?;
+            let importer = match c_importer {
+                Some(c) => row.name(c)?,
+                None => default_importer,
+            };
+            let value = row.non_negative(c_value)?;
+            if value > bounds::MAX_TRADE_VALUE {
+                return Err(row.error(
+                    c_value,
+                    format!(
+                        "{} is larger than the largest accepted trade value, {:e} in the \
+                         file's unit (world trade is about 2.5e13 US dollars a year); check the \
+                         number and [scenario] currency_unit",
+                        Num(value),
+                        bounds::MAX_TRADE_VALUE
+                    ),
+                ));
+            }
+            let p = number(&mut product_index, &mut part.products, product);
+            let e = number(&mut exporter_index, &mut part.exporters, exporter);
+            let i = number(&mut importer_index, &mut part.importers, importer);
+            part.descriptions.resize(part.products.len(), None);
+            cells[r] = CellKey::new(p, e, i);
+            values[r] = value;
+            lines[r] = u32::try_from(row.line).unwrap_or(u32::MAX);
+            // The row's cell counts from here, as a bad description comes after it.
+            part.read = r + 1;
+            if let Some(c) = c_description {
+                let d = row.text(c);
+                if let Some(m) = data::control_char_problem(d) {
+                    return Err(row.error(c, m));
+                }
+                let first = &mut part.descriptions[p];
+                if !d.is_empty() && first.is_none() {
+                    *first = Some(d);
+                }
+            }
+            Ok(())
+        };
+        if let Err(e) = read() {
+            part.error = Some(e);
+            return part;
+        }
+    }
+    part
 }
 
 /// The message for a second row of the same product × exporter × importer.
@@ -411,4 +554,133 @@ pub(super) fn read_policy_rows(
     // Together, as documented: a cut from 15% to 0.5% is a real policy.
     check_percent_columns(table, &[(c_before, &befores), (c_after, &afters)])?;
     Ok(rows)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::fmt::Write as _;
+    use std::path::Path;
+
+    /// Rows over several parts: product `k % 7000` in a shuffled order (new products keep
+    /// appearing in later parts), 30 exporters, a description on some rows only.
+    fn rows(n: usize) -> Vec<(String, String, f64, String)> {
+        (0..n)
+            .map(|r| {
+                let p = (r * 7919) % 7000 + if r > 140_000 { 7000 } else { 0 };
+                let e = (r / 7000) % 30;
+                let d = if r % 5 == 3 {
+                    format!("goods {p} from row {r}")
+                } else {
+                    String::new()
+                };
+                (format!("P{p:05}"), format!("X{e:02}"), (r % 1000) as f64, d)
+            })
+            .collect()
+    }
+
+    fn csv(rows: &[(String, String, f64, String)]) -> CsvTable {
+        let mut text = String::from("product,exporter,value,description\n");
+        for (p, e, v, d) in rows {
+            let _ = writeln!(text, "{p},{e},{v},{d}");
+        }
+        CsvTable::parse(Path::new("trade.csv"), text.as_bytes()).unwrap()
+    }
+
+    /// The line and the message of a CSV error.
+    fn where_what(e: &ScenarioError) -> (u64, &str) {
+        match e {
+            ScenarioError::Csv { line, message, .. } => (*line, message),
+            other => panic!("not a CSV error: {other}"),
+        }
+    }
+
+    /// The line a duplicate-row message says the row was first defined on.
+    fn first_defined(message: &str) -> Option<u64> {
+        let rest = message.split("first defined on line ").nth(1)?;
+        rest.split(')').next()?.parse().ok()
+    }
+
+    #[test]
+    fn parts_read_in_parallel_join_as_one_pass() {
+        let rows = rows(3 * TRADE_PART_ROWS + 1234);
+        let data = read_trade(&csv(&rows), "USA", false).unwrap();
+        // One pass: names in the order first seen, the first non-empty description.
+        let (mut products, mut exporters) = (Vec::<String>::new(), Vec::<String>::new());
+        let mut description: HashMap<String, String> = HashMap::new();
+        for (p, e, _, d) in &rows {
+            if !products.contains(p) {
+                products.push(p.clone());
+            }
+            if !exporters.contains(e) {
+                exporters.push(e.clone());
+            }
+            if !d.is_empty() {
+                description.entry(p.clone()).or_insert_with(|| d.clone());
+            }
+        }
+        let codes: Vec<&str> = data.products.iter().map(|p| p.code.as_str()).collect();
+        assert_eq!(codes, products);
+        assert_eq!(data.exporters, exporters);
+        for p in &data.products {
+            assert_eq!(
+                p.description,
+                description.get(&p.code).cloned().unwrap_or_default()
+            );
+        }
+        assert_eq!(data.cells.len(), rows.len());
+        for (r, ((p, e, v, _), c)) in rows.iter().zip(&data.cells).enumerate() {
+            assert_eq!(&data.products[c.product()].code, p, "row {r}");
+            assert_eq!(&data.exporters[c.exporter()], e, "row {r}");
+            assert_eq!(data.values[r], *v);
+            assert_eq!(u64::from(data.lines[r]), r as u64 + 2);
+        }
+    }
+
+    #[test]
+    fn the_first_problem_in_file_order_is_named_across_parts() {
+        let mut rows = rows(3 * TRADE_PART_ROWS);
+        // A bad value in the third part, a bad description after it in the same part.
+        let bad = 2 * TRADE_PART_ROWS + 17;
+        rows[bad].2 = -1.0;
+        rows[bad + 5].3 = "tab\there".into();
+        let e = read_trade(&csv(&rows), "USA", false).err().unwrap();
+        let (line, message) = where_what(&e);
+        assert_eq!(
+            (line, first_defined(message)),
+            (bad as u64 + 2, None),
+            "{message}"
+        );
+        // A repeat in the second part of a row of the first comes before it.
+        let repeat = TRADE_PART_ROWS + 3;
+        rows[repeat].0 = rows[10].0.clone();
+        rows[repeat].1 = rows[10].1.clone();
+        let e = read_trade(&csv(&rows), "USA", false).err().unwrap();
+        let (line, message) = where_what(&e);
+        assert_eq!(
+            (line, first_defined(message)),
+            (repeat as u64 + 2, Some(12))
+        );
+        // A repeat after the bad row does not count: the bad row comes first.
+        rows[repeat].0 = "Q".into();
+        rows[bad + 100].0 = rows[10].0.clone();
+        rows[bad + 100].1 = rows[10].1.clone();
+        let e = read_trade(&csv(&rows), "USA", false).err().unwrap();
+        let (line, message) = where_what(&e);
+        assert_eq!((line, first_defined(message)), (bad as u64 + 2, None));
+        // A bad description counts its row's cell: repeating an earlier row, the repeat
+        // is named, as one pass that records the cell before reading its description.
+        rows[bad].2 = 1.0;
+        rows[bad + 100].0 = "R".into();
+        rows[bad + 5].0 = rows[10].0.clone();
+        rows[bad + 5].1 = rows[10].1.clone();
+        let e = read_trade(&csv(&rows), "USA", false).err().unwrap();
+        let (line, message) = where_what(&e);
+        assert_eq!((line, first_defined(message)), (bad as u64 + 7, Some(12)));
+        // Without the repeat, the description itself is named.
+        rows[bad + 5].0 = "S".into();
+        let e = read_trade(&csv(&rows), "USA", false).err().unwrap();
+        let (line, message) = where_what(&e);
+        assert_eq!((line, first_defined(message)), (bad as u64 + 7, None));
+    }
 }
