@@ -609,6 +609,7 @@ pub fn run_scenario(args: &RunArgs) -> Result<(), Error> {
         version: crate::VERSION,
         layers,
         detail,
+        policy_line: Default::default(),
     };
     let artifacts = report::run_artifacts(&run.layers, &run.detail);
     // The summary is checked before anything is written: a refused summary must not leave

@@ -1475,6 +1475,7 @@ fn run_in_memory(
         version: tariffsim::VERSION,
         layers,
         detail,
+        policy_line: Default::default(),
     };
     stage("render");
     for a in report::run_artifacts(&run.layers, &run.detail) {

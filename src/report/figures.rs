@@ -140,7 +140,7 @@ impl Artifact for ChangeByExporterChart {
             } else {
                 format!("Change in {} imports by exporter", s.importer)
             },
-            subtitle: super::titles::policy_line(s),
+            subtitle: run.policy_line().to_string(),
             value_axis: if percent {
                 "Change in imports (% of imports from the exporter before)".into()
             } else {
@@ -240,7 +240,7 @@ impl Artifact for FocusProductsChart {
             ),
             subtitle: format!(
                 "{}. Net change over these {} products: {} {}; over all its products: {} {}.",
-                super::titles::policy_line(s),
+                run.policy_line(),
                 order.len(),
                 signed(shown, 1),
                 scale.label,
@@ -317,7 +317,7 @@ impl Artifact for MarketSharesChart {
                 top.len(),
                 share(covered, focus_total)
             ),
-            subtitle: super::titles::policy_line(s),
+            subtitle: run.policy_line().to_string(),
             value_axis: "Share of imports at world prices (%)".into(),
             category_axis: format!(
                 "Exporter ({} in vermillion: light before, dark after)",
@@ -412,7 +412,7 @@ impl Artifact for WelfareChart {
                     s.importer
                 )
             },
-            subtitle: super::titles::policy_line(s),
+            subtitle: run.policy_line().to_string(),
             value_axis: format!("Change ({})", scale.label),
             category_axis: match &run.layers.uncertainty {
                 Some(u) => format!(

@@ -105,7 +105,7 @@ impl Artifact for HeadlineTable {
         let _ = writeln!(
             t,
             "\\caption{{{}}}\n\\label{{tab:tariffsim-headline}}",
-            escape(&super::titles::policy_line(s))
+            escape(run.policy_line())
         );
         let cols = if u.is_some() { "lrrr" } else { "lr" };
         let _ = writeln!(t, "\\begin{{tabular}}{{{cols}}}\n\\toprule");

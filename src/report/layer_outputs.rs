@@ -420,7 +420,7 @@ impl Artifact for ProjectionChart {
             integer_x: true,
             y_from_zero: true,
             source: run.source_line(),
-            subtitle: super::titles::policy_line(s),
+            subtitle: run.policy_line().to_string(),
             ..LineChart::default()
         };
         draw_line_chart(path, &chart)
@@ -532,7 +532,7 @@ impl Artifact for SweepChart {
             integer_x: false,
             y_from_zero: false,
             source: run.source_line(),
-            subtitle: super::titles::policy_line(s),
+            subtitle: run.policy_line().to_string(),
         };
         draw_line_chart(path, &chart)
     }

@@ -46,6 +46,9 @@ pub struct RunReport<'a> {
     pub layers: Layers,
     /// What the model reports beyond the importer's market.
     pub detail: ModelDetail<'a>,
+    /// The scenario's policy in a line, for chart subtitles: read once (it walks every
+    /// flow) by [`RunReport::policy_line`].
+    pub policy_line: std::sync::OnceLock<String>,
 }
 
 /// What a model reports beyond the importer's market, read by that model's own sections
@@ -78,6 +81,12 @@ pub struct Layers {
 }
 
 impl RunReport<'_> {
+    /// The scenario's policy in a line ([`titles::policy_line`]), computed once per run.
+    pub fn policy_line(&self) -> &str {
+        self.policy_line
+            .get_or_init(|| titles::policy_line(self.scenario))
+    }
+
     /// How values are shown in charts and text: US dollars become US$ million.
     pub fn scale(&self) -> ValueScale {
         ValueScale::for_unit(&self.scenario.currency_unit)
@@ -392,6 +401,7 @@ mod tests {
             version: crate::VERSION,
             layers: Layers::default(),
             detail: ModelDetail::Single,
+            policy_line: Default::default(),
         })
     }
 
