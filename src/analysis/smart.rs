@@ -10,8 +10,8 @@ use super::{FlowEffects, Outcome, Variant};
 /// 8 MB of effects, enough markets to keep every thread busy.
 const SOLVE_WINDOW_FLOWS: usize = 1 << 16;
 use crate::error::ModelError;
-use crate::model::TradeFlow;
 use crate::model::smart::{FlowEffect, SmartError, simulate_into};
+use crate::model::{ProductMarket, TradeFlow};
 use crate::scenario::Scenario;
 use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
@@ -51,13 +51,15 @@ impl Engine for SmartEngine<'_> {
     }
 
     /// Every product market in parallel, in windows of markets: each window is solved in
-    /// parallel and added up in market order (the sums of one sequential pass), then
-    /// dropped. The flows' effects are computed again when read ([`FlowEffects::Smart`]).
+    /// parallel and added up in market order (the sums of one sequential pass) while the
+    /// next window is solved, then dropped. The flows' effects are computed again when read
+    /// ([`FlowEffects::Smart`]).
     fn solve(&self) -> Result<Outcome, ModelError> {
         let scenario = self.scenario;
         let options = scenario.model.smart_options();
-        let mut outcome = Outcome::empty(scenario);
         let markets = &scenario.markets;
+        // The windows: runs of markets of about SOLVE_WINDOW_FLOWS flows.
+        let mut windows = Vec::new();
         let mut start = 0;
         while start < markets.len() {
             let mut end = start;
@@ -66,7 +68,11 @@ impl Engine for SmartEngine<'_> {
                 flows += markets[end].flows.len();
                 end += 1;
             }
-            let solved = markets[start..end]
+            windows.push(&markets[start..end]);
+            start = end;
+        }
+        let solve = |window: &[ProductMarket]| {
+            window
                 .par_iter()
                 .map(|m| {
                     let mut flows = Vec::with_capacity(m.flows.len());
@@ -74,11 +80,30 @@ impl Engine for SmartEngine<'_> {
                         .map_err(|e| model_error(scenario, m.product, e))?;
                     Ok(flows)
                 })
-                .collect::<Result<Vec<_>, ModelError>>()?;
-            for (m, flows) in markets[start..end].iter().zip(&solved) {
-                outcome.add_product(scenario, m.product, flows);
+                .collect::<Result<Vec<_>, ModelError>>()
+        };
+        type Solved<'m> = Option<(&'m [ProductMarket], Vec<Vec<FlowEffect>>)>;
+        let add = |outcome: &mut Outcome, done: Solved<'_>| {
+            if let Some((window, flows)) = done {
+                for (m, flows) in window.iter().zip(&flows) {
+                    outcome.add_product(scenario, m.product, flows);
+                }
             }
-            start = end;
+        };
+        let mut outcome = Outcome::empty(scenario);
+        let mut solved: Solved<'_> = None;
+        for k in 0..=windows.len() {
+            let done = solved.take();
+            let (_, next) = rayon::join(
+                || add(&mut outcome, done),
+                || {
+                    windows
+                        .get(k)
+                        .map(|&w| solve(w).map(|f| (w, f)))
+                        .transpose()
+                },
+            );
+            solved = next?;
         }
         outcome.flows = FlowEffects::Smart(options);
         Ok(outcome)
