@@ -178,7 +178,11 @@ fn write_digits(out: &mut Vec<u8>, digits: u64, exponent: i32) {
         cell[2 + zeros..14 + zeros].copy_from_slice(&text[..12]);
         2 + zeros + count
     };
-    out.extend_from_slice(&cell[..n]);
+    // The whole cell array is appended (a copy of fixed length, no call) and the bytes past
+    // the number are dropped again.
+    let at = out.len();
+    out.extend_from_slice(&cell);
+    out.truncate(at + n);
 }
 
 /// Appends a text cell, in double quotes (inner quotes doubled) when it holds a comma, a
