@@ -597,19 +597,27 @@ impl PlainRows {
     }
 
     /// The number of records (runs of bytes between line breaks) of a piece, when each
-    /// has `width` cells.
+    /// has `width` cells. One pass, counting commas until each line break.
     fn records(piece: &[u8], width: usize) -> Option<usize> {
-        let mut records = 0;
-        for record in piece.split(|&b| b == b'\n' || b == b'\r') {
-            if record.is_empty() {
-                continue;
+        let (mut records, mut commas, mut open) = (0, 0, false);
+        let mut ok = true;
+        for &b in piece {
+            match b {
+                b',' => {
+                    commas += 1;
+                    open = true;
+                }
+                b'\n' | b'\r' => {
+                    ok &= !open || commas + 1 == width;
+                    records += usize::from(open);
+                    (commas, open) = (0, false);
+                }
+                _ => open = true,
             }
-            if record.iter().filter(|&&b| b == b',').count() + 1 != width {
-                return None;
-            }
-            records += 1;
         }
-        Some(records)
+        ok &= !open || commas + 1 == width;
+        records += usize::from(open);
+        ok.then_some(records)
     }
 
     /// Line breaks in `text` (`\r\n` counts once).
@@ -633,12 +641,25 @@ impl PlainRows {
 
     /// Compacts one piece in place: each non-blank record's cells, trimmed, moved down to
     /// the piece's start, their ends (within the piece) in `ends` and their lines (from 1
-    /// at the piece's start) in `lines`. Text is only ever moved down (cells lose their
-    /// commas and line breaks), so what is still to be read is never overwritten.
+    /// at the piece's start) in `lines`. One pass over the bytes, each copied down at most
+    /// once: text only ever moves down (cells lose their commas and line breaks), so what
+    /// is still to be read is never overwritten.
     fn compact(piece: &mut [u8], width: usize, ends: &mut [u32], lines: &mut [u32]) -> Compacted {
+        let n = piece.len();
         let (mut i, mut line, mut len) = (0, 1u32, 0usize);
         let (mut cells, mut rows) = (0, 0);
-        while i < piece.len() {
+        // Ends the cell written from `start`, trimmed ([`trimmed`]); its end is recorded.
+        let mut end_cell = |piece: &mut [u8], start: usize, len: &mut usize, cells: &mut usize| {
+            let (a, b) = trimmed(&piece[start..*len]);
+            if (a, b) != (0, *len - start) {
+                piece.copy_within(start + a..start + b, start);
+                *len = start + (b - a);
+            }
+            // Below 2^32: the file's size was checked.
+            ends[*cells] = *len as u32;
+            *cells += 1;
+        };
+        while i < n {
             match piece[i] {
                 b'\n' => {
                     line += 1;
@@ -653,25 +674,23 @@ impl PlainRows {
                     };
                 }
                 _ => {
-                    let end = piece[i..]
-                        .iter()
-                        .position(|&b| b == b'\n' || b == b'\r')
-                        .map_or(piece.len(), |k| i + k);
                     let (row_text, row_cells) = (len, cells);
-                    let mut start = i;
-                    for k in i..=end {
-                        if k < end && piece[k] != b',' {
-                            continue;
+                    let mut start = len;
+                    while i < n {
+                        let b = piece[i];
+                        if b == b'\n' || b == b'\r' {
+                            break;
                         }
-                        let (a, b) = trimmed(&piece[start..k]);
-                        piece.copy_within(start + a..start + b, len);
-                        len += b - a;
-                        // Below 2^32: the file's size was checked.
-                        ends[cells] = len as u32;
-                        cells += 1;
-                        start = k + 1;
+                        if b == b',' {
+                            end_cell(piece, start, &mut len, &mut cells);
+                            start = len;
+                        } else {
+                            piece[len] = b;
+                            len += 1;
+                        }
+                        i += 1;
                     }
-                    i = end;
+                    end_cell(piece, start, &mut len, &mut cells);
                     if len == row_text {
                         // Every cell empty: a blank row, skipped.
                         cells = row_cells;
