@@ -165,6 +165,17 @@ pub(super) fn read_trade_rows(
         add();
         i
     }
+    // Interns names into a list of names: their indices.
+    fn intern_all(
+        index: &mut fast_hash::FastMap<String, usize>,
+        list: &mut Vec<String>,
+        names: &[&str],
+    ) -> Vec<usize> {
+        names
+            .iter()
+            .map(|&name| intern(index, name, || list.push(name.to_string())))
+            .collect()
+    }
     let n = table.len();
     data.cells = vec![CellKey::new(0, 0, 0); n];
     data.values = vec![0.0; n];
@@ -198,24 +209,16 @@ pub(super) fn read_trade_rows(
                 })
             })
             .collect();
-        let exporters: Vec<usize> = part
-            .exporters
-            .iter()
-            .map(|&name| {
-                intern(&mut data.exporter_index, name, || {
-                    data.exporters.push(name.to_string())
-                })
-            })
-            .collect();
-        let importers: Vec<usize> = part
-            .importers
-            .iter()
-            .map(|&name| {
-                intern(&mut data.importer_index, name, || {
-                    data.importers.push(name.to_string())
-                })
-            })
-            .collect();
+        let exporters = intern_all(
+            &mut data.exporter_index,
+            &mut data.exporters,
+            &part.exporters,
+        );
+        let importers = intern_all(
+            &mut data.importer_index,
+            &mut data.importers,
+            &part.importers,
+        );
         for (&p, d) in products.iter().zip(&part.descriptions) {
             if let Some(d) = d
                 && data.products[p].description.is_empty()
