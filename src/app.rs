@@ -523,7 +523,7 @@ pub fn error_text(e: &dyn std::fmt::Display) -> String {
 /// Has the C library return large freed blocks to the system at once. glibc maps blocks
 /// above a threshold apart, but raises that threshold (up to 32 MiB) each time such a
 /// block is freed; after that, the freed tables of a large input stay in the process and a
-/// million-flow run peaks about 15 MB higher. Fixing the threshold at 4 MiB keeps the
+/// million-flow run peaks about 23 MB higher. Fixing the threshold at 4 MiB keeps the
 /// peak at what the run holds. Elsewhere the allocator's defaults stand.
 pub fn return_large_blocks_when_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]

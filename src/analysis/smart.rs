@@ -5,10 +5,6 @@
 use super::draws::{DrawTotals, DrawnElasticities, PreparedScenario};
 use super::engine::{DrawRunner, DrawScratch, Engine};
 use super::{FlowEffects, Outcome, Variant};
-
-/// Flows solved at once by [`Engine::solve`] before they are added up and dropped: about
-/// 8 MB of effects, enough markets to keep every thread busy.
-const SOLVE_WINDOW_FLOWS: usize = 1 << 16;
 use crate::error::ModelError;
 use crate::model::smart::{FlowEffect, SmartError, simulate_into};
 use crate::model::{ProductMarket, TradeFlow};
@@ -16,6 +12,10 @@ use crate::scenario::Scenario;
 use crate::scenario::specs::UncertaintySpec;
 use crate::units::Rate;
 use rayon::prelude::*;
+
+/// Flows solved at once by [`Engine::solve`] before they are added up and dropped: about
+/// 8 MB of effects, enough markets to keep every thread busy.
+const SOLVE_WINDOW_FLOWS: usize = 1 << 16;
 
 /// SMART on a scenario's importing market.
 #[derive(Debug, Clone, Copy)]
