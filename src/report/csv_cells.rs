@@ -15,18 +15,38 @@ const POW10: [f64; 23] = [
 /// result with `{}` or `{:e}` ([`write_number_slow`]), which is kept for the rare values the
 /// fast path cannot round with certainty.
 pub(crate) fn write_number(out: &mut Vec<u8>, v: f64) {
-    if v == 0.0 {
-        out.push(b'0');
-        return;
-    }
-    match twelve_digits(v.abs()) {
-        Some((digits, exponent)) => {
-            if v < 0.0 {
-                out.push(b'-');
-            }
-            write_digits(out, digits, exponent);
-        }
+    match cell(v) {
+        Some(c) => c.append_to(out),
         None => write_number_slow(out, v),
+    }
+}
+
+/// Appends number cells, each after a comma (the first only when `comma_first`): the bytes
+/// of [`write_number`] for each. A value equal to one of the three before it (a rate left
+/// unchanged, an effect that is all diversion) takes that cell again instead of being
+/// formatted a second time.
+pub(crate) fn write_number_cells(
+    out: &mut Vec<u8>,
+    values: impl ExactSizeIterator<Item = f64>,
+    comma_first: bool,
+) {
+    out.reserve(values.len() * (1 + Cell::MAX_LEN));
+    // The last three values (as bits) and their cells; NaN bits never match a finite value.
+    let mut recent = [(f64::NAN.to_bits(), None::<Cell>); 3];
+    for (i, v) in values.enumerate() {
+        if comma_first || i > 0 {
+            out.push(b',');
+        }
+        let bits = v.to_bits();
+        let made = match recent.iter().find(|(b, _)| *b == bits) {
+            Some(&(_, made)) => made,
+            None => cell(v),
+        };
+        recent = [(bits, made), recent[0], recent[1]];
+        match made {
+            Some(c) => c.append_to(out),
+            None => write_number_slow(out, v),
+        }
     }
 }
 
@@ -62,127 +82,211 @@ fn twelve_digits(v: f64) -> Option<(u64, i32)> {
         return None;
     }
     // `scaled` is positive and below 2^53: the cast is its floor and the fraction exact
-    // (`floor` and `round` would be calls to software routines on baseline x86-64).
-    let whole = scaled as u64;
+    // (`floor` and `round` would be calls to software routines on baseline x86-64, and
+    // conversions to and from `u64` take several instructions where `i64` takes one).
+    let whole = scaled as i64;
     let fraction = scaled - whole as f64;
     if (fraction - 0.5).abs() < 1e-3 {
         return None;
     }
-    Some((whole + u64::from(fraction > 0.5), exponent))
+    Some(((whole + i64::from(fraction > 0.5)) as u64, exponent))
 }
 
 /// `⌊log10 v⌋` for a positive finite `v`, read from its binary exponent instead of taking a
-/// logarithm. Near a power of ten (or for tiny and huge `v`) it can be one off; the digit
-/// count check of [`twelve_digits`] then refuses the fast path, so the bytes never depend
-/// on it.
+/// logarithm, with no branch on the value (a mispredicted branch costs more than all the
+/// rest). Near a power of ten (or for tiny and huge `v`) it can be one off; the digit count
+/// check of [`twelve_digits`] then refuses the fast path, so the bytes never depend on it.
 fn decimal_exponent(v: f64) -> i32 {
     let binary = ((v.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-    // v is in [2^b, 2^(b+1)), so ⌊log10 v⌋ is ⌊b·log10 2⌋ or one more.
-    let product = f64::from(binary) * std::f64::consts::LOG10_2;
-    let truncated = product as i32;
-    let low = truncated - i32::from(f64::from(truncated) > product);
-    let next = low + 1;
-    // The power is exact up to 10^22; beyond, within an ulp or two of it (enough here).
-    let reaches_next = if (0..=22).contains(&next) {
-        v >= POW10[next as usize]
-    } else if (-22..0).contains(&next) {
-        v * POW10[(-next) as usize] >= 1.0
-    } else {
-        v >= 10f64.powi(next)
-    };
-    if reaches_next { next } else { low }
+    // v is in [2^b, 2^(b+1)), so ⌊log10 v⌋ is ⌊b·log10 2⌋ or one more; 78913 / 2^18 gives
+    // that floor exactly for every binary exponent of an f64 (checked in the tests).
+    let low = (binary * 78_913) >> 18;
+    low + i32::from(v >= POW10_ALL[(low + 1 + POW10_ALL_OFFSET) as usize])
 }
 
-/// "00" to "99".
-const DIGIT_PAIRS: &[u8; 200] = b"0001020304050607080910111213141516171819\
-    2021222324252627282930313233343536373839\
-    4041424344454647484950515253545556575859\
-    6061626364656667686970717273747576777879\
-    8081828384858687888990919293949596979899";
+/// `POW10_ALL[k + POW10_ALL_OFFSET]` is 10^k for k from −330 to 319: exact from 10^0 to
+/// 10^22, their correctly rounded inverses down to 10^-22, and within a few ulps (or zero
+/// and infinity) beyond, which only [`decimal_exponent`]'s guess uses.
+const POW10_ALL_OFFSET: i32 = 330;
+static POW10_ALL: [f64; 650] = {
+    let mut table = [0.0; 650];
+    let mut k = 0;
+    while k < 650 {
+        let power = k as i32 - POW10_ALL_OFFSET;
+        let mut p = 1.0;
+        let mut i = 0;
+        while i < power.unsigned_abs() {
+            p *= 10.0;
+            i += 1;
+        }
+        table[k] = if power < 0 { 1.0 / p } else { p };
+        k += 1;
+    }
+    table
+};
 
-/// Writes the six decimal digits of `v` (below 10^6) into `text`, two at a time.
-fn six_digits(text: &mut [u8], v: u32) {
-    let (a, rest) = (v / 10_000, v % 10_000);
-    let (b, c) = (rest / 100, rest % 100);
-    for (k, pair) in [a, b, c].into_iter().enumerate() {
-        let at = 2 * pair as usize;
-        text[2 * k..2 * k + 2].copy_from_slice(&DIGIT_PAIRS[at..at + 2]);
+/// The eight decimal digits of `v` (below 10^8) as byte values 0 to 9, the first digit in
+/// the lowest byte: the halves, the pairs and the single digits are split in parallel lanes
+/// of one register (each division by a constant a multiply and shift, exact in this range).
+fn eight_digits(v: u32) -> u64 {
+    let x = u64::from(v / 10_000) | (u64::from(v % 10_000) << 32);
+    let hundreds = ((x * 10_486) >> 20) & 0x0000_007F_0000_007F;
+    let pairs = hundreds | ((x - hundreds * 100) << 16);
+    let tens = ((pairs * 103) >> 10) & 0x000F_000F_000F_000F;
+    tens | ((pairs - tens * 10) << 8)
+}
+
+/// The four decimal digits of `v` (below 10^4) as byte values, the first in the lowest byte.
+fn four_digits(v: u32) -> u32 {
+    let hundreds = (v * 10_486) >> 20;
+    let pairs = hundreds | ((v - hundreds * 100) << 16);
+    let tens = ((pairs * 103) >> 10) & 0x000F_000F;
+    tens | ((pairs - tens * 10) << 8)
+}
+
+/// `MASK[k]`: the lowest `k` bytes of a word (k from 0 to 8).
+const MASK: [u64; 9] = [
+    0,
+    0xFF,
+    0xFFFF,
+    0xFF_FFFF,
+    0xFFFF_FFFF,
+    0xFF_FFFF_FFFF,
+    0xFFFF_FFFF_FFFF,
+    0xFF_FFFF_FFFF_FFFF,
+    u64::MAX,
+];
+
+/// A number's cell made in registers, apart from any buffer: `len` bytes in `words`, the
+/// first in the lowest byte of `words[0]`. Cells are never written byte by byte and read
+/// back, which stalls the processor on stores it has not finished.
+#[derive(Clone, Copy)]
+struct Cell {
+    words: [u64; 3],
+    len: usize,
+}
+
+impl Cell {
+    /// The longest cell: `-d.ddddddddddde-308` (19 bytes) or `-0.00000dddddddddddd` (20).
+    const MAX_LEN: usize = 20;
+
+    /// Appends the cell: all its words at once, then the bytes past it dropped again.
+    fn append_to(self, out: &mut Vec<u8>) {
+        let mut bytes = [0u8; 24];
+        for (chunk, word) in bytes.chunks_exact_mut(8).zip(self.words) {
+            chunk.copy_from_slice(&word.to_le_bytes());
+        }
+        let at = out.len();
+        out.extend_from_slice(&bytes);
+        out.truncate(at + self.len);
     }
 }
 
-/// Writes `digits × 10^(exponent − 11)` as [`write_number_slow`] does: shortest digits,
-/// plain notation from 1e-6 to below 1e15, exponent notation outside. The twelve digits
-/// are made as two independent halves of six, and the cell is assembled on the stack with
-/// copies of fixed length (no call per piece) and appended at once.
-fn write_digits(out: &mut Vec<u8>, digits: u64, exponent: i32) {
-    // The digits, then zeros: the digits' own trailing zeros are '0' bytes too.
-    let mut text = [b'0'; 24];
-    six_digits(&mut text[..6], (digits / 1_000_000) as u32);
-    six_digits(&mut text[6..12], (digits % 1_000_000) as u32);
-    // Trailing zeros, counted from the ASCII bytes: the first digit is never zero.
-    const ZEROS: u64 = 0x3030_3030_3030_3030;
-    let tail = u64::from_le_bytes([
-        text[4], text[5], text[6], text[7], text[8], text[9], text[10], text[11],
-    ]) ^ ZEROS;
-    let trailing = if tail != 0 {
-        tail.leading_zeros() / 8
+/// The cell of a finite `v`, as [`write_number`] writes it; `None` when [`twelve_digits`]
+/// cannot round it with certainty.
+#[inline(always)]
+fn cell(v: f64) -> Option<Cell> {
+    if v == 0.0 {
+        return Some(Cell {
+            words: [u64::from(b'0'), 0, 0],
+            len: 1,
+        });
+    }
+    let (digits, exponent) = twelve_digits(v.abs())?;
+    let high = eight_digits((digits / 10_000) as u32);
+    let low = four_digits((digits % 10_000) as u32);
+    // Trailing zeros are the zero bytes at the top end; the first digit is never zero.
+    let trailing = if low != 0 {
+        low.leading_zeros() / 8
     } else {
-        let head = u32::from_le_bytes([text[0], text[1], text[2], text[3]]) ^ 0x3030_3030;
-        8 + head.leading_zeros() / 8
+        4 + high.leading_zeros() / 8
     };
     let count = 12 - trailing as usize;
-    let mut cell = [b'0'; 32];
-    let n = if !(-6..15).contains(&exponent) {
-        let mut n = 1;
-        cell[0] = text[0];
-        if count > 1 {
-            cell[1] = b'.';
-            cell[2..14].copy_from_slice(&text[1..13]);
-            n = count + 1;
-        }
-        cell[n] = b'e';
-        n += 1;
-        if exponent < 0 {
-            cell[n] = b'-';
-            n += 1;
-        }
-        let e = exponent.unsigned_abs();
-        let width = if e >= 100 {
-            3
-        } else if e >= 10 {
-            2
-        } else {
-            1
-        };
-        let mut rest = e;
-        for k in (0..width).rev() {
-            cell[n + k] = b'0' + (rest % 10) as u8;
-            rest /= 10;
-        }
-        n + width
+    // The twelve digits in ASCII, then four '0's.
+    let lo = high | 0x3030_3030_3030_3030;
+    let hi = u64::from(low) | 0x3030_3030_3030_3030;
+    let (mut words, len) = if !(-6..15).contains(&exponent) {
+        exponent_form(lo, hi, count, exponent)
     } else if exponent >= 0 {
-        // Up to fifteen integer digits: the digits, then zeros (already in `cell`).
         let int_len = exponent as usize + 1;
-        cell[..12].copy_from_slice(&text[..12]);
         if count <= int_len {
-            int_len
+            // Up to fifteen integer digits: the digits, then '0's.
+            ([lo, hi, 0], int_len)
         } else {
-            cell[int_len] = b'.';
-            cell[int_len + 1..int_len + 13].copy_from_slice(&text[int_len..int_len + 12]);
-            count + 1
+            (with_point(lo, hi, int_len), count + 1)
         }
     } else {
-        // "0.", the zeros after the point (already in `cell`), then the digits.
-        let zeros = (-exponent - 1) as usize;
-        cell[1] = b'.';
-        cell[2 + zeros..14 + zeros].copy_from_slice(&text[..12]);
-        2 + zeros + count
+        // "0.", the zeros after the point (up to five), then the digits.
+        let lead = (1 - exponent) as usize;
+        let shift = 8 * lead as u32;
+        let zeros = u64::from_le_bytes(*b"0.000000");
+        let words = [
+            (zeros & MASK[lead]) | (lo << shift),
+            (lo >> (64 - shift)) | (hi << shift),
+            hi >> (64 - shift),
+        ];
+        (words, lead + count)
     };
-    // The whole cell array is appended (a copy of fixed length, no call) and the bytes past
-    // the number are dropped again.
-    let at = out.len();
-    out.extend_from_slice(&cell);
-    out.truncate(at + n);
+    if v < 0.0 {
+        words = [
+            (words[0] << 8) | u64::from(b'-'),
+            (words[1] << 8) | (words[0] >> 56),
+            (words[2] << 8) | (words[1] >> 56),
+        ];
+        return Some(Cell {
+            words,
+            len: len + 1,
+        });
+    }
+    Some(Cell { words, len })
+}
+
+/// The digits `lo`, `hi` with a decimal point after the first `int_len` (1 to 11): the
+/// digits after it move up one byte.
+fn with_point(lo: u64, hi: u64, int_len: usize) -> [u64; 3] {
+    let (up_lo, up_hi) = (lo << 8, (hi << 8) | (lo >> 56));
+    let point = u64::from(b'.');
+    if int_len < 8 {
+        let head = lo & MASK[int_len];
+        [
+            head | (point << (8 * int_len)) | (up_lo & !MASK[int_len + 1]),
+            up_hi,
+            0,
+        ]
+    } else {
+        let k = int_len - 8;
+        let head = hi & MASK[k];
+        [lo, head | (point << (8 * k)) | (up_hi & !MASK[k + 1]), 0]
+    }
+}
+
+/// `d.ddde±x` (no point for one digit), for magnitudes below 1e-6 or from 1e15: rare.
+fn exponent_form(lo: u64, hi: u64, count: usize, exponent: i32) -> ([u64; 3], usize) {
+    let (mut words, mut len) = if count > 1 {
+        (with_point(lo, hi, 1), count + 1)
+    } else {
+        ([lo & 0xFF, 0, 0], 1)
+    };
+    let mut put = |b: u8| {
+        let (word, at) = (len / 8, len % 8);
+        words[word] = (words[word] & MASK[at]) | (u64::from(b) << (8 * at));
+        len += 1;
+    };
+    put(b'e');
+    if exponent < 0 {
+        put(b'-');
+    }
+    // One to three digits: the decimal exponents of an f64 run from -324 to 308.
+    let e = exponent.unsigned_abs();
+    if e >= 100 {
+        put(b'0' + (e / 100) as u8);
+    }
+    if e >= 10 {
+        put(b'0' + (e / 10 % 10) as u8);
+    }
+    put(b'0' + (e % 10) as u8);
+    // Bytes past `len` in the words are never appended.
+    (words, len)
 }
 
 /// Appends a text cell, in double quotes (inner quotes doubled) when it holds a comma, a
@@ -313,6 +417,82 @@ mod tests {
         for v in values {
             assert_eq!(fast(v), slow(v), "{v:e} ({:#x})", v.to_bits());
         }
+    }
+
+    /// The lane splits give every digit: each 16-bit pair and each 32-bit half of
+    /// `eight_digits` is computed on its own, so all values of each lane cover all inputs.
+    #[test]
+    fn digits_split_in_lanes_are_the_decimal_digits() {
+        let bytes = |v: u64, n: usize| -> Vec<u8> {
+            format!("{v:0n$}").bytes().map(|b| b - b'0').collect()
+        };
+        for v in 0..10_000u32 {
+            assert_eq!(
+                four_digits(v).to_le_bytes().to_vec(),
+                bytes(u64::from(v), 4),
+                "{v}"
+            );
+            for w in [v * 10_000 + v, v * 10_000 + (9_999 - v), 99_999_999 - v] {
+                assert_eq!(
+                    eight_digits(w).to_le_bytes().to_vec(),
+                    bytes(u64::from(w), 8),
+                    "{w}"
+                );
+            }
+        }
+    }
+
+    /// `(b · 78913) >> 18` is `⌊b · log10 2⌋` for every binary exponent of an f64.
+    #[test]
+    fn binary_exponent_floors_are_exact() {
+        for b in -1100..=1100 {
+            let exact = (f64::from(b) * std::f64::consts::LOG10_2).floor() as i32;
+            assert_eq!((b * 78_913) >> 18, exact, "{b}");
+        }
+    }
+
+    /// A row of cells is the cells of `write_number` joined by commas, with repeated values
+    /// (next to each other, two and three apart, and further), zeros of both signs, values
+    /// in exponent notation and values the fast path refuses (ties).
+    #[test]
+    fn number_cells_equal_single_cells_joined() {
+        let tie = (123_456_789_012.0 + 0.5) * 1e-5;
+        let row = [
+            5.0,
+            5.0,
+            -0.0,
+            0.0,
+            1.25e20,
+            16.32,
+            1.25e20,
+            -3e-9,
+            7.0,
+            16.32,
+            tie,
+            tie,
+            2.5e-13,
+            -109_859.564_845,
+            1.0 / 3.0,
+            -109_859.564_845,
+            0.000_123,
+            1.0 / 3.0,
+            5.0,
+        ];
+        for comma_first in [false, true] {
+            for end in 0..=row.len() {
+                let mut expected = Vec::new();
+                for (i, &v) in row[..end].iter().enumerate() {
+                    if comma_first || i > 0 {
+                        expected.push(b',');
+                    }
+                    write_number(&mut expected, v);
+                }
+                let mut got = b"x".to_vec();
+                write_number_cells(&mut got, row[..end].iter().copied(), comma_first);
+                assert_eq!(got[1..], expected[..], "{end} {comma_first}");
+            }
+        }
+        assert_eq!(fast(tie), slow(tie));
     }
 
     #[test]

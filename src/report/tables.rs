@@ -86,22 +86,17 @@ impl Table {
             });
         }
         let out = &mut self.out;
-        let mut first = true;
-        let mut separate = |out: &mut Vec<u8>| {
-            if !std::mem::take(&mut first) {
+        for (i, t) in text.iter().enumerate() {
+            if i > 0 {
                 out.push(b',');
             }
-        };
-        for t in text {
-            separate(out);
             csv_cells::write_text(out, t);
         }
-        for (_, v) in numbers {
-            separate(out);
-            csv_cells::write_number(out, *v);
-        }
+        csv_cells::write_number_cells(out, numbers.iter().map(|&(_, v)| v), !text.is_empty());
         if let Some(last) = last {
-            separate(out);
+            if cells > 1 {
+                out.push(b',');
+            }
             csv_cells::write_text(out, last);
         }
         out.push(b'\n');
