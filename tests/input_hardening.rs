@@ -379,6 +379,18 @@ fn a_smart_world_price_fall_beyond_100_percent_fails_in_validate() {
     .unwrap();
     let e = assert_refused(&dir, "trade.csv", 6);
     assert!(e.contains("611020") && e.contains("China"), "{e}");
+    // Two flows out of range in two markets: the one of the first market is named.
+    edit(&dir, "elasticities.csv", "1.5,1.5,99", "1.5,1.5,0.5");
+    std::fs::write(
+        dir.join("scenario.toml"),
+        format!(
+            "{text}\n[[policy]]\nexporter = \"China\"\nhs_codes = [\"611020\"]\nset_pct = 500\n\
+             \n[[policy]]\nexporter = \"Vietnam\"\nhs_codes = [\"630260\"]\nset_pct = 500\n"
+        ),
+    )
+    .unwrap();
+    let e = assert_refused(&dir, "trade.csv", 4);
+    assert!(e.contains("630260") && e.contains("Vietnam"), "{e}");
 }
 
 #[test]

@@ -223,11 +223,12 @@ pub fn name_warning(s: &Scenario) -> Option<String> {
     if !s.provenance.quick_sets.is_empty() {
         return None;
     }
-    let d = focus_duty(s).filter(|d| d.uniform)?;
+    // The name first: most state no rate, and the duty is a pass over every flow.
     let stated = stated_percents(&s.name);
     if stated.is_empty() {
         return None;
     }
+    let d = focus_duty(s).filter(|d| d.uniform)?;
     let says = |v: f64| stated.iter().any(|x| (x - v).abs() <= SAME_PP);
     if says(d.after_pct) {
         return None;

@@ -16,8 +16,9 @@ use super::elasticities::{
 use super::model_choice::ModelKind;
 use super::trade::{apply_policy_rows, read_applied, read_policy_rows, read_trade};
 use crate::error::ScenarioError;
-use crate::model::{Elasticities, ProductMarket, TradeFlow};
+use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
 use crate::units::Rate;
+use rayon::prelude::*;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 use toml::Spanned;
@@ -393,18 +394,6 @@ impl Loader<'_> {
         for &i in &order {
             counts[trade.cells[i].product()] += 1;
         }
-        for (m, &n) in markets.iter_mut().zip(&counts) {
-            m.flows.reserve_exact(n);
-        }
-        for &i in &order {
-            let cell = trade.cells[i];
-            markets[cell.product()].flows.push(TradeFlow {
-                exporter: cell.exporter(),
-                base_value: trade.values[i],
-                tariff_before: before[i],
-                tariff_after: after[i],
-            });
-        }
         // The trade cell of each market's flows (for messages): a piece of `order`.
         let mut flow_cells: Vec<&[usize]> = Vec::with_capacity(markets.len());
         let mut rest = order.as_slice();
@@ -413,6 +402,27 @@ impl Loader<'_> {
             flow_cells.push(cells);
             rest = tail;
         }
+        // Each market's flows are made on their own (in parallel), sized once; the check of
+        // the trade values' unit reads only the values and runs beside them.
+        let (unit_warning, ()) = rayon::join(
+            || unit_check::unit_warning(sc.currency_unit.get_ref(), &trade.values),
+            || {
+                markets
+                    .par_iter_mut()
+                    .zip(flow_cells.par_iter())
+                    .for_each(|(m, cells)| {
+                        m.flows = cells
+                            .iter()
+                            .map(|&i| TradeFlow {
+                                exporter: trade.cells[i].exporter(),
+                                base_value: trade.values[i],
+                                tariff_before: before[i],
+                                tariff_after: after[i],
+                            })
+                            .collect();
+                    });
+            },
+        );
         let uncertainty = raw
             .uncertainty
             .as_ref()
@@ -429,29 +439,41 @@ impl Loader<'_> {
             &mut provenance,
         )?;
         if matches!(model, ModelKind::Smart(_)) {
-            for (market, cells) in markets.iter().zip(&flow_cells) {
-                for (flow, &i) in market.flows.iter().zip(cells.iter()) {
-                    if let Some(fall) = smart_price_fall(flow, &market.elasticities) {
-                        let from = match &elasticity_sources[market.product] {
-                            _ if elasticity_set.is_hs6() => {
-                                format!("the elasticity set {}", elasticity_set.name())
-                            }
-                            ElasticitySource::File(prefix) => {
-                                format!("the elasticity file's row {prefix}")
-                            }
-                            ElasticitySource::Default => "[elasticities]".to_string(),
-                        };
-                        let message = format!(
-                            "{}; the elasticities come from {from}",
-                            price_fall_message(&trade, i, flow, &market.elasticities, fall)
-                        );
-                        return Err(match (&trade_table, &data.us_schedule) {
-                            (Some(t), _) => t.error(u64::from(trade.lines[i]), None, message),
-                            (None, Some(w)) => self.err(w.span(), "data.us_schedule", message),
-                            (None, None) => self.err(data_span.clone(), "data", message),
-                        });
+            // The first flow in market order whose price would fall too far, if any; a market
+            // with infinitely elastic supply has none.
+            let refused = markets
+                .par_iter()
+                .zip(flow_cells.par_iter())
+                .filter(|(m, _)| m.elasticities.export_supply != SupplyElasticity::Infinite)
+                .find_map_first(|(market, cells)| {
+                    market
+                        .flows
+                        .iter()
+                        .zip(cells.iter())
+                        .find_map(|(flow, &i)| {
+                            smart_price_fall(flow, &market.elasticities)
+                                .map(|fall| (market, flow, i, fall))
+                        })
+                });
+            if let Some((market, flow, i, fall)) = refused {
+                let from = match &elasticity_sources[market.product] {
+                    _ if elasticity_set.is_hs6() => {
+                        format!("the elasticity set {}", elasticity_set.name())
                     }
-                }
+                    ElasticitySource::File(prefix) => {
+                        format!("the elasticity file's row {prefix}")
+                    }
+                    ElasticitySource::Default => "[elasticities]".to_string(),
+                };
+                let message = format!(
+                    "{}; the elasticities come from {from}",
+                    price_fall_message(&trade, i, flow, &market.elasticities, fall)
+                );
+                return Err(match (&trade_table, &data.us_schedule) {
+                    (Some(t), _) => t.error(u64::from(trade.lines[i]), None, message),
+                    (None, Some(w)) => self.err(w.span(), "data.us_schedule", message),
+                    (None, None) => self.err(data_span.clone(), "data", message),
+                });
             }
         }
         // The schedule is in market order. When the trade cells are already in that order
@@ -559,7 +581,7 @@ impl Loader<'_> {
             .map(|p| self.sweep(p, &trade.exporters))
             .transpose()?;
 
-        if let Some(w) = unit_check::unit_warning(sc.currency_unit.get_ref(), &trade.values) {
+        if let Some(w) = unit_warning {
             provenance.warnings.push(w);
         }
 
