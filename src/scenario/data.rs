@@ -845,10 +845,16 @@ pub fn check_percent_columns(
     table: &CsvTable,
     columns: &[(usize, &[f64])],
 ) -> Result<(), ScenarioError> {
-    let max = columns
-        .iter()
-        .flat_map(|(_, values)| values.iter().copied())
-        .fold(0.0, f64::max);
+    // One rate above 1 settles it; only files without one need their largest rate.
+    let values = || {
+        columns
+            .iter()
+            .flat_map(|(_, values)| values.iter().copied())
+    };
+    if values().any(|v| v > 1.0) {
+        return Ok(());
+    }
+    let max = values().fold(0.0, f64::max);
     if max > 0.0 && max <= 1.0 {
         let names: Vec<&str> = columns
             .iter()

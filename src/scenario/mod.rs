@@ -342,13 +342,21 @@ pub(super) fn describe_file(
     // different source text on every row); statuses are few, so a map by text is enough.
     let mut sources: Vec<String> = Vec::new();
     let mut seen_sources: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut last_source: Option<&str> = None;
     let mut shares: BTreeMap<String, f64> = BTreeMap::new();
+    // The status of the latest rows with its running share, put back in `shares` when the
+    // status changes: files hold long runs of one status (often none), and the share adds
+    // the same weights in the same order as one map look-up per row would.
+    let mut current: Option<(&str, f64)> = None;
     let mut total = 0.0;
     for (i, row) in table.rows().enumerate() {
         if let Some(c) = c_source {
             let s = row.text(c);
-            if !s.is_empty() && seen_sources.insert(s) {
-                sources.push(s.to_string());
+            if !s.is_empty() && last_source != Some(s) {
+                if seen_sources.insert(s) {
+                    sources.push(s.to_string());
+                }
+                last_source = Some(s);
             }
         }
         let w = weights.map_or(1.0, |w| w[i]);
@@ -357,12 +365,19 @@ pub(super) fn describe_file(
             .map(|c| row.text(c))
             .filter(|s| !s.is_empty())
             .unwrap_or("not stated");
-        match shares.get_mut(status) {
-            Some(share) => *share += w,
-            None => {
-                shares.insert(status.to_string(), w);
+        match &mut current {
+            Some((same, share)) if *same == status => *share += w,
+            _ => {
+                if let Some((earlier, share)) = current.take() {
+                    shares.insert(earlier.to_string(), share);
+                }
+                let share = shares.get(status).map_or(w, |share| share + w);
+                current = Some((status, share));
             }
         }
+    }
+    if let Some((status, share)) = current {
+        shares.insert(status.to_string(), share);
     }
     if total > 0.0 {
         for v in shares.values_mut() {
@@ -397,4 +412,77 @@ pub(crate) fn absolute(p: &Path) -> PathBuf {
         p
     };
     std::path::absolute(p).unwrap_or_else(|_| p.to_path_buf())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The file summary with one map look-up per row, as it was first written: the
+    /// reference for the summary that keeps the latest status and source aside.
+    fn describe_row_by_row(
+        table: &CsvTable,
+        weights: Option<&[f64]>,
+    ) -> (Vec<String>, Vec<(String, u64)>) {
+        let (c_source, c_status) = (table.column("source"), table.column("status"));
+        let mut sources: Vec<String> = Vec::new();
+        let mut shares: BTreeMap<String, f64> = BTreeMap::new();
+        let mut total = 0.0;
+        for (i, row) in table.rows().enumerate() {
+            if let Some(c) = c_source {
+                let s = row.text(c);
+                if !s.is_empty() && !sources.iter().any(|x| x == s) {
+                    sources.push(s.to_string());
+                }
+            }
+            let w = weights.map_or(1.0, |w| w[i]);
+            total += w;
+            let status = c_status
+                .map(|c| row.text(c))
+                .filter(|s| !s.is_empty())
+                .unwrap_or("not stated");
+            *shares.entry(status.to_string()).or_insert(0.0) += w;
+        }
+        let shares = shares
+            .into_iter()
+            .map(|(k, v)| (k, (if total > 0.0 { v / total } else { v }).to_bits()))
+            .collect();
+        (sources, shares)
+    }
+
+    /// Runs of statuses and sources, returning to earlier ones, empty cells and weights
+    /// whose sums round: the same sources in the same order and the same shares, bit for bit.
+    #[test]
+    fn file_summary_equals_one_look_up_per_row() {
+        let mut text = String::from("product,value,status,source\n");
+        let statuses = [
+            "OFFICIAL", "OFFICIAL", "", "ESTIMATE", "OFFICIAL", "ESTIMATE", "", "",
+        ];
+        let sources = ["a", "a", "b", "", "a", "c", "c", "b"];
+        let mut weights = Vec::new();
+        for i in 0..400u32 {
+            let k = (i as usize * 7 + i as usize / 5) % statuses.len();
+            text.push_str(&format!(
+                "p{i},1,{},{}\n",
+                statuses[k],
+                sources[(i as usize / 3) % 8]
+            ));
+            weights.push(0.1 * f64::from(i % 13) + 1e-3 / f64::from(i + 1));
+        }
+        let table = CsvTable::parse(Path::new("t.csv"), text.as_bytes()).unwrap();
+        for w in [None, Some(weights.as_slice())] {
+            let file = describe_file(&table, "trade data", "t.csv", w);
+            let shares: Vec<(String, u64)> = file
+                .status_shares
+                .iter()
+                .map(|(k, v)| (k.clone(), v.to_bits()))
+                .collect();
+            assert_eq!((file.sources, shares), describe_row_by_row(&table, w));
+        }
+        // Without status and source columns: every row "not stated".
+        let table = CsvTable::parse(Path::new("t.csv"), b"product,value\np,1\nq,2\n").unwrap();
+        let file = describe_file(&table, "trade data", "t.csv", None);
+        assert!(file.sources.is_empty());
+        assert_eq!(file.status_shares.get("not stated"), Some(&1.0));
+    }
 }
