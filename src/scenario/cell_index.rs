@@ -27,6 +27,17 @@ impl Default for CellIndex {
     }
 }
 
+/// `n` zeros written out by the program, not left to the allocator as untouched zero pages.
+/// A slot of such a page read before it is written maps the system's shared zero page; the
+/// write after it then copies the page and interrupts every other core of the process to
+/// flush its address cache (measured: 25 ms of 60 for a million tariff rows). The fill value
+/// is hidden from the compiler so that it cannot turn the writes back into a zeroed allocation.
+pub(super) fn written_zeros(n: usize) -> Vec<u32> {
+    let mut v = Vec::with_capacity(n);
+    v.resize(n, std::hint::black_box(0));
+    v
+}
+
 /// Grids up to this many slots beyond four per cell are dense (4 MiB of `u32`).
 const FREE_SLOTS: usize = 1 << 20;
 
@@ -46,7 +57,7 @@ impl CellIndex {
         let dense_ok = cells.len() < u32::MAX as usize
             && grid.is_some_and(|g| g <= cells.len().saturating_mul(4) + FREE_SLOTS);
         if dense_ok {
-            let mut slots = vec![0u32; grid.unwrap_or(0)];
+            let mut slots = written_zeros(grid.unwrap_or(0));
             for (i, c) in cells.iter().enumerate() {
                 let slot =
                     &mut slots[(c.product() * exporters + c.exporter()) * importers + c.importer()];

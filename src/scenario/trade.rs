@@ -455,7 +455,8 @@ struct SeenCells {
 impl SeenCells {
     fn new(trade: &TradeData) -> Self {
         SeenCells {
-            by_cell: vec![0; trade.cells.len()],
+            // Each slot is read before it is written.
+            by_cell: cell_index::written_zeros(trade.cells.len()),
             others: HashMap::new(),
         }
     }
