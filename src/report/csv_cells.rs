@@ -22,8 +22,8 @@ pub(crate) fn write_number(out: &mut Vec<u8>, v: f64) {
 }
 
 /// Appends number cells, each after a comma (the first only when `comma_first`): the bytes
-/// of [`write_number`] for each. A value equal to one of the three before it (a rate left
-/// unchanged, an effect that is all diversion) takes that cell again instead of being
+/// of [`write_number`] for each. A value equal to one of the last three formatted (a rate
+/// left unchanged, an effect that is all diversion) takes that cell again instead of being
 /// formatted a second time.
 pub(crate) fn write_number_cells(
     out: &mut Vec<u8>,
@@ -31,20 +31,27 @@ pub(crate) fn write_number_cells(
     comma_first: bool,
 ) {
     out.reserve(values.len() * (1 + Cell::MAX_LEN));
-    // The last three values (as bits) and their cells; NaN bits never match a finite value.
-    let mut recent = [(f64::NAN.to_bits(), None::<Cell>); 3];
+    // The last three cells made and their values' bits, replaced in turn (one cell written
+    // per new value; NaN bits never match a finite value).
+    let mut made_bits = [f64::NAN.to_bits(); 3];
+    let mut made = [Cell::ZERO; 3];
+    let mut next = 0;
     for (i, v) in values.enumerate() {
         if comma_first || i > 0 {
             out.push(b',');
         }
         let bits = v.to_bits();
-        let made = match recent.iter().find(|(b, _)| *b == bits) {
-            Some(&(_, made)) => made,
-            None => cell(v),
-        };
-        recent = [(bits, made), recent[0], recent[1]];
-        match made {
-            Some(c) => c.append_to(out),
+        if let Some(k) = made_bits.iter().position(|&b| b == bits) {
+            made[k].append_to(out);
+            continue;
+        }
+        match cell(v) {
+            Some(c) => {
+                c.append_to(out);
+                made_bits[next] = bits;
+                made[next] = c;
+                next = (next + 1) % made.len();
+            }
             None => write_number_slow(out, v),
         }
     }
@@ -167,6 +174,11 @@ struct Cell {
 }
 
 impl Cell {
+    const ZERO: Cell = Cell {
+        words: [b'0' as u64, 0, 0],
+        len: 1,
+    };
+
     /// The longest cell: `-d.ddddddddddde-308` (19 bytes) or `-0.00000dddddddddddd` (20).
     const MAX_LEN: usize = 20;
 
@@ -187,10 +199,7 @@ impl Cell {
 #[inline(always)]
 fn cell(v: f64) -> Option<Cell> {
     if v == 0.0 {
-        return Some(Cell {
-            words: [u64::from(b'0'), 0, 0],
-            len: 1,
-        });
+        return Some(Cell::ZERO);
     }
     let (digits, exponent) = twelve_digits(v.abs())?;
     let high = eight_digits((digits / 10_000) as u32);
