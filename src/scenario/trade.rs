@@ -263,16 +263,25 @@ fn read_trade_part<'t>(
     default_importer: &'t str,
     (c_product, c_exporter, c_importer, c_value, c_description): TradeColumns,
 ) -> TradePart<'t> {
-    // The part's own number of a name, given on first sight.
+    // The part's own number of a name, given on first sight. A name often repeats the
+    // row before's (a product's exporters listed together, one importer), which is checked
+    // before the look-up.
     fn number<'t>(
-        index: &mut fast_hash::FastMap<&'t str, usize>,
+        (index, last): &mut (fast_hash::FastMap<&'t str, usize>, Option<(&'t str, usize)>),
         names: &mut Vec<&'t str>,
         name: &'t str,
     ) -> usize {
-        *index.entry(name).or_insert_with(|| {
+        if let Some((previous, k)) = *last
+            && previous == name
+        {
+            return k;
+        }
+        let k = *index.entry(name).or_insert_with(|| {
             names.push(name);
             names.len() - 1
-        })
+        });
+        *last = Some((name, k));
+        k
     }
     let mut part = TradePart {
         products: Vec::new(),
@@ -283,9 +292,9 @@ fn read_trade_part<'t>(
         error: None,
     };
     let (mut product_index, mut exporter_index, mut importer_index) = (
-        fast_hash::FastMap::default(),
-        fast_hash::FastMap::default(),
-        fast_hash::FastMap::default(),
+        (fast_hash::FastMap::default(), None),
+        (fast_hash::FastMap::default(), None),
+        (fast_hash::FastMap::default(), None),
     );
     let rows = table.rows_in(start..start + cells.len());
     for (r, row) in rows.enumerate() {
