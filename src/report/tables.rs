@@ -4,7 +4,6 @@ use super::{Artifact, RunReport, csv_cells};
 use crate::error::ReportError;
 use crate::model::smart::EffectTotals;
 use crate::units::rate_to_pct;
-use rayon::prelude::*;
 use std::path::Path;
 
 /// A CSV table written cell by cell, refusing non-finite numbers (shared by every table).
@@ -203,48 +202,56 @@ impl Artifact for FlowsTable {
             groups.push(start..products.len());
         }
         let window = 2 * rayon::current_num_threads().max(1);
+        let format_group = |range: &std::ops::Range<usize>| -> Result<Vec<u8>, ReportError> {
+            let mut t = template.part();
+            let mut scratch = Vec::new();
+            for k in range.clone() {
+                let product = &s.products[products[k].0];
+                let flows = run
+                    .outcome
+                    .market_flows(s, k, &mut scratch)?
+                    .unwrap_or_default();
+                for (i, f) in flows.iter().enumerate() {
+                    let cell = first_cell[k] + i;
+                    t.row(
+                        &[
+                            &product.code,
+                            &product.description,
+                            &s.exporters[f.exporter],
+                        ],
+                        &[
+                            ("base_value", f.base_value),
+                            ("tariff_applied_pct", rate_to_pct(s.schedule.applied[cell])),
+                            ("tariff_before_pct", rate_to_pct(f.tariff_before)),
+                            ("tariff_after_pct", rate_to_pct(f.tariff_after)),
+                            ("world_price_change_pct", rate_to_pct(f.world_price_change)),
+                            ("trade_creation", f.trade_creation),
+                            ("trade_diversion", f.trade_diversion),
+                            ("price_effect", f.price_effect),
+                            ("total_effect", f.total_effect),
+                            ("new_value", f.new_value),
+                            ("revenue_before", f.revenue_before),
+                            ("revenue_after", f.revenue_after),
+                            ("consumer_surplus", f.consumer_surplus),
+                            ("welfare_triangle", f.welfare_triangle),
+                        ],
+                    )?;
+                }
+            }
+            t.finish()
+        };
+        // Each group is a job of its own, waited for by the calling thread: no thread of the
+        // pool waits inside a batch, where it would take other work (a long render such as
+        // the workbook) and hold the whole batch back until that work ended.
         let format = |batch: &[std::ops::Range<usize>]| -> Vec<Result<Vec<u8>, ReportError>> {
-            batch
-                .par_iter()
-                .map(|range| {
-                    let mut t = template.part();
-                    let mut scratch = Vec::new();
-                    for k in range.clone() {
-                        let product = &s.products[products[k].0];
-                        let flows = run
-                            .outcome
-                            .market_flows(s, k, &mut scratch)?
-                            .unwrap_or_default();
-                        for (i, f) in flows.iter().enumerate() {
-                            let cell = first_cell[k] + i;
-                            t.row(
-                                &[
-                                    &product.code,
-                                    &product.description,
-                                    &s.exporters[f.exporter],
-                                ],
-                                &[
-                                    ("base_value", f.base_value),
-                                    ("tariff_applied_pct", rate_to_pct(s.schedule.applied[cell])),
-                                    ("tariff_before_pct", rate_to_pct(f.tariff_before)),
-                                    ("tariff_after_pct", rate_to_pct(f.tariff_after)),
-                                    ("world_price_change_pct", rate_to_pct(f.world_price_change)),
-                                    ("trade_creation", f.trade_creation),
-                                    ("trade_diversion", f.trade_diversion),
-                                    ("price_effect", f.price_effect),
-                                    ("total_effect", f.total_effect),
-                                    ("new_value", f.new_value),
-                                    ("revenue_before", f.revenue_before),
-                                    ("revenue_after", f.revenue_after),
-                                    ("consumer_surplus", f.consumer_surplus),
-                                    ("welfare_triangle", f.welfare_triangle),
-                                ],
-                            )?;
-                        }
-                    }
-                    t.finish()
-                })
-                .collect()
+            let mut pieces: Vec<Option<Result<Vec<u8>, ReportError>>> =
+                batch.iter().map(|_| None).collect();
+            rayon::in_place_scope(|scope| {
+                for (range, piece) in batch.iter().zip(pieces.iter_mut()) {
+                    scope.spawn(move |_| *piece = Some(format_group(range)));
+                }
+            });
+            pieces.into_iter().flatten().collect()
         };
         pipelined(groups.chunks(window), format, sink)
     }
