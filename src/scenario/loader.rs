@@ -348,21 +348,21 @@ impl Loader<'_> {
         };
         policy::apply_rules(&before_rules, &trade.cells, &applied, &mut additional)
             .map_err(|e| self.rate_out_of_range(e, &trade))?;
-        let mut before: Vec<Rate> = applied
-            .iter()
-            .zip(&additional)
-            .map(|(a, b)| a + b)
-            .collect();
+        // A state's rates: the applied rate plus the additional one, cell by cell.
+        let plus = |additional: &[Rate]| -> Vec<Rate> {
+            applied
+                .par_iter()
+                .zip(additional)
+                .map(|(a, b)| a + b)
+                .collect()
+        };
+        let mut before = plus(&additional);
         if let Some(d) = dated {
             additional.clone_from(&d.after);
         }
         policy::apply_rules(&policy_rules, &trade.cells, &applied, &mut additional)
             .map_err(|e| self.rate_out_of_range(e, &trade))?;
-        let mut after: Vec<Rate> = applied
-            .iter()
-            .zip(&additional)
-            .map(|(a, b)| a + b)
-            .collect();
+        let mut after = plus(&additional);
         drop(additional);
         if let Some((rows, file)) = policy_read? {
             apply_policy_rows(&rows, &mut before, &mut after);
@@ -387,9 +387,10 @@ impl Loader<'_> {
         // market order (by product, then as read), in which flows and rates line up when
         // flattened.
         let mut order: Vec<usize> = (0..trade.cells.len())
+            .into_par_iter()
             .filter(|&i| trade.cells[i].importer() == market)
             .collect();
-        order.sort_by_key(|&i| trade.cells[i].product);
+        order.par_sort_by_key(|&i| trade.cells[i].product);
         let mut counts = vec![0usize; markets.len()];
         for &i in &order {
             counts[trade.cells[i].product()] += 1;

@@ -46,12 +46,8 @@ pub fn dollars_per_unit(currency_unit: &str) -> Option<f64> {
 /// The warning for trade values implausible in `currency_unit`, if any.
 pub fn unit_warning(currency_unit: &str, values: &[f64]) -> Option<String> {
     let per = dollars_per_unit(currency_unit)?;
-    let mut positive: Vec<f64> = values
-        .iter()
-        .copied()
-        .filter(|v| v.is_finite() && *v > 0.0)
-        .collect();
-    let total: f64 = positive.iter().sum::<f64>() * per;
+    let positive = || values.iter().copied().filter(|v| v.is_finite() && *v > 0.0);
+    let total: f64 = positive().sum::<f64>() * per;
     if total > MAX_TOTAL_DOLLARS {
         return Some(format!(
             "the trade values add up to {total:.3e} dollars with currency_unit = \"{currency_unit}\", \
@@ -59,9 +55,18 @@ pub fn unit_warning(currency_unit: &str, values: &[f64]) -> Option<String> {
              file is in dollars, write currency_unit = \"USD\""
         ));
     }
-    if positive.len() < MIN_CELLS {
+    // Counting the values below the limit settles most files without the median: fewer than
+    // half below it puts the median (and its product with `per`, which keeps the order) at
+    // or above it. Exactly half leaves the mean of the middle two to be computed.
+    let (mut n, mut below) = (0, 0);
+    for v in positive() {
+        n += 1;
+        below += usize::from(v * per < MIN_MEDIAN_DOLLARS);
+    }
+    if n < MIN_CELLS || 2 * below < n {
         return None;
     }
+    let mut positive: Vec<f64> = positive().collect();
     // The middle values by selection, not a full sort (a million flows); the same numbers.
     let n = positive.len();
     let (lower, middle, _) = positive.select_nth_unstable_by(n / 2, f64::total_cmp);
