@@ -30,8 +30,9 @@ impl Default for CellIndex {
 /// `n` zeros written out by the program, not left to the allocator as untouched zero pages.
 /// A slot of such a page read before it is written maps the system's shared zero page; the
 /// write after it then copies the page and interrupts every other core of the process to
-/// flush its address cache (measured: 25 ms of 60 for a million tariff rows). The fill value
-/// is hidden from the compiler so that it cannot turn the writes back into a zeroed allocation.
+/// flush its address cache (checking a million flows took 0.32 s with them, 0.29 s without).
+/// The fill value is hidden from the compiler, which would otherwise turn the writes back
+/// into a zeroed allocation.
 pub(super) fn written_zeros(n: usize) -> Vec<u32> {
     let mut v = Vec::with_capacity(n);
     v.resize(n, std::hint::black_box(0));
