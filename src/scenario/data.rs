@@ -538,7 +538,7 @@ impl PlainRows {
         // Every record must have `width` cells, or the reader takes the file, untouched.
         let records: Option<Vec<usize>> = cuts
             .par_windows(2)
-            .map(|w| Self::records(&bytes[w[0]..w[1]], width))
+            .map(|w| Self::records::<true>(&bytes[w[0]..w[1]], width))
             .collect();
         let Some(records) = records else {
             return Err(bytes);
@@ -564,7 +564,7 @@ impl PlainRows {
         }
         let pieces: Vec<Compacted> = jobs
             .into_par_iter()
-            .map(|(piece, e, l)| Self::compact(piece, width, e, l))
+            .map(|(piece, e, l)| Self::compact::<true>(piece, width, e, l))
             .collect();
         // The pieces moved down after one another, their positions and lines shifted.
         let mut breaks = Self::line_breaks(&bytes[..lead]);
@@ -599,10 +599,11 @@ impl PlainRows {
     /// The number of records (runs of bytes between line breaks) of a piece, when each
     /// has `width` cells. One pass, eight bytes at a time: the commas between two line
     /// breaks are counted from bit masks.
-    fn records(piece: &[u8], width: usize) -> Option<usize> {
+    fn records<const WORDS: bool>(piece: &[u8], width: usize) -> Option<usize> {
         let (mut records, mut commas, mut open) = (0, 0, false);
         let mut ok = true;
-        let mut words = piece.chunks_exact(8);
+        // (Without WORDS, a byte at a time: the tests' reference.)
+        let mut words = piece.chunks_exact(if WORDS { 8 } else { piece.len() + 1 });
         for word in &mut words {
             let w = u64::from_le_bytes(word.try_into().unwrap_or_default());
             let comma = bytes_equal(w, b',');
@@ -667,7 +668,12 @@ impl PlainRows {
     /// at the piece's start) in `lines`. One pass over the bytes, each copied down at most
     /// once: text only ever moves down (cells lose their commas and line breaks), so what
     /// is still to be read is never overwritten.
-    fn compact(piece: &mut [u8], width: usize, ends: &mut [u32], lines: &mut [u32]) -> Compacted {
+    fn compact<const WORDS: bool>(
+        piece: &mut [u8],
+        width: usize,
+        ends: &mut [u32],
+        lines: &mut [u32],
+    ) -> Compacted {
         let n = piece.len();
         let (mut i, mut line, mut len) = (0, 1u32, 0usize);
         let (mut cells, mut rows) = (0, 0);
@@ -702,8 +708,9 @@ impl PlainRows {
                     while i < n {
                         // Bytes up to the next comma or line break moved down, eight at a
                         // time: a whole word is stored where it overwrites no byte still to
-                        // be read (`len` never passes `i`).
-                        while i + 8 <= n {
+                        // be read (`len` never passes `i`). (Without WORDS, a byte at a time:
+                        // the tests' reference.)
+                        while WORDS && i + 8 <= n {
                             let w =
                                 u64::from_le_bytes(piece[i..i + 8].try_into().unwrap_or_default());
                             let delimiters = bytes_equal(w, b',')
@@ -1052,111 +1059,9 @@ fn edit_distance(a: &str, b: &str) -> usize {
 mod tests {
     use super::*;
 
-    /// [`PlainRows::records`] and [`PlainRows::compact`] a byte at a time, as first written:
-    /// the references for the versions that read eight bytes at a time.
-    mod bytewise {
-        use super::super::*;
-
-        /// The number of records (runs of bytes between line breaks) of a piece, when each
-        /// has `width` cells. One pass, counting commas until each line break: the reference.
-        pub(super) fn records_bytewise(piece: &[u8], width: usize) -> Option<usize> {
-            let (mut records, mut commas, mut open) = (0, 0, false);
-            let mut ok = true;
-            for &b in piece {
-                match b {
-                    b',' => {
-                        commas += 1;
-                        open = true;
-                    }
-                    b'\n' | b'\r' => {
-                        ok &= !open || commas + 1 == width;
-                        records += usize::from(open);
-                        (commas, open) = (0, false);
-                    }
-                    _ => open = true,
-                }
-            }
-            ok &= !open || commas + 1 == width;
-            records += usize::from(open);
-            ok.then_some(records)
-        }
-
-        pub(super) fn compact_bytewise(
-            piece: &mut [u8],
-            width: usize,
-            ends: &mut [u32],
-            lines: &mut [u32],
-        ) -> Compacted {
-            let n = piece.len();
-            let (mut i, mut line, mut len) = (0, 1u32, 0usize);
-            let (mut cells, mut rows) = (0, 0);
-            // Ends the cell written from `start`, trimmed ([`trimmed`]); its end is recorded.
-            let mut end_cell =
-                |piece: &mut [u8], start: usize, len: &mut usize, cells: &mut usize| {
-                    let (a, b) = trimmed(&piece[start..*len]);
-                    if (a, b) != (0, *len - start) {
-                        piece.copy_within(start + a..start + b, start);
-                        *len = start + (b - a);
-                    }
-                    // Below 2^32: the file's size was checked.
-                    ends[*cells] = *len as u32;
-                    *cells += 1;
-                };
-            while i < n {
-                match piece[i] {
-                    b'\n' => {
-                        line += 1;
-                        i += 1;
-                    }
-                    b'\r' => {
-                        line += 1;
-                        i += if piece.get(i + 1) == Some(&b'\n') {
-                            2
-                        } else {
-                            1
-                        };
-                    }
-                    _ => {
-                        let (row_text, row_cells) = (len, cells);
-                        let mut start = len;
-                        while i < n {
-                            let b = piece[i];
-                            if b == b'\n' || b == b'\r' {
-                                break;
-                            }
-                            if b == b',' {
-                                end_cell(piece, start, &mut len, &mut cells);
-                                start = len;
-                            } else {
-                                piece[len] = b;
-                                len += 1;
-                            }
-                            i += 1;
-                        }
-                        end_cell(piece, start, &mut len, &mut cells);
-                        if len == row_text {
-                            // Every cell empty: a blank row, skipped.
-                            cells = row_cells;
-                            continue;
-                        }
-                        lines[rows] = line;
-                        rows += 1;
-                    }
-                }
-            }
-            debug_assert!(cells <= ends.len() && rows <= lines.len() && width > 0);
-            Compacted {
-                len,
-                cells,
-                rows,
-                breaks: line - 1,
-            }
-        }
-    }
-
     /// Pieces of every length made of cell text, spaces, commas and both kinds of line break
-    /// (and a two-byte letter): the same records, cells, ends, lines and bytes as a byte at
-    /// a time.
+    /// (and a two-byte letter): reading eight bytes at a time gives the same records, cells,
+    /// ends, lines and bytes as reading a byte at a time.
     #[test]
     fn word_at_a_time_parsing_equals_byte_at_a_time() {
         let alphabet: [&[u8]; 9] = [
@@ -1184,18 +1089,18 @@ mod tests {
                 piece.extend_from_slice(alphabet[(next() % alphabet.len() as u64) as usize]);
             }
             let width = 1 + (next() % 4) as usize;
-            let records = PlainRows::records(&piece, width);
+            let records = PlainRows::records::<true>(&piece, width);
             assert_eq!(
                 records,
-                bytewise::records_bytewise(&piece, width),
+                PlainRows::records::<false>(&piece, width),
                 "{case}: {piece:?}"
             );
             let slots = piece.len() + 1;
             let (mut a, mut b) = (piece.clone(), piece.clone());
             let (mut ends_a, mut ends_b) = (vec![0; slots * width], vec![0; slots * width]);
             let (mut lines_a, mut lines_b) = (vec![0; slots], vec![0; slots]);
-            let x = PlainRows::compact(&mut a, width, &mut ends_a, &mut lines_a);
-            let y = bytewise::compact_bytewise(&mut b, width, &mut ends_b, &mut lines_b);
+            let x = PlainRows::compact::<true>(&mut a, width, &mut ends_a, &mut lines_a);
+            let y = PlainRows::compact::<false>(&mut b, width, &mut ends_b, &mut lines_b);
             assert_eq!(
                 (x.len, x.cells, x.rows, x.breaks),
                 (y.len, y.cells, y.rows, y.breaks),
