@@ -16,7 +16,7 @@ use super::elasticities::{
 use super::model_choice::ModelKind;
 use super::trade::{apply_policy_rows, read_applied, read_policy_rows, read_trade};
 use crate::error::ScenarioError;
-use crate::model::{Elasticities, ProductMarket, SupplyElasticity, TradeFlow};
+use crate::model::{Elasticities, ProductMarket, TradeFlow};
 use crate::units::Rate;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -440,12 +440,10 @@ impl Loader<'_> {
             &mut provenance,
         )?;
         if matches!(model, ModelKind::Smart(_)) {
-            // The first flow in market order whose price would fall too far, if any; a market
-            // with infinitely elastic supply has none.
+            // The first flow in market order whose price would fall too far, if any.
             let refused = markets
                 .par_iter()
                 .zip(flow_cells.par_iter())
-                .filter(|(m, _)| m.elasticities.export_supply != SupplyElasticity::Infinite)
                 .find_map_first(|(market, cells)| {
                     market
                         .flows
